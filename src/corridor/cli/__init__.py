@@ -1,0 +1,1 @@
+"""The `corridor` command line: a thin layer over the Python API."""

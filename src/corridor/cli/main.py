@@ -1,0 +1,133 @@
+"""`corridor` commands: run, check, scenarios (and those registered by other modules)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from corridor.cli.errors import handle_errors
+from corridor.cli.progress import day_progress
+
+app = typer.Typer(
+    name="corridor",
+    help="Simulate, explain and check migration flows under dated border and asylum policies.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DEFAULT_SCENARIO = "caravan-2020"
+
+ScenarioArg = Annotated[str, typer.Argument(help="A scenario folder or a built-in name.")]
+SetOpt = Annotated[list[str] | None, typer.Option(
+    "--set", help="Override a setting: NAME=VALUE (repeatable), e.g. walk_speed_km=30, "
+    "rules.<id>.enabled=false.")]
+
+
+@app.command()
+@handle_errors
+def run(
+    scenario: Annotated[str, typer.Argument(help="A scenario folder or a built-in name.")]
+    = DEFAULT_SCENARIO,
+    out: Annotated[Path | None, typer.Option(help="Folder for the results.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    days: Annotated[int | None, typer.Option(help="Number of days to run.")] = None,
+    set_: SetOpt = None,
+    without: Annotated[list[str] | None, typer.Option(
+        "--without", help="Disable a rule by id (repeatable).")] = None,
+    engine: Annotated[str, typer.Option(help="Representation of people: agents.")] = "agents",
+    report: Annotated[bool, typer.Option(help="Write report.html and figures.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run a scenario and write daily counts, flows, summary and run metadata to a folder."""
+    from corridor.api import run as run_scenario
+    from corridor.scenario import load_scenario
+
+    settings = list(set_ or [])
+    if days is not None:
+        settings.append(f"days={days}")
+    settings += [f"rules.{rule}.enabled=false" for rule in (without or [])]
+    sc = load_scenario(scenario, settings)
+    folder = out or Path("results") / sc.name
+    with day_progress(sc.config.days, f"running {sc.name}", enabled=not quiet) as update:
+        result = run_scenario(sc, seed=seed, out=folder, engine=engine, progress=update)
+    summary = result.summary
+    typer.echo(f"{sc.name}: {summary['departed']:,} people over {summary['days']} days "
+               f"in {result.metadata['wall_time_s']:.2f} s (seed {result.metadata['seed']})")
+    for state, count in sorted(summary["by_state"].items(), key=lambda kv: -kv[1]):
+        typer.echo(f"  {state:<22} {count:>10,}")
+    if report:
+        _write_report(folder)
+    typer.echo(f"results in {folder}")
+
+
+def _write_report(folder: Path, compare: Path | None = None) -> Path | None:
+    try:
+        from corridor.report import write_report
+    except ImportError as err:
+        typer.secho(f"no report: the report extra is not installed ({err}); "
+                    "pip install 'corridor[report]'", err=True, fg="yellow")
+        return None
+    path = write_report(folder, compare=compare)
+    typer.echo(f"report: {path}")
+    return path
+
+
+@app.command()
+@handle_errors
+def check(scenario: ScenarioArg, set_: SetOpt = None) -> None:
+    """Validate a scenario and print a short summary."""
+    from corridor.engine.network import Network
+    from corridor.scenario import load_scenario
+
+    sc = load_scenario(scenario, list(set_ or []))
+    net = Network.from_scenario(sc)
+    cfg = sc.config
+    typer.echo(f"{cfg.name}: ok — {cfg.description}".rstrip(" —"))
+    typer.echo(f"  period      {cfg.start_date} to {cfg.end_date} ({cfg.days} days), "
+               f"model {cfg.model}, seed {cfg.seed}")
+    typer.echo(f"  network     {net.n_places} places in {len(net.countries)} countries "
+               f"({', '.join(net.countries)}), {len(sc.routes)} routes")
+    if sc.departures:
+        total = sum(d.count for d in sc.departures)
+        typer.echo(f"  departures  {total:,} people in {len(sc.departures)} groups")
+    typer.echo(f"  rules       {len(sc.rules)}")
+    typer.echo(f"  observations {len(sc.observations)}")
+
+
+@app.command()
+@handle_errors
+def scenarios(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the built-in scenarios."""
+    from corridor.scenario.load import builtin_dir, builtin_names, read_toml
+
+    rows = []
+    for name in builtin_names():
+        data = read_toml((builtin_dir() / name / "scenario.toml").read_text("utf-8"),
+                         "scenario.toml", [])
+        rows.append({"name": name, "description": data.get("description", ""),
+                     "start_date": str(data.get("start_date", "")), "days": data.get("days")})
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        default = " (default)" if row["name"] == DEFAULT_SCENARIO else ""
+        typer.echo(f"{row['name']}{default}: {row['description']} — from {row['start_date']}, "
+                   f"{row['days']} days")
+
+
+def main() -> None:
+    """Entry point of the `corridor` command."""
+    from corridor.cli import register
+
+    register.all_commands(app)
+    app(prog_name="corridor")
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

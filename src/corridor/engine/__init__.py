@@ -1,0 +1,1 @@
+"""The simulation engine: network, columnar agents, movement models and the daily loop."""

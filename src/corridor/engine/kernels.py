@@ -1,0 +1,104 @@
+"""Numba kernels that advance and count agents. Pure functions of arrays; no Python objects."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from corridor.engine.random import uniform
+
+
+@njit(cache=True)
+def choose_link(i, p, key, counter, prev_place, out_ptr, out_links, link_to, link_weight,
+                backtrack_weight):
+    """Draw an outgoing link of place p for agent i, weighted; -1 when no link has weight."""
+    total = 0.0
+    for k in range(out_ptr[p], out_ptr[p + 1]):
+        link = out_links[k]
+        w = link_weight[link]
+        if link_to[link] == prev_place:
+            w *= backtrack_weight
+        total += w
+    if total <= 0.0:
+        return -1
+    r = uniform(key, i, counter) * total
+    chosen = -1
+    for k in range(out_ptr[p], out_ptr[p + 1]):
+        link = out_links[k]
+        w = link_weight[link]
+        if link_to[link] == prev_place:
+            w *= backtrack_weight
+        if w > 0.0:
+            chosen = link
+            r -= w
+            if r < 0.0:
+                break
+    return chosen
+
+
+@njit(cache=True)
+def move_agents(n, place, link, travelled, state, prev_place, countries, kinds,
+                movable, move_chance, link_weight, out_ptr, out_links, link_to, link_km,
+                place_country, place_kind, stop_place, stop_link, backtrack_weight,
+                walk_km, ride_km, ride_chance, key, flows, stopped):
+    """Advance every movable agent by one day.
+
+    Each agent gets a day's travel budget (a ride with chance `ride_chance`, else walking). At a
+    place it leaves with the place's move chance along a link drawn by weight; it travels along
+    links, arriving at places and going on while budget remains. Arriving at a stop place (or
+    by a stop link) ends its day there, and its index is written to `stopped`.
+
+    Returns:
+        How many indices were written to `stopped`.
+    """
+    n_stopped = 0
+    for i in range(n):
+        if not movable[state[i]]:
+            continue
+        c = 0
+        budget = ride_km if uniform(key, i, c) < ride_chance else walk_km
+        c += 1
+        while budget > 0.0:
+            lk = link[i]
+            if lk < 0:
+                p = place[i]
+                leave = uniform(key, i, c) < move_chance[p]
+                c += 1
+                if not leave:
+                    break
+                lk = choose_link(i, p, key, c, prev_place[i], out_ptr, out_links, link_to,
+                                 link_weight, backtrack_weight)
+                c += 1
+                if lk < 0:
+                    break
+                link[i] = lk
+                travelled[i] = 0.0
+            remaining = link_km[lk] - travelled[i]
+            if budget >= remaining:
+                budget -= remaining
+                q = link_to[lk]
+                prev_place[i] = place[i]
+                place[i] = q
+                link[i] = -1
+                travelled[i] = 0.0
+                flows[lk] += 1
+                if place_country[q] < 16:
+                    countries[i] |= np.uint16(1 << place_country[q])
+                kinds[i] |= np.uint16(1 << place_kind[q])
+                if stop_place[q] or stop_link[lk]:
+                    stopped[n_stopped] = i
+                    n_stopped += 1
+                    break
+            else:
+                travelled[i] += budget
+                budget = 0.0
+    return n_stopped
+
+
+@njit(cache=True)
+def count_positions(n, place, link, state, n_places, counts):
+    """Add each agent to counts[position, state]; position = place, or n_places + link."""
+    for i in range(n):
+        lk = link[i]
+        pos = place[i] if lk < 0 else n_places + lk
+        counts[pos, state[i]] += 1

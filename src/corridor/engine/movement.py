@@ -1,0 +1,145 @@
+"""The `corridor` movement model: scheduled departures, route choice a few hops ahead."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from corridor.engine.gates import Gates
+from corridor.engine.kernels import move_agents
+from corridor.engine.models import MovementModel
+from corridor.engine.paths import Paths
+from corridor.engine.states import N_STATES, State
+from corridor.errors import Problem
+from corridor.scenario.kinds import PLACE_KINDS
+
+if TYPE_CHECKING:
+    from corridor.engine.simulation import Simulation
+    from corridor.scenario.model import Scenario
+
+DEFAULT_MOVE_CHANCE = {"default": 1.0, "destination": 0.0}
+DEFAULT_ATTRACTIVENESS = {"default": 1.0}
+PURPOSE_MOVE = 1
+
+
+def _by_kind(value: dict[str, float], defaults: dict[str, float]) -> dict[str, float]:
+    unknown = sorted(set(value) - set(PLACE_KINDS) - {"default"})
+    if unknown:
+        raise ValueError(f"unknown place kind(s) {unknown}; expected 'default' or one of "
+                         f"{', '.join(PLACE_KINDS)}")
+    return {**defaults, **value}
+
+
+class CorridorParameters(BaseModel):
+    """Parameters of the `corridor` movement model (`[parameters]` in scenario.toml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    walk_speed_km: float = Field(35.0, gt=0, description="km a day on foot")
+    ride_speed_km: float = Field(200.0, ge=0, description="km a day with a ride")
+    ride_chance: float = Field(0.2, ge=0, le=1, description="daily chance of a ride")
+    awareness_hops: int = Field(2, ge=1, le=4, description="hops ahead a traveller weighs")
+    distance_power: float = Field(1.0, ge=0)
+    softening_km: float = Field(10.0, ge=0)
+    backtrack_weight: float = Field(0.0, ge=0)
+    capacity_buffer: float = Field(0.9, gt=0, le=1)
+    move_chance: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_MOVE_CHANCE))
+    attractiveness: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_ATTRACTIVENESS))
+
+    @field_validator("move_chance")
+    @classmethod
+    def _move_chance(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(not 0.0 <= x <= 1.0 for x in v.values()):
+            raise ValueError("move chances must lie between 0 and 1")
+        return _by_kind(v, DEFAULT_MOVE_CHANCE)
+
+    @field_validator("attractiveness")
+    @classmethod
+    def _attractiveness(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(x < 0 for x in v.values()):
+            raise ValueError("attractiveness must not be negative")
+        return _by_kind(v, DEFAULT_ATTRACTIVENESS)
+
+    def per_kind(self, table: dict[str, float]) -> np.ndarray:
+        """Return a value per place kind from a by-kind table with a default."""
+        return np.array([table.get(k, table["default"]) for k in PLACE_KINDS], dtype=np.float64)
+
+
+def capacity_factor(occupancy: np.ndarray, capacity: np.ndarray, buffer: float) -> np.ndarray:
+    """Return 1 below buffer×capacity, falling linearly to 0 at capacity (inf = unlimited)."""
+    factor = np.ones_like(occupancy, dtype=np.float64)
+    limited = np.isfinite(capacity)
+    if limited.any():
+        cap = capacity[limited]
+        occ = occupancy[limited]
+        soft = buffer * cap
+        span = np.maximum(cap - soft, 1e-9)
+        f = np.clip((cap - occ) / span, 0.0, 1.0)
+        factor[limited] = np.where(occ <= soft, 1.0, f)
+    return factor
+
+
+class CorridorModel(MovementModel):
+    """People leave as scheduled and choose routes by the best reachable place, hops ahead."""
+
+    name = "corridor"
+    parameters_type = CorridorParameters
+    needs_departures = True
+
+    @classmethod
+    def check(cls, scenario: Scenario, params: CorridorParameters,
+              problems: list[Problem]) -> None:
+        """Require at least one departure."""
+        if not scenario.departures:
+            problems.append(Problem("departures.csv", None, None, "has no departures"))
+
+    def __init__(self, sim: Simulation):
+        super().__init__(sim)
+        net = sim.network
+        p: CorridorParameters = sim.scenario.parameters
+        self.params = p
+        self.paths = Paths.enumerate(net, p.awareness_hops)
+        kind_attr = p.per_kind(p.attractiveness)[net.kind]
+        override = np.array([np.nan if pl.attractiveness is None else pl.attractiveness
+                             for pl in sim.scenario.places])
+        self.attractiveness = np.where(np.isnan(override), kind_attr, override)
+        self.move_chance = p.per_kind(p.move_chance)[net.kind]
+        self.movable = np.zeros(N_STATES, dtype=np.bool_)
+        self.movable[State.IN_TRANSIT] = True
+        self.schedule: dict[int, list[tuple[int, int, int]]] = {}
+        for dep in sim.scenario.departures:
+            day = sim.scenario.day_of(dep.date)
+            group = sim.group_id(dep.nationality, dep.attributes)
+            self.schedule.setdefault(day, []).append((net.index(dep.origin), group, dep.count))
+        self.expected_agents = sum(d.count for d in sim.scenario.departures)
+
+    def spawn(self, day: int) -> None:
+        """Add the people scheduled to leave on this day."""
+        for origin, group, count in self.schedule.get(day, ()):
+            self.sim.add_people(count, origin, group)
+
+    def link_weights(self, gates: Gates) -> np.ndarray:
+        """Return today's weight of every link (best path value through it)."""
+        net = self.sim.network
+        value = self.attractiveness * capacity_factor(self.sim.occupancy(), net.capacity,
+                                                      self.params.capacity_buffer)
+        return self.paths.best_link_weights(value, gates.link_open, net.n_links,
+                                            self.params.softening_km, self.params.distance_power)
+
+    def move(self, day: int, gates: Gates) -> np.ndarray:
+        """Advance everybody in transit by one day."""
+        sim = self.sim
+        net = sim.network
+        a = sim.agents
+        p = self.params
+        stopped = np.empty(a.n, dtype=np.int32)
+        n_stopped = move_agents(
+            a.n, a.place, a.link, a.travelled, a.state, a.prev_place, a.countries, a.kinds,
+            self.movable, self.move_chance, self.link_weights(gates), net.out_ptr,
+            net.out_links, net.link_to, net.link_km, net.country, net.kind, gates.stop_place,
+            gates.stop_link, p.backtrack_weight, p.walk_speed_km, p.ride_speed_km,
+            p.ride_chance, sim.key_for(day, PURPOSE_MOVE), sim.recorder.day_flows, stopped)
+        return stopped[:n_stopped]

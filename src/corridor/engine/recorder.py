@@ -1,0 +1,161 @@
+"""Turns each day's agent state into long-format rows: counts, flows and state changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+
+from corridor.engine.kernels import count_positions
+from corridor.engine.states import N_STATES, STATE_LABELS
+from corridor.io.sinks import SCHEMAS
+
+if TYPE_CHECKING:
+    from corridor.engine.simulation import Simulation
+
+NOT_DEPARTED = "not_departed"
+FLUSH_EVERY = 32  # days per batch written to the sinks
+
+
+def _strings(indices: np.ndarray, labels: list[str]) -> pa.Array:
+    """Return labels[indices] as an Arrow string array (built through a dictionary)."""
+    dictionary = pa.array(labels, type=pa.string())
+    return pa.DictionaryArray.from_arrays(pa.array(indices, type=pa.int32()),
+                                          dictionary).cast(pa.string())
+
+
+class Recorder:
+    """Collects counts per (day, position, state), flows per link, and state changes."""
+
+    def __init__(self, sim: Simulation):
+        self.sim = sim
+        net = sim.network
+        self.positions = net.position_labels()
+        self.states = list(STATE_LABELS) + [NOT_DEPARTED]
+        self.counts = np.zeros((net.n_positions, N_STATES), dtype=np.int64)
+        self.day_flows = np.zeros(net.n_links, dtype=np.int64)
+        self.rules: list[str] = []
+        self._rule_index: dict[str, int] = {}
+        self._trans: dict[tuple[int, int, int, int], int] = {}
+        self._buf: dict[str, list[tuple[np.ndarray, ...]]] = {k: [] for k in SCHEMAS}
+
+    def begin_day(self) -> None:
+        """Reset the per-day accumulators."""
+        self.day_flows[:] = 0
+        self._trans.clear()
+
+    def rule_code(self, rule: str) -> int:
+        """Return the integer code of a rule id (registered on first use)."""
+        code = self._rule_index.get(rule)
+        if code is None:
+            code = len(self.rules)
+            self.rules.append(rule)
+            self._rule_index[rule] = code
+        return code
+
+    def add_transitions(self, positions: np.ndarray, old: np.ndarray, new: int,
+                        rule: str) -> None:
+        """Count people changing state at their positions."""
+        key = positions.astype(np.int64) * (N_STATES + 1) + old
+        values, counts = np.unique(key, return_counts=True)
+        for v, c in zip(values.tolist(), counts.tolist(), strict=True):
+            self.add_count(v // (N_STATES + 1), v % (N_STATES + 1), new, rule, c)
+
+    def add_count(self, position: int, old: int, new: int, rule: str, count: int) -> None:
+        """Count `count` people changing from state `old` to `new` at one position."""
+        k = (int(position), int(old), int(new), self.rule_code(rule))
+        self._trans[k] = self._trans.get(k, 0) + int(count)
+
+    def end_day(self, day: int) -> None:
+        """Count everybody and keep the day's rows."""
+        a = self.sim.agents
+        net = self.sim.network
+        self.counts[:] = 0
+        count_positions(a.n, a.place, a.link, a.state, net.n_places, self.counts)
+        pos, st = np.nonzero(self.counts)
+        self._buf["daily"].append((np.full(len(pos), day, np.int32), pos, st,
+                                   self.counts[pos, st]))
+        links = np.flatnonzero(self.day_flows)
+        self._buf["flows"].append((np.full(len(links), day, np.int32), links,
+                                   self.day_flows[links].copy()))
+        if self._trans:
+            keys = np.array(list(self._trans.keys()), dtype=np.int64).reshape(-1, 4)
+            vals = np.array(list(self._trans.values()), dtype=np.int64)
+            self._buf["transitions"].append((np.full(len(vals), day, np.int32), keys[:, 0],
+                                             keys[:, 1], keys[:, 2], keys[:, 3], vals))
+        if (day + 1) % FLUSH_EVERY == 0:
+            self.flush()
+
+    def _dates(self, days: np.ndarray) -> pa.Array:
+        start = np.datetime64(self.sim.scenario.config.start_date, "D")
+        return pa.array(start + days.astype("timedelta64[D]"), type=pa.date32())
+
+    def _run_ids(self, n: int) -> pa.Array:
+        return _strings(np.zeros(n, dtype=np.int32), [self.sim.run_id])
+
+    def flush(self) -> None:
+        """Write the kept rows to the simulation's sink as record batches."""
+        sink = self.sim.sink
+        net = self.sim.network
+        if self._buf["daily"]:
+            day, pos, st, cnt = (np.concatenate(x) for x in zip(*self._buf["daily"],
+                                                                  strict=True))
+            sink.write("daily", pa.record_batch([
+                self._run_ids(len(day)), pa.array(day), self._dates(day),
+                _strings(pos, self.positions), _strings(st, self.states), pa.array(cnt)],
+                schema=SCHEMAS["daily"]))
+        if self._buf["flows"]:
+            day, links, cnt = (np.concatenate(x) for x in zip(*self._buf["flows"], strict=True))
+            if len(day):
+                places = list(net.place_ids)
+                sink.write("flows", pa.record_batch([
+                    self._run_ids(len(day)), pa.array(day), self._dates(day),
+                    _strings(net.link_from[links], places), _strings(net.link_to[links], places),
+                    pa.array(cnt)], schema=SCHEMAS["flows"]))
+        if self._buf["transitions"]:
+            day, pos, old, new, rule, cnt = (
+                np.concatenate(x) for x in zip(*self._buf["transitions"], strict=True))
+            sink.write("transitions", pa.record_batch([
+                self._run_ids(len(day)), pa.array(day), self._dates(day),
+                _strings(pos, self.positions), _strings(old, self.states),
+                _strings(new, self.states), _strings(rule, self.rules), pa.array(cnt)],
+                schema=SCHEMAS["transitions"]))
+        self._buf = {k: [] for k in SCHEMAS}
+
+    def outcomes(self) -> pa.RecordBatch:
+        """Return final (state, position, countries, kinds) combinations with their counts."""
+        a = self.sim.agents
+        net = self.sim.network
+        pos = np.where(a.link < 0, a.place, net.n_places + a.link).astype(np.uint64)
+        key = ((pos << np.uint64(37)) | (a.state.astype(np.uint64) << np.uint64(32))
+               | (a.countries.astype(np.uint64) << np.uint64(16)) | a.kinds.astype(np.uint64))
+        values, counts = np.unique(key, return_counts=True)
+        pos_u = (values >> np.uint64(37)).astype(np.int64)
+        st_u = ((values >> np.uint64(32)) & np.uint64(0x1F)).astype(np.int64)
+        c_u = ((values >> np.uint64(16)) & np.uint64(0xFFFF)).astype(np.int64)
+        k_u = (values & np.uint64(0xFFFF)).astype(np.int64)
+        from corridor.scenario.kinds import PLACE_KINDS
+
+        def bits(mask: int, names: tuple[str, ...]) -> str:
+            return ",".join(name for i, name in enumerate(names) if mask >> i & 1)
+
+        country_text = [bits(int(m), net.countries[:16]) for m in c_u]
+        kind_text = [bits(int(m), PLACE_KINDS) for m in k_u]
+        return pa.record_batch([
+            self._run_ids(len(values)), _strings(st_u, self.states),
+            _strings(pos_u, self.positions), pa.array(country_text, pa.string()),
+            pa.array(kind_text, pa.string()), pa.array(counts.astype(np.int64))],
+            schema=SCHEMAS["outcomes"])
+
+    def last_day_totals(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Return the last recorded day's totals by state and by position."""
+        by_state = {self.states[s]: int(c) for s, c in enumerate(self.counts.sum(axis=0)) if c}
+        by_pos = {self.positions[p]: int(c) for p, c in enumerate(self.counts.sum(axis=1)) if c}
+        return by_state, by_pos
+
+
+def iso(date: dt.date) -> str:
+    """Return an ISO date string."""
+    return date.isoformat()

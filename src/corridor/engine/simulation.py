@@ -1,0 +1,220 @@
+"""`Simulation`: the one object that owns a run's network, agents, clock and random streams."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from corridor.engine.agents import Agents
+from corridor.engine.hooks import RuleHooks
+from corridor.engine.models import model_class
+from corridor.engine.network import Network
+from corridor.engine.random import day_key, master_key, uniforms
+from corridor.engine.recorder import NOT_DEPARTED, Recorder
+from corridor.engine.states import N_STATES, State
+from corridor.io.sinks import MemorySink
+from corridor.scenario.model import Scenario
+
+ENGINES = ("agents",)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Attributes shared by a group of people (who a rule applies to)."""
+
+    nationality: str
+    attributes: tuple[tuple[str, str], ...] = ()
+
+    def get(self, name: str, default: str = "") -> str:
+        """Return an attribute (or the nationality) by name."""
+        if name == "nationality":
+            return self.nationality
+        return dict(self.attributes).get(name, default)
+
+
+class Simulation:
+    """A run of a scenario: network, agents, clock, random streams, rules and recorder.
+
+    Nothing is shared between two simulations; running two in one process is safe.
+
+    Args:
+        scenario: A validated scenario (see `corridor.load_scenario`).
+        seed: Seed of the run; defaults to the scenario's seed.
+        engine: Representation of people; "agents" (one row per person).
+        seed_sequence: An explicit `SeedSequence` (e.g. spawned for an ensemble member);
+            overrides `seed` for the random streams.
+        sink: Where tables go as they are produced (default: memory).
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | None = None, engine: str = "agents",
+                 seed_sequence: np.random.SeedSequence | None = None, sink=None):
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")
+        if scenario.parameters is None:
+            from corridor.scenario.load import finalize
+
+            scenario = finalize(scenario)
+        self.scenario = scenario
+        self.engine = engine
+        self.seed = scenario.config.seed if seed is None else int(seed)
+        self.seed_sequence = seed_sequence or np.random.SeedSequence(self.seed)
+        streams = self.seed_sequence.spawn(2)
+        self.master = master_key(streams[0])
+        self.rng = np.random.default_rng(streams[1])
+        self.days = scenario.config.days
+        self.day = 0
+        self.network = Network.from_scenario(scenario)
+        self.groups: list[Group] = []
+        self._group_index: dict[Group, int] = {}
+        self.digest = scenario.digest()
+        self.run_id = f"{scenario.name}-s{self.seed}-{self.digest[:10]}"
+        self.sink = sink if sink is not None else MemorySink()
+        self.recorder = Recorder(self)
+        self.model = model_class(scenario.config.model)(self)
+        self.agents = Agents(reserve=getattr(self.model, "expected_agents", 0))
+        self.rules = self._build_rules()
+        self.departed = 0
+        self.wall_time = 0.0
+
+    def _build_rules(self) -> RuleHooks:
+        if not self.scenario.rules:
+            return RuleHooks(self)
+        from corridor.rules.book import RuleBook
+
+        return RuleBook(self)
+
+    # --- groups and people -------------------------------------------------------------------
+    def group_id(self, nationality: str, attributes: dict[str, str] | None = None) -> int:
+        """Return the index of a group of people with these attributes (created on first use)."""
+        group = Group(nationality, tuple(sorted((attributes or {}).items())))
+        idx = self._group_index.get(group)
+        if idx is None:
+            idx = len(self.groups)
+            if idx > np.iinfo(np.uint16).max:
+                raise ValueError("too many distinct groups of people (more than 65,535)")
+            self.groups.append(group)
+            self._group_index[group] = idx
+        return idx
+
+    def add_people(self, count: int, place: int, group: int,
+                   state: State = State.IN_TRANSIT, rule: str = "departure") -> slice:
+        """Add people at a place; counted as a change of state from `not_departed`."""
+        net = self.network
+        country = int(net.country[place])
+        new = self.agents.add(count, place, group, self.day, int(state),
+                              1 << country if country < 16 else 0, 1 << int(net.kind[place]))
+        self.departed += count
+        if count:
+            self.recorder.add_count(place, N_STATES, int(state), rule, count)
+        return new
+
+    def positions(self, idx: np.ndarray) -> np.ndarray:
+        """Return the position (place, or n_places + link) of some agents."""
+        a = self.agents
+        link = a.link[idx]
+        return np.where(link < 0, a.place[idx], self.network.n_places + link)
+
+    def change_state(self, idx: np.ndarray, new: State, rule: str) -> None:
+        """Move some agents into a new state, counting the change as a flow caused by a rule."""
+        if len(idx) == 0:
+            return
+        a = self.agents
+        self.recorder.add_transitions(self.positions(idx), a.state[idx], int(new), rule)
+        a.state[idx] = int(new)
+        a.since[idx] = self.day
+
+    def occupancy(self) -> np.ndarray:
+        """Return the number of people at each place at the end of the previous day."""
+        return self.recorder.counts[: self.network.n_places].sum(axis=1)
+
+    # --- random streams ---------------------------------------------------------------------
+    def key_for(self, day: int, purpose: int) -> np.uint64:
+        """Return the counter-based random key of a day and purpose."""
+        return day_key(self.master, day, purpose)
+
+    def uniforms(self, idx: np.ndarray, purpose: int, counter: int = 0) -> np.ndarray:
+        """Return one uniform draw per agent for today, reproducible per agent and purpose."""
+        return uniforms(self.key_for(self.day, purpose), np.asarray(idx, dtype=np.int64),
+                        counter)
+
+    # --- the daily loop ---------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance the simulation by one day."""
+        day = self.day
+        self.recorder.begin_day()
+        self.model.spawn(day)
+        self.rules.daily(day)
+        gates = self.rules.gates(day)
+        arrived = self.model.move(day, gates)
+        if len(arrived):
+            self.rules.on_arrival(day, arrived)
+        self.recorder.end_day(day)
+        self.day += 1
+
+    def run(self, progress: Callable[[int], None] | None = None):
+        """Run every remaining day and return the result.
+
+        Args:
+            progress: Called with the day number after each day (for progress bars).
+
+        Returns:
+            A `corridor.io.results.RunResult`.
+        """
+        from corridor.io.results import RunResult
+
+        started = time.perf_counter()
+        try:
+            while self.day < self.days:
+                self.step()
+                if progress is not None:
+                    progress(self.day)
+            self.recorder.flush()
+            self.sink.write("outcomes", self.recorder.outcomes())
+        except BaseException:
+            self.sink.abort()
+            raise
+        self.wall_time += time.perf_counter() - started
+        return RunResult.from_simulation(self)
+
+    # --- metadata ---------------------------------------------------------------------------
+    def summary(self) -> dict:
+        """Return totals by final state and position."""
+        by_state, by_place = self.recorder.last_day_totals()
+        by_state.pop(NOT_DEPARTED, None)
+        return {
+            "run_id": self.run_id,
+            "scenario": self.scenario.name,
+            "departed": int(self.departed),
+            "days": int(self.day),
+            "final_date": self.scenario.date_of(max(self.day - 1, 0)).isoformat(),
+            "by_state": by_state,
+            "by_place": by_place,
+        }
+
+    def metadata(self) -> dict:
+        """Return what identifies and describes this run (written to run.json)."""
+        import datetime as dt
+
+        import corridor
+
+        cfg = self.scenario.config
+        return {
+            "run_id": self.run_id,
+            "scenario": cfg.name,
+            "scenario_digest": self.digest,
+            "corridor_version": corridor.__version__,
+            "engine": self.engine,
+            "model": cfg.model,
+            "seed": self.seed,
+            "start_date": cfg.start_date.isoformat(),
+            "days": self.days,
+            "parameters": self.scenario.parameters.model_dump(mode="json"),
+            "rules": [r.id for r in self.scenario.rules if getattr(r, "enabled", True)],
+            "agents": int(self.agents.n),
+            "bytes_per_agent": self.agents.bytes_per_agent(),
+            "wall_time_s": round(self.wall_time, 4),
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }

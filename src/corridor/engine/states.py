@@ -1,0 +1,48 @@
+"""The states a person can be counted in. Every agent is in exactly one, every day."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class State(IntEnum):
+    """States of a person; the text names appear in every output table."""
+
+    IN_TRANSIT = 0
+    WAITING = 1
+    ARRIVED = 2
+    DETAINED = 3
+    SETTLED_SOUTH = 4
+    ASYLUM_TRANSIT = 5
+    REFUGEE_TRANSIT = 6
+    RETURNED_AIR = 7
+    RETURNED_LAND = 8
+    RETURNED_VOLUNTARY = 9
+    WAITING_METERING = 10
+    WAITING_MPP = 11
+    US_PROCEEDINGS = 12
+    TRANSFERRED_ACA = 13
+    APPREHENDED_US = 14
+    ENTERED_US_IRREGULAR = 15
+    GAVE_UP = 16
+
+    @property
+    def label(self) -> str:
+        """The state's name as written in output (`in_transit`, …)."""
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> State:
+        """Return the state named by its output label."""
+        return cls[text.upper()]
+
+
+N_STATES = len(State)
+STATE_LABELS: tuple[str, ...] = tuple(s.label for s in State)
+
+# States from which the person has left the corridor for good (returned, in the U.S., transferred).
+FINAL_STATES = frozenset({
+    State.RETURNED_AIR, State.RETURNED_LAND, State.RETURNED_VOLUNTARY, State.US_PROCEEDINGS,
+    State.TRANSFERRED_ACA, State.ENTERED_US_IRREGULAR, State.SETTLED_SOUTH, State.REFUGEE_TRANSIT,
+    State.ARRIVED, State.GAVE_UP,
+})

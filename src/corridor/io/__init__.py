@@ -1,0 +1,1 @@
+"""Results on disk: Parquet tables, JSON metadata, atomic writes."""
