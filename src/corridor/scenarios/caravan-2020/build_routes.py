@@ -12,7 +12,6 @@ How a distance is chosen, in order of preference (the `sources` column says whic
   G10) is shared among the legs in proportion to their great-circle distances. Used where the
   plain great-circle × 1.3 estimate of the chain would be more than 15 % off the report.
 * ``gc×1.3``: great-circle distance times a road factor of 1.3 (facts.md §1: "a fair start").
-* ``air``: great-circle distance, for one-way return flights.
 * ``chain``: a transfer whose road runs through places of the network, summed leg by leg.
 * ``symbolic``: the step from a U.S. port or between-ports crossing to the abstract
   "U.S. interior" destination, which has no real position.
@@ -52,7 +51,7 @@ CHAINS: dict[str, tuple[float, str, list[tuple[str, str]]]] = {
     ),
 }
 
-# (from, to, mode, two_way, how): how is "gc", "air", "symbolic", ("reported", km, sources),
+# (from, to, mode, two_way, how): how is "gc", "symbolic", ("reported", km, sources),
 # ("chain", CHAIN_NAME) or ("via", [places...], sources) for a transfer summed leg by leg.
 ROUTES: list[tuple[str, str, str, bool, object]] = [
     # Honduras to the three crossings into Guatemala.
@@ -104,15 +103,15 @@ ROUTES: list[tuple[str, str, str, bool, object]] = [
     ("acayucan", "puebla", "road", True, "gc"),
     ("puebla", "mexico-city", "road", True, "gc"),
     ("mexico-city", "mexico-city-migration-station", "road", True, "gc"),
-    # Return hubs: one-way transfers of detainees and one-way return flights.
+    # Return hubs: one-way transfers of detainees. There are deliberately no air routes from
+    # the hubs back to Honduras: free movement does not look at `mode`, so such a route would
+    # let anyone fly home by choice. A return is a rule that takes people from a hub to a
+    # returned state (see README, "Rules in force").
     ("siglo-xxi", "tuxtla-airport", "road", False,
      ("via", ["siglo-xxi", "tapachula", "huixtla", "mapastepec", "pijijiapan", "arriaga",
               "tuxtla-airport"], "derived: road via Arriaga (G10 legs + gc×1.3 Arriaga–Tuxtla)")),
     ("tenosique-migration-station", "villahermosa-airport", "road", False, "gc"),
     ("mexico-city-migration-station", "toluca-airport", "road", False, "gc"),
-    ("tuxtla-airport", "san-pedro-sula", "air", False, "air"),
-    ("villahermosa-airport", "san-pedro-sula", "air", False, "air"),
-    ("toluca-airport", "san-pedro-sula", "air", False, "air"),
     # North: central and eastern routes.
     ("mexico-city", "queretaro", "road", True, "gc"),
     ("queretaro", "guanajuato", "road", True, "gc"),
@@ -179,8 +178,6 @@ def build(places: dict[str, tuple[float, float]]) -> list[dict[str, str]]:
     for src, dst, mode, two_way, how in ROUTES:
         if how == "gc":
             km, sources = gc(src, dst) * ROAD_FACTOR, "derived: gc×1.3"
-        elif how == "air":
-            km, sources = gc(src, dst), "derived: great-circle (air); R14; R23"
         elif how == "symbolic":
             km, sources = SYMBOLIC_KM, "assumption: symbolic step to the abstract U.S. interior"
         elif how[0] == "reported":
