@@ -8,9 +8,11 @@ How a distance is chosen, in order of preference (the `sources` column says whic
 
 * ``reported``: a road distance reported for exactly this leg (facts.md §1), e.g. El Naranjo →
   El Ceibo 22 km (G8).
-* ``apportioned``: a road distance reported for a chain of legs (e.g. Tapachula → Arriaga 247 km,
-  G10) is shared among the legs in proportion to their great-circle distances. Used where the
-  plain great-circle × 1.3 estimate of the chain would be more than 15 % off the report.
+* ``apportioned``: a road distance reported for a chain of legs is shared among the legs in
+  proportion to their great-circle distances. Used for the three chains whose legs lie on no
+  other reported road: San Pedro Sula → Agua Caliente (R6), Ciudad Hidalgo → Tapachula (G11)
+  and Tapachula → Arriaga (G10). Other reported distances over several legs (e.g. Guatemala
+  City → Tecún Umán, R3) are not imposed but checked in `tests/test_caravan_data.py`.
 * ``gc×1.3``: great-circle distance times a road factor of 1.3 (facts.md §1: "a fair start").
 * ``chain``: a transfer whose road runs through places of the network, summed leg by leg.
 * ``symbolic``: the step from a U.S. port or between-ports crossing to the abstract
