@@ -8,7 +8,7 @@ from numba import njit
 from corridor.engine.random import uniform
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def choose_link(i, p, key, counter, prev_place, out_ptr, out_links, link_to, link_weight,
                 backtrack_weight):
     """Draw an outgoing link of place p for agent i, weighted; -1 when no link has weight."""
@@ -43,10 +43,11 @@ def move_agents(n, place, link, travelled, state, prev_place, countries, kinds,
                 walk_km, ride_km, ride_chance, key, flows, stopped):
     """Advance every movable agent by one day.
 
-    Each agent gets a day's travel budget (a ride with chance `ride_chance`, else walking). At a
-    place it leaves with the place's move chance along a link drawn by weight; it travels along
-    links, arriving at places and going on while budget remains. Arriving at a stop place (or
-    by a stop link) ends its day there, and its index is written to `stopped`.
+    An agent at a place leaves with the place's move chance, along a link drawn by weight. It
+    then gets a day's travel budget (a ride with chance `ride_chance`, else walking) and travels
+    along links, arriving at places and, with their move chance, going on while budget remains.
+    Arriving at a stop place (or by a stop link) ends its day there, and its index is written to
+    `stopped`. Draw counters: 0 = ride, 1 = first decision to leave, then one per decision.
 
     Returns:
         How many indices were written to `stopped`.
@@ -55,17 +56,24 @@ def move_agents(n, place, link, travelled, state, prev_place, countries, kinds,
     for i in range(n):
         if not movable[state[i]]:
             continue
-        c = 0
-        budget = ride_km if uniform(key, i, c) < ride_chance else walk_km
-        c += 1
+        c = 2
+        if link[i] < 0:
+            mc = move_chance[place[i]]
+            if mc <= 0.0 or (mc < 1.0 and uniform(key, i, 1) >= mc):
+                continue
+        budget = ride_km if uniform(key, i, 0) < ride_chance else walk_km
+        decided = True
         while budget > 0.0:
             lk = link[i]
             if lk < 0:
                 p = place[i]
-                leave = uniform(key, i, c) < move_chance[p]
-                c += 1
-                if not leave:
-                    break
+                if not decided:
+                    mc = move_chance[p]
+                    leave = mc > 0.0 and (mc >= 1.0 or uniform(key, i, c) < mc)
+                    c += 1
+                    if not leave:
+                        break
+                decided = False
                 lk = choose_link(i, p, key, c, prev_place[i], out_ptr, out_links, link_to,
                                  link_weight, backtrack_weight)
                 c += 1
@@ -73,6 +81,7 @@ def move_agents(n, place, link, travelled, state, prev_place, countries, kinds,
                     break
                 link[i] = lk
                 travelled[i] = 0.0
+            decided = False
             remaining = link_km[lk] - travelled[i]
             if budget >= remaining:
                 budget -= remaining
@@ -82,8 +91,9 @@ def move_agents(n, place, link, travelled, state, prev_place, countries, kinds,
                 link[i] = -1
                 travelled[i] = 0.0
                 flows[lk] += 1
-                if place_country[q] < 16:
-                    countries[i] |= np.uint16(1 << place_country[q])
+                country = place_country[q]
+                if country < 16:
+                    countries[i] |= np.uint16(1 << country)
                 kinds[i] |= np.uint16(1 << place_kind[q])
                 if stop_place[q] or stop_link[lk]:
                     stopped[n_stopped] = i

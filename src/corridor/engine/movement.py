@@ -115,6 +115,7 @@ class CorridorModel(MovementModel):
             group = sim.group_id(dep.nationality, dep.attributes)
             self.schedule.setdefault(day, []).append((net.index(dep.origin), group, dep.count))
         self.expected_agents = sum(d.count for d in sim.scenario.departures)
+        self._stopped = np.empty(0, dtype=np.int32)
 
     def spawn(self, day: int) -> None:
         """Add the people scheduled to leave on this day."""
@@ -135,11 +136,13 @@ class CorridorModel(MovementModel):
         net = sim.network
         a = sim.agents
         p = self.params
-        stopped = np.empty(a.n, dtype=np.int32)
+        if len(self._stopped) < a.n:
+            self._stopped = np.empty(max(a.n, 2 * len(self._stopped)), dtype=np.int32)
+        stopped = self._stopped
         n_stopped = move_agents(
             a.n, a.place, a.link, a.travelled, a.state, a.prev_place, a.countries, a.kinds,
             self.movable, self.move_chance, self.link_weights(gates), net.out_ptr,
             net.out_links, net.link_to, net.link_km, net.country, net.kind, gates.stop_place,
             gates.stop_link, p.backtrack_weight, p.walk_speed_km, p.ride_speed_km,
             p.ride_chance, sim.key_for(day, PURPOSE_MOVE), sim.recorder.day_flows, stopped)
-        return stopped[:n_stopped]
+        return stopped[:n_stopped].copy()

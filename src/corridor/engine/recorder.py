@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 NOT_DEPARTED = "not_departed"
 FLUSH_EVERY = 32  # days per batch written to the sinks
+OUTCOME_CHUNK = 1 << 16  # agents per chunk when tallying outcomes
 
 
 def _strings(indices: np.ndarray, labels: list[str]) -> pa.Array:
@@ -128,10 +129,19 @@ class Recorder:
         """Return final (state, position, countries, kinds) combinations with their counts."""
         a = self.sim.agents
         net = self.sim.network
-        pos = np.where(a.link < 0, a.place, net.n_places + a.link).astype(np.uint64)
-        key = ((pos << np.uint64(37)) | (a.state.astype(np.uint64) << np.uint64(32))
-               | (a.countries.astype(np.uint64) << np.uint64(16)) | a.kinds.astype(np.uint64))
-        values, counts = np.unique(key, return_counts=True)
+        totals: dict[int, int] = {}
+        for start in range(0, a.n, OUTCOME_CHUNK):  # chunks keep peak memory bounded
+            sl = slice(start, min(start + OUTCOME_CHUNK, a.n))
+            link = a.link[sl]
+            pos = np.where(link < 0, a.place[sl], net.n_places + link).astype(np.uint64)
+            key = ((pos << np.uint64(37)) | (a.state[sl].astype(np.uint64) << np.uint64(32))
+                   | (a.countries[sl].astype(np.uint64) << np.uint64(16))
+                   | a.kinds[sl].astype(np.uint64))
+            values, counts = np.unique(key, return_counts=True)
+            for v, c in zip(values.tolist(), counts.tolist(), strict=True):
+                totals[v] = totals.get(v, 0) + c
+        values = np.array(sorted(totals), dtype=np.uint64)
+        counts = np.array([totals[int(v)] for v in values], dtype=np.int64)
         pos_u = (values >> np.uint64(37)).astype(np.int64)
         st_u = ((values >> np.uint64(32)) & np.uint64(0x1F)).astype(np.int64)
         c_u = ((values >> np.uint64(16)) & np.uint64(0xFFFF)).astype(np.int64)

@@ -94,12 +94,14 @@ def load_scenario(source: str | Path, settings: list[str] | None = None) -> Scen
     model = model_class(config.model)
     extras = model.load_extras(folder, files, problems)
 
-    places = [r for _, r in read_rows(files["places.csv"], "places.csv", PlaceRow,
+    place_pairs = read_rows(files["places.csv"], "places.csv", PlaceRow,
                                       required=("id", "name", "country", "kind", "lat", "lon"),
                                       optional=("capacity", "region", "population",
                                                 "attractiveness"),
-                                      problems=problems)]
-    place_rows = _check_places(files["places.csv"], places, problems)
+                                      problems=problems)
+    places = [r for _, r in place_pairs]
+    _check_places(place_pairs, problems)
+    place_rows = _declared_ids(files["places.csv"])
     routes = read_rows(files["routes.csv"], "routes.csv", RouteRow,
                        required=("from", "to", "distance_km"),
                        optional=("mode", "two_way", "forced_redirection"), problems=problems)
@@ -197,11 +199,29 @@ def _read_config(text: str | None, problems: list[Problem]) -> ScenarioConfig | 
         return None
 
 
-def _check_places(text: str, places: list[PlaceRow], problems: list[Problem]) -> dict[str, int]:
-    """Check place ids and names are unique; return id → row number."""
+def _declared_ids(text: str) -> dict[str, int]:
+    """Return every id written in places.csv (valid row or not) → row number.
+
+    Cross-file checks use these, so one broken place row is reported once, not again by every
+    route that names the place.
+    """
+    import csv
+    import io
+
+    reader = csv.DictReader(io.StringIO(text))
+    ids: dict[str, int] = {}
+    for number, row in enumerate(reader, start=2):
+        pid = (row.get("id") or "").strip()
+        if pid and not pid.startswith("#"):
+            ids.setdefault(pid, number)
+    return ids
+
+
+def _check_places(places: list[tuple[int, PlaceRow]], problems: list[Problem]) -> None:
+    """Check place ids and names are unique."""
     rows: dict[str, int] = {}
     names: dict[str, int] = {}
-    for number, place in enumerate(places, start=2):
+    for number, place in places:
         if place.id in rows:
             problems.append(Problem("places.csv", number, "id",
                                     f"duplicate id '{place.id}' (first at row {rows[place.id]})"))
@@ -213,7 +233,6 @@ def _check_places(text: str, places: list[PlaceRow], problems: list[Problem]) ->
         names.setdefault(place.name, number)
     if not places and not any(p.file == "places.csv" for p in problems):
         problems.append(Problem("places.csv", None, None, "has no places"))
-    return rows
 
 
 def _check_routes(routes: list[tuple[int, RouteRow]], places: dict[str, int],
