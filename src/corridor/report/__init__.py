@@ -1,0 +1,20 @@
+"""`corridor report`: one self-contained, offline HTML report of a run (and PNGs of its figures).
+
+Needs the `report` extra (matplotlib, plotly); both are imported only when a report is written.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["write_report"]
+
+
+def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = None) -> Path:
+    """Write `report.html` (and `figures/*.png`) for a run folder; see `build.write_report`."""
+    from corridor.report.build import write_report as _write
+
+    return _write(run_dir, compare=compare, out=out)

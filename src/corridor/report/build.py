@@ -1,0 +1,401 @@
+"""`write_report`: from one run folder (or two, to compare) to one self-contained HTML file.
+
+Every figure is drawn for the page (interactive plotly, or inline SVG) and as a PNG in `figures/`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from corridor.report import daily, maps, observations, sankey, stages, summary, timeline
+from corridor.report.data import RunData, load_run
+from corridor.report.html import Section, page
+from corridor.report.style import fmt
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call `write(tmp)` on a temporary file beside `path`, then rename it to `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _save_png(
+    path: Path, size: tuple[float, float], draw: Callable[[Any], None], svg: bool = False
+) -> str:
+    """Draw with matplotlib's Agg backend (no display, no global pyplot state), save as PNG.
+
+    Returns:
+        The same drawing as an inline `<svg>` element when `svg` is true (text kept as text, no
+        namespace URLs, no metadata), else "".
+    """
+    import io
+
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, layout="constrained")
+    FigureCanvasAgg(fig)
+    draw(fig)
+    _atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
+    if not svg:
+        return ""
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": path.stem}):
+        fig.savefig(
+            buffer,
+            format="svg",
+            metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
+        )
+    text = buffer.getvalue()
+    text = text[text.index("<svg") :]
+    text = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", text, count=4)  # HTML knows inline SVG
+    return re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"', r"<svg \1", text, count=1).replace(
+        "<svg ", '<svg style="width:100%;height:auto" ', 1
+    )
+
+
+def _labels(run_dir: Path, compare: Path | None) -> tuple[str, str]:
+    a = Path(run_dir).resolve().name
+    b = Path(compare).resolve().name if compare else ""
+    if not compare:
+        return a, ""
+    if a == b:
+        return "A", "B"
+    return a, b
+
+
+def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = None) -> Path:
+    """Write the report of a run as one HTML file that works offline, and a PNG of each figure.
+
+    Args:
+        run_dir: A run folder written by `corridor run` (see `docs/design/outputs.md`).
+        compare: Another run folder to draw beside the first (a what-if: same scenario with a rule
+            disabled, other parameters, another seed).
+        out: Where to write the HTML. Default: `report.html` in `run_dir`, or
+            `report-vs-<other folder>.html` there in compare mode.
+
+    Returns:
+        The path of the HTML file. PNGs are written to `figures/` beside it, named after the
+        figure (prefixed with the HTML file's name when it is not `report.html`).
+
+    Raises:
+        RunFolderError: A run folder lacks a file or a file does not follow the outputs contract.
+    """
+    run_dir = Path(run_dir)
+    label_a, label_b = _labels(run_dir, compare)
+    runs = [load_run(run_dir, label_a)]
+    if compare is not None:
+        runs.append(load_run(Path(compare), label_b))
+    if out is None:
+        out = run_dir / ("report.html" if compare is None else f"report-vs-{label_b}.html")
+    out = Path(out)
+    figures = out.parent / "figures"
+    prefix = "" if out.stem == "report" else f"{out.stem}-"
+
+    def png(name: str) -> tuple[Path, str]:
+        path = figures / f"{prefix}{name}.png"
+        try:
+            shown = path.relative_to(out.parent).as_posix()
+        except ValueError:
+            shown = str(path)
+        return path, shown
+
+    sankeys = [stages.build(r) for r in runs]
+    sections = [
+        _states_section(runs),
+        _map_section(runs, png),
+        _daily_section(runs, png),
+        _outcomes_section(runs, sankeys, png),
+        _observations_section(runs, png),
+        _rules_section(runs, png),
+        _about_section(runs),
+    ]
+    a = runs[0]
+    paragraphs = [summary.paragraph(a, sankeys[0])]
+    if len(runs) == 2:
+        paragraphs.append(summary.compare_paragraph(a, runs[1]))
+    title = f"Corridor report: {a.scenario.get('name') or a.run.get('scenario', '')}"
+    if len(runs) == 2:
+        title += f" — {label_a} vs {label_b}"
+    subtitle = (
+        f"Run {a.run.get('run_id', '')} · {a.start_date.isoformat()} to "
+        f"{a.end_date.isoformat()} · {fmt(a.departed)} people departed"
+    )
+    created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    footer = (
+        f"Written by corridor {a.run.get('corridor_version', '')} on {created} from "
+        f"{', '.join(str(r.run_dir) for r in runs)}. The page needs no network: everything "
+        "it shows is inside this file."
+    )
+    document = page(title, subtitle, paragraphs, sections, footer)
+    _atomic_write(out, lambda tmp: tmp.write_text(document, encoding="utf-8"))
+    return out
+
+
+PngFn = Callable[[str], tuple[Path, str]]
+
+
+def _states_section(runs: list[RunData]) -> Section:
+    sec = Section("final-states", "Where people were on the last day")
+    head, body = summary.state_rows(runs)
+    sec.table(head, body, numeric_from=2, total_last=True)
+    sec.text(
+        f"Counts of people in each state on {runs[0].end_date.isoformat()}, the last day of "
+        "the run, from summary.json. Every person is in exactly one state.",
+        "note",
+    )
+    return sec
+
+
+def _map_section(runs: list[RunData], png: PngFn) -> Section:
+    sec = Section("map", "Map of the corridor")
+    first = maps.prepare(runs[0])
+    prepared = [first, *[maps.prepare(r, window=first.window) for r in runs[1:]]]
+    titles = [f"run {r.label}" if len(runs) > 1 else "" for r in runs]
+    path, shown = png("map")
+    width = 11.0 if len(runs) == 1 else 16.0
+
+    def draw(fig: Any) -> None:
+        axes = fig.subplots(1, len(runs), squeeze=False)[0]
+        for ax, m, t in zip(axes, prepared, titles, strict=True):
+            maps.draw_map(ax, m, t)
+
+    _save_png(path, (width, 8.0 if len(runs) == 1 else 6.5), draw)
+    biggest = first.flows[0] if first.flows else None
+    big = (
+        f" The busiest route was {biggest.a.name} – {biggest.b.name} ({fmt(biggest.total)} people)."
+        if biggest
+        else ""
+    )
+    sec.figure(
+        maps.plotly_figure(list(zip(titles, prepared, strict=True))),
+        "Places of the scenario (scenario/places.csv) at their latitude and longitude, coloured "
+        "by kind; dotted lines are the routes of the network (scenario/routes.csv). Red lines "
+        "join places people moved between: their width is the number of people who completed "
+        "that hop over the whole run, both directions together (flows.parquet)."
+        + big
+        + " Names of smaller places are left out where they would overlap: hover over a place "
+        "or line for its numbers, drag to zoom, double-click to reset. Country outlines: "
+        "Natural Earth 1:110m.",
+        shown,
+    )
+    return sec
+
+
+def _daily_section(runs: list[RunData], png: PngFn) -> Section:
+    sec = Section("daily", "Day by day: people at each place and in each state")
+    places = daily.top_places(runs[0])
+    first = daily.prepare(runs[0], places)
+    states = [s.key for s in first.states]
+    for r in runs[1:]:
+        states += [s.key for s in daily.prepare(r, places).states if s.key not in states]
+    prepared = [daily.prepare(r, places, states) for r in runs]
+    pairs = [(r.label, d) for r, d in zip(runs, prepared, strict=True)]
+    path, shown = png("daily")
+    _save_png(path, (13.0, 9.0), lambda fig: daily.draw_daily(fig, pairs))
+    n_obs = len(first.place_obs) + len(first.state_obs)
+    obs_text = (
+        f" Diamonds with bars and shaded boxes are the {n_obs} observations that count the same "
+        "thing (scenario/observations.csv): the box spans the observed period and the range "
+        "between the lowest and highest reported figure; counts of a state are drawn against "
+        "the run's total in that state, wherever people were, while the observation may cover "
+        "one region only (see its hover text)."
+        if n_obs
+        else " No observation counts people present at a place or in a state, so none is drawn"
+        " here;"
+        " see the observations section."
+    )
+    compare = " Run B is drawn dashed." if len(runs) > 1 else ""
+    sec.figure(
+        daily.plotly_figure(pairs),
+        "Top: people at the busiest places (highest daily count) and, in grey, people on the road "
+        "between places. Bottom: people in each state; the dotted black line is everybody who "
+        "has departed so far. Counts per day from daily.parquet."
+        + compare
+        + obs_text
+        + " Click a legend entry to hide a line, double-click to show it alone.",
+        shown,
+    )
+    return sec
+
+
+def _outcomes_section(runs: list[RunData], sankeys: list[stages.SankeyData], png: PngFn) -> Section:
+    sec = Section("outcomes", "Outcomes: from departure to the last day")
+    path, shown = png("outcomes")
+    many = len(runs) > 1
+
+    def draw(fig: Any) -> None:
+        axes = fig.subplots(len(runs), 1, squeeze=False)[:, 0]
+        for ax, s, r in zip(axes, sankeys, runs, strict=True):
+            sankey.draw_alluvial(ax, s, f"run {r.label}" if many else "")
+
+    svg = _save_png(path, (12.5, 6.5 * len(runs)), draw, svg=True)
+    sec.svg(
+        svg,
+        "Each band is a group of people, as wide as their number, followed from departure "
+        "(left) through the countries they entered to where they were on the last day (right); "
+        "every box gives its number of people and their share of all who departed. Built from "
+        "outcomes.parquet: the countries each person has been in, the kinds of places they "
+        "reached, their final state. At the U.S. border, people are split by how they met it: "
+        "at a port of entry (a port on their path), between ports (apprehended or undetected; "
+        "an asylum claim with no port on the path counts here too), or not crossed by the last "
+        'day. The same box name in two columns means two groups: "Returned to origin" after '
+        "Guatemala and after Mexico are people turned back at different points.",
+        shown,
+    )
+    if any(s.border for s in sankeys):
+        sec.heading(sankeys[0].border_label or "At the border")
+        sentence = summary.border_sentence(sankeys[0])
+        if sentence:
+            sec.text(sentence)
+        head, body = summary.border_rows(sankeys, [r.label for r in runs])
+        sec.table(head, body, numeric_from=2, total_last=True)
+    return sec
+
+
+def _observations_section(runs: list[RunData], png: PngFn) -> Section:
+    sec = Section("observations", "Observations against the run")
+    a = runs[0]
+    if a.scores is None:
+        sec.text(a.scores_note, "note")
+        if a.observations:
+            sec.text(
+                f"The scenario lists {len(a.observations)} observations "
+                "(scenario/observations.csv); they are not scored here.",
+                "note",
+            )
+        return sec
+    rows = observations.prepare(runs)
+    labels = [r.label for r in runs]
+    if not rows:
+        sec.text("The score module returned no rows.", "note")
+        return sec
+    path, shown = png("observations")
+    _save_png(
+        path,
+        (12.0, 1.2 + 0.3 * len(rows)),
+        lambda fig: observations.draw_scores(fig.subplots(), rows, labels),
+    )
+    inside = [sum(1 for r in rows if r.within_range[i]) for i in range(len(runs))]
+    measured = [sum(1 for r in rows if r.simulated[i] is not None) for i in range(len(runs))]
+    counts = "; ".join(
+        f"{'run ' + lab + ': ' if len(runs) > 1 else ''}{n} of {m} measured observations inside "
+        "their reported range"
+        for lab, n, m in zip(labels, inside, measured, strict=True)
+    )
+    sec.text(f"{counts} ({len(rows)} observations in all).")
+    sec.figure(
+        observations.plotly_figure(rows, labels),
+        "Each row is one observation (scenario/observations.csv): the black diamond is the "
+        "reported value and its bar the range between the lowest and highest figure reported. "
+        "The coloured marker is the run's value for the same place, period and kind of count, "
+        "from corridor.analysis.score: green inside the range, red outside. Log scale, so that "
+        "counts of tens and of tens of thousands fit on one axis.",
+        shown,
+    )
+    head, body = observations.table_cells(rows, labels)
+    sec.table(head, body, numeric_from=3)
+    return sec
+
+
+def _rules_section(runs: list[RunData], png: PngFn) -> Section:
+    sec = Section("rules", "Rules in force")
+    a = runs[0]
+    if a.rules is None:
+        sec.text(a.rules_note, "note")
+        return sec
+    bars = timeline.prepare(runs)
+    if not bars:
+        sec.text("The scenario's rules.toml defines no rules.", "note")
+        return sec
+    path, shown = png("rules")
+    _save_png(
+        path,
+        (12.0, 1.4 + 0.42 * len(bars)),
+        lambda fig: timeline.draw_timeline(fig.subplots(), bars, runs),
+    )
+    sec.figure(
+        timeline.plotly_figure(bars, runs),
+        "Each bar is a rule of scenario/rules.toml, coloured by its kind, from the day it takes "
+        "effect to the day it ends (open-ended rules run to the right edge); grey hatched bars "
+        "are rules defined but not applied in this run (run.json lists the rules applied). The "
+        "dashed lines mark the first and last day of the run. Hover for where each rule applies.",
+        shown,
+    )
+    head = ["rule", "kind", "where", "from", "until"] + (
+        [f"applied ({r.label})" for r in runs] if len(runs) > 1 else ["applied"]
+    )
+    body = [
+        [
+            b.id,
+            b.kind,
+            b.where,
+            b.start.isoformat() if b.start else "always",
+            b.end.isoformat() if b.end else "open-ended",
+            *["yes" if on else "no" for on in b.in_force],
+        ]
+        for b in bars
+    ]
+    sec.table(head, body, numeric_from=99)
+    return sec
+
+
+def _about_section(runs: list[RunData]) -> Section:
+    sec = Section("about", "About this run")
+    keys = (
+        "run_id",
+        "scenario",
+        "scenario_digest",
+        "corridor_version",
+        "engine",
+        "model",
+        "seed",
+        "start_date",
+        "days",
+        "rules",
+        "wall_time_s",
+        "created",
+    )
+    head = ["field"] + [f"run {r.label}" if len(runs) > 1 else "value" for r in runs]
+    body = []
+    for key in keys:
+        values = [r.run.get(key) for r in runs]
+        body.append(
+            [
+                key,
+                *[
+                    ", ".join(map(str, v)) if isinstance(v, list) else ("" if v is None else str(v))
+                    for v in values
+                ],
+            ]
+        )
+    body.append(
+        ["parameters", *[json.dumps(r.run.get("parameters", {}), sort_keys=True) for r in runs]]
+    )
+    body.append(["folder", *[str(r.run_dir) for r in runs]])
+    sec.table(head, body, numeric_from=99)
+    sec.text(
+        "From run.json. A run folder holds a copy of its scenario (scenario/), so the run can "
+        "be checked and repeated: the same scenario digest, seed and parameters give the "
+        "same numbers.",
+        "note",
+    )
+    return sec

@@ -1,0 +1,500 @@
+"""The corridor map: country outlines, the route network, flows as lines, places by kind.
+
+`prepare` computes what to draw once; `plotly_figure` and `draw_map` render it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import pyarrow.compute as pc
+
+from corridor.report import geo
+from corridor.report.data import Place, RunData
+from corridor.report.style import FONT_STACK, KIND_LABELS, fmt, kind_colour
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+    from matplotlib.axes import Axes
+
+FLOW_COLOUR = "#c0392b"
+MAX_FLOW_WIDTH_PX = 14.0  # plotly, pixels
+MAX_FLOW_WIDTH_PT = 9.0  # matplotlib, points
+CHAR_WIDTH = 0.0065  # width of a label character, as a fraction of the map's width
+LINE_HEIGHT = 0.03  # height of a label, as a fraction of the map's height
+
+
+@dataclass(frozen=True)
+class Flow:
+    """People who moved along one route over the whole run, both directions together."""
+
+    a: Place
+    b: Place
+    forward: int  # a -> b
+    backward: int  # b -> a
+
+    @property
+    def total(self) -> int:
+        """People in both directions."""
+        return self.forward + self.backward
+
+
+@dataclass
+class MapData:
+    """What the map draws.
+
+    Attributes:
+        window: (lon_min, lat_min, lon_max, lat_max).
+        places: Places of the scenario.
+        through: People who arrived at each place over the run (sum of inflows).
+        routes: Route ends (pairs of places) of the network.
+        flows: Flows along routes, largest first.
+        labelled: Ids of the places whose name is written on the map.
+        countries: ISO codes of the countries the scenario's places are in.
+    """
+
+    window: tuple[float, float, float, float]
+    places: list[Place]
+    through: dict[str, int]
+    routes: list[tuple[Place, Place]] = field(default_factory=list)
+    flows: list[Flow] = field(default_factory=list)
+    labelled: set[str] = field(default_factory=set)
+    countries: set[str] = field(default_factory=set)
+
+    @property
+    def max_flow(self) -> int:
+        """Largest flow (at least 1, to scale widths)."""
+        return max((f.total for f in self.flows), default=1) or 1
+
+
+def _flows(run: RunData) -> list[Flow]:
+    table = run.flows.group_by(["from_place", "to_place"]).aggregate([("count", "sum")])
+    pairs: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for src, dst, n in zip(
+        table["from_place"].to_pylist(),
+        table["to_place"].to_pylist(),
+        table["count_sum"].to_pylist(),
+        strict=True,
+    ):
+        if src not in run.places or dst not in run.places or src == dst:
+            continue
+        key = (src, dst) if src <= dst else (dst, src)
+        pairs[key][0 if key == (src, dst) else 1] += int(n)
+    flows = [Flow(run.places[a], run.places[b], f, r) for (a, b), (f, r) in pairs.items()]
+    return sorted(flows, key=lambda f: f.total, reverse=True)
+
+
+def _through(run: RunData) -> dict[str, int]:
+    table = run.flows.group_by("to_place").aggregate([("count", "sum")])
+    out = dict(zip(table["to_place"].to_pylist(), table["count_sum"].to_pylist(), strict=True))
+    daily = run.daily.filter(pc.equal(run.daily["day"], 0))
+    for place, n in zip(daily["place"].to_pylist(), daily["count"].to_pylist(), strict=True):
+        out[place] = out.get(place, 0) + int(n)  # people counted on day 0 never "arrived"
+    return {k: int(v) for k, v in out.items()}
+
+
+def _labelled(
+    places: list[Place], through: dict[str, int], window: tuple[float, ...], scale: float = 1.0
+) -> set[str]:
+    """Pick place names to write: origins and border places first, then the busiest.
+
+    A name is left out if its box (estimated from its length) would overlap one already chosen.
+
+    `scale` is the drawing's size relative to a full-width map (text is relatively larger on a
+    smaller drawing).
+    """
+    x0, y0, x1, y1 = window
+    char_w, line_h = CHAR_WIDTH * (x1 - x0) / scale, LINE_HEIGHT * (y1 - y0) / scale
+    priority = {
+        "origin": 0,
+        "conflict_zone": 0,
+        "border_city": 1,
+        "camp": 1,
+        "port_of_entry": 2,
+        "border_crossing": 2,
+        "destination": 2,
+    }
+    ranked = sorted(places, key=lambda p: (priority.get(p.kind, 3), -through.get(p.id, 0), p.name))
+    boxes: list[tuple[float, float, float, float]] = []
+    chosen: set[str] = set()
+    for p in ranked:
+        box = (p.lon, p.lat - line_h / 2, p.lon + char_w * (len(p.name) + 2), p.lat + line_h)
+        if all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in boxes):
+            boxes.append(box)
+            chosen.add(p.id)
+    return chosen
+
+
+def dense_zone(m: MapData) -> tuple[float, float, float, float] | None:
+    """Return a window around the most crowded group of places (for a zoomed inset), if any."""
+    x0, y0, x1, y1 = m.window
+    radius = 0.07 * ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
+    best: list[Place] = []
+    for p in m.places:
+        near = [
+            q for q in m.places if ((p.lon - q.lon) ** 2 + (p.lat - q.lat) ** 2) ** 0.5 < radius
+        ]
+        if len(near) > len(best):
+            best = near
+    unlabelled = [q for q in best if q.id not in m.labelled]
+    if len(best) < 5 or len(unlabelled) < 2:
+        return None
+    return geo.extent([q.lon for q in best], [q.lat for q in best], margin=0.15, min_span=0.5)
+
+
+def prepare(run: RunData, window: tuple[float, float, float, float] | None = None) -> MapData:
+    """Compute the map of one run (pass `window` to draw two runs on the same frame)."""
+    places = list(run.places.values())
+    window = window or geo.extent([p.lon for p in places], [p.lat for p in places])
+    through = _through(run)
+    routes = [
+        (run.places[r.start], run.places[r.end])
+        for r in run.routes
+        if r.start in run.places and r.end in run.places
+    ]
+    return MapData(
+        window=window,
+        places=places,
+        through=through,
+        routes=routes,
+        flows=_flows(run),
+        labelled=_labelled(places, through, window),
+        countries={p.country for p in places},
+    )
+
+
+def country_labels(m: MapData) -> list[tuple[str, float, float]]:
+    """Names of the scenario's countries, at the middle of their largest outline if in view."""
+    x0, y0, x1, y1 = m.window
+    out = []
+    for country in geo.visible(m.window):
+        if country.iso_a2 not in m.countries:
+            continue
+        ring = max(country.rings, key=len)
+        cx = sum(x for x, _ in ring) / len(ring)
+        cy = sum(y for _, y in ring) / len(ring)
+        if x0 < cx < x1 and y0 < cy < y1:
+            out.append((geo.country_name(country.iso_a2).upper(), cx, cy))
+    return out
+
+
+def _outline_xy(window: tuple[float, float, float, float], only: set[str] | None, skip: set[str]):  # noqa: ANN202
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for country in geo.visible(window):
+        if (only is not None and country.iso_a2 not in only) or country.iso_a2 in skip:
+            continue
+        for ring in country.rings:
+            xs += [x for x, _ in ring] + [None]
+            ys += [y for _, y in ring] + [None]
+    return xs, ys
+
+
+def _hover(m: MapData, p: Place) -> str:
+    kind = KIND_LABELS.get(p.kind, p.kind)
+    return (
+        f"<b>{p.name}</b><br>{kind}, {geo.country_name(p.country)}<br>"
+        f"{fmt(m.through.get(p.id, 0))} people arrived here over the run"
+    )
+
+
+def add_plotly_traces(
+    fig: go.Figure, m: MapData, col: int | None = None, legend: bool = True
+) -> None:
+    """Add the map's traces to a plotly figure (to subplot column `col` when given)."""
+    import plotly.graph_objects as go
+
+    where = {"row": 1, "col": col} if col else {}
+    for only, fill in ((m.countries, "#e6e1d3"), (None, "#f7f7f4")):
+        xs, ys = _outline_xy(m.window, only, set() if only else m.countries)
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                fill="toself",
+                fillcolor=fill,
+                line={"color": "#a7a7a7", "width": 0.7},
+                hoverinfo="skip",
+                showlegend=False,
+            ),
+            **where,
+        )
+    labels = country_labels(m)
+    if labels:
+        fig.add_trace(
+            go.Scatter(
+                x=[c[1] for c in labels],
+                y=[c[2] for c in labels],
+                mode="text",
+                text=[c[0] for c in labels],
+                hoverinfo="skip",
+                showlegend=False,
+                textfont={"size": 11, "color": "#9a9486"},
+            ),
+            **where,
+        )
+    if m.routes:
+        xs, ys = [], []
+        for a, b in m.routes:
+            xs += [a.lon, b.lon, None]
+            ys += [a.lat, b.lat, None]
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": "#9e9e9e", "width": 0.8, "dash": "dot"},
+                hoverinfo="skip",
+                name="route (network)",
+                showlegend=legend,
+                legendgroup="routes",
+            ),
+            **where,
+        )
+    for f in m.flows:
+        width = 1.0 + (MAX_FLOW_WIDTH_PX - 1.0) * f.total / m.max_flow
+        fig.add_trace(
+            go.Scatter(
+                x=[f.a.lon, f.b.lon],
+                y=[f.a.lat, f.b.lat],
+                mode="lines",
+                line={"color": FLOW_COLOUR, "width": width},
+                opacity=0.55,
+                hoverinfo="skip",
+                showlegend=False,
+            ),
+            **where,
+        )
+    if m.flows:
+        fig.add_trace(
+            go.Scatter(
+                x=[(f.a.lon + f.b.lon) / 2 for f in m.flows],
+                y=[(f.a.lat + f.b.lat) / 2 for f in m.flows],
+                mode="markers",
+                marker={"size": 9, "color": FLOW_COLOUR, "opacity": 0.0},
+                hovertext=[
+                    f"<b>{f.a.name} – {f.b.name}</b><br>{fmt(f.total)} people moved along it"
+                    f"<br>{f.a.name} → {f.b.name}: {fmt(f.forward)}"
+                    f"<br>{f.b.name} → {f.a.name}: {fmt(f.backward)}"
+                    for f in m.flows
+                ],
+                hoverinfo="text",
+                name="people moved (line width)",
+                showlegend=legend,
+                legendgroup="flows",
+            ),
+            **where,
+        )
+    for kind in dict.fromkeys(p.kind for p in m.places):
+        group = [p for p in m.places if p.kind == kind]
+        fig.add_trace(
+            go.Scatter(
+                x=[p.lon for p in group],
+                y=[p.lat for p in group],
+                mode="markers+text",
+                marker={
+                    "size": 9,
+                    "color": kind_colour(kind),
+                    "line": {"width": 0.8, "color": "#222"},
+                },
+                text=[p.name if p.id in m.labelled else "" for p in group],
+                textposition="top right",
+                textfont={"size": 10, "color": "#222"},
+                hovertext=[_hover(m, p) for p in group],
+                hoverinfo="text",
+                name=KIND_LABELS.get(kind, kind),
+                legendgroup=kind,
+                showlegend=legend,
+            ),
+            **where,
+        )
+
+
+def plotly_figure(maps: list[tuple[str, MapData]]) -> go.Figure:
+    """Return the interactive map; two runs (compare mode) are drawn side by side."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(
+        rows=1, cols=len(maps), subplot_titles=[t for t, _ in maps], horizontal_spacing=0.03
+    )
+    x0, y0, x1, y1 = maps[0][1].window
+    for i, (_, m) in enumerate(maps, start=1):
+        add_plotly_traces(fig, m, col=i, legend=i == 1)
+        suffix = "" if i == 1 else str(i)
+        fig.update_layout(
+            {
+                f"xaxis{suffix}": {
+                    "range": [x0, x1],
+                    "showgrid": False,
+                    "zeroline": False,
+                    "showticklabels": False,
+                    "constrain": "domain",
+                },
+                f"yaxis{suffix}": {
+                    "range": [y0, y1],
+                    "showgrid": False,
+                    "zeroline": False,
+                    "showticklabels": False,
+                    "scaleanchor": f"x{suffix}",
+                    "scaleratio": geo.aspect(y0, y1),
+                    "constrain": "domain",
+                },
+            }
+        )
+    fig.update_layout(
+        height=620 if len(maps) == 1 else 520,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        plot_bgcolor="#dbe9f4",
+        font={"family": FONT_STACK, "size": 12},
+        legend={"orientation": "h", "y": -0.02, "x": 0, "font": {"size": 11}},
+        hoverlabel={"bgcolor": "white"},
+    )
+    return fig
+
+
+def _inset_corner(m: MapData, size: float) -> tuple[float, float, float, float]:
+    """The corner (axes fraction rect) with the fewest places under it (not the legend's)."""
+    x0, y0, x1, y1 = m.window
+    corners = {
+        "upper right": (1 - size, 1 - size),
+        "lower right": (1 - size, 0.0),
+        "upper left": (0.0, 1 - size),
+    }
+
+    def crowd(corner: tuple[float, float]) -> int:
+        fx, fy = corner
+        return sum(
+            fx <= (p.lon - x0) / (x1 - x0) <= fx + size
+            and fy <= (p.lat - y0) / (y1 - y0) <= fy + size
+            for p in m.places
+        )
+
+    fx, fy = min(corners.values(), key=crowd)
+    return (fx + 0.01 if fx == 0 else fx - 0.01, fy + 0.01 if fy == 0 else fy - 0.01, size, size)
+
+
+def draw_map(
+    ax: Axes, m: MapData, title: str = "", inset: bool = True, legend: bool = True
+) -> None:
+    """Draw the map on a matplotlib axes (for the PNG).
+
+    Args:
+        ax: Axes to draw on.
+        m: What to draw, from `prepare`.
+        title: Title above the map.
+        inset: Add a zoomed inset of the most crowded group of places, if there is one.
+        legend: Draw the legend of kinds and flow widths.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Polygon
+
+    x0, y0, x1, y1 = m.window
+    ax.set_facecolor("#dbe9f4")
+    for country in geo.visible(m.window):
+        fill = "#e6e1d3" if country.iso_a2 in m.countries else "#f7f7f4"
+        for ring in country.rings:
+            ax.add_patch(
+                Polygon(
+                    ring, closed=True, facecolor=fill, edgecolor="#a7a7a7", linewidth=0.5, zorder=1
+                )
+            )
+    for name, cx, cy in country_labels(m):
+        ax.text(
+            cx,
+            cy,
+            name,
+            fontsize=8,
+            color="#9a9486",
+            ha="center",
+            va="center",
+            zorder=1.5,
+            style="italic",
+        )
+    for a, b in m.routes:
+        ax.plot([a.lon, b.lon], [a.lat, b.lat], color="#9e9e9e", lw=0.6, ls=":", zorder=2)
+    for f in m.flows:
+        width = 0.6 + (MAX_FLOW_WIDTH_PT - 0.6) * f.total / m.max_flow
+        ax.plot(
+            [f.a.lon, f.b.lon],
+            [f.a.lat, f.b.lat],
+            color=FLOW_COLOUR,
+            lw=width,
+            alpha=0.55,
+            solid_capstyle="round",
+            zorder=3,
+        )
+    kinds = list(dict.fromkeys(p.kind for p in m.places))
+    for kind in kinds:
+        group = [p for p in m.places if p.kind == kind]
+        ax.scatter(
+            [p.lon for p in group],
+            [p.lat for p in group],
+            s=28,
+            c=kind_colour(kind),
+            edgecolors="#222222",
+            linewidths=0.6,
+            zorder=4,
+        )
+    for p in m.places:
+        if p.id in m.labelled:
+            ax.annotate(
+                p.name,
+                (p.lon, p.lat),
+                xytext=(4, 3),
+                textcoords="offset points",
+                fontsize=7.5,
+                zorder=5,
+                bbox={
+                    "boxstyle": "round,pad=0.1",
+                    "facecolor": "white",
+                    "alpha": 0.6,
+                    "linewidth": 0,
+                },
+            )
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color=kind_colour(k),
+            markeredgecolor="#222",
+            label=KIND_LABELS.get(k, k),
+        )
+        for k in kinds
+    ]
+    for share in (1.0, 0.5, 0.1):
+        n = m.max_flow * share
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=FLOW_COLOUR,
+                alpha=0.55,
+                lw=0.6 + (MAX_FLOW_WIDTH_PT - 0.6) * share,
+                label=f"{fmt(n)} people moved",
+            )
+        )
+    if legend:
+        ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.85)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect(geo.aspect(y0, y1))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    zone = dense_zone(m) if inset else None
+    if zone:
+        inside = [
+            p for p in m.places if zone[0] <= p.lon <= zone[2] and zone[1] <= p.lat <= zone[3]
+        ]
+        sub = replace(m, window=zone, labelled=_labelled(inside, m.through, zone, 0.42))
+        axin = ax.inset_axes(_inset_corner(m, 0.42))
+        draw_map(axin, sub, inset=False, legend=False)
+        for spine in axin.spines.values():
+            spine.set_edgecolor("#444444")
+        ax.indicate_inset_zoom(axin, edgecolor="#444444")
+    if title:
+        ax.set_title(title, loc="left", fontsize=11)

@@ -1,0 +1,270 @@
+"""Observations against the run: rows from `corridor.analysis.score.compare`.
+
+Drawn as a table and a dot plot: the observed value with its low–high range, the run's value
+beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from corridor.report.data import Observation, RunData
+from corridor.report.style import FONT_STACK, fmt
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+    from matplotlib.axes import Axes
+
+INSIDE, OUTSIDE, MISSING = "#2ca02c", "#d62728", "#999999"
+RUN_SYMBOLS = ("circle", "square")
+RUN_MARKERS = ("o", "s")
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One observation and what each run drawn made of it."""
+
+    period_start: date
+    period_end: date
+    place: str
+    kind: str
+    value: float
+    low: float
+    high: float
+    source: str
+    simulated: tuple[float | None, ...]
+    within_range: tuple[bool | None, ...]
+    relative_error: tuple[float | None, ...]
+
+    @property
+    def period(self) -> str:
+        """The period as text: one date, or "start – end"."""
+        if self.period_end == self.period_start:
+            return self.period_start.isoformat()
+        return f"{self.period_start.isoformat()} – {self.period_end.isoformat()}"
+
+    @property
+    def label(self) -> str:
+        """Short row label for the dot plot."""
+        return f"{self.kind.replace('_', ' ')} · {self.place} · {self.period}"
+
+
+def _get(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _num(value: Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _key(score: Any) -> tuple[str, str, str, str]:
+    return (
+        _day(_get(score, "period_start")).isoformat(),
+        _day(_get(score, "period_end")).isoformat(),
+        str(_get(score, "place")),
+        str(_get(score, "kind")),
+    )
+
+
+def _source(observations: list[Observation], key: tuple[str, str, str, str]) -> str:
+    for obs in observations:
+        if (obs.period_start.isoformat(), obs.period_end.isoformat(), obs.place, obs.kind) == key:
+            return obs.source
+    return ""
+
+
+def prepare(runs: list[RunData]) -> list[ScoreRow]:
+    """Join the runs' scores on (period, place, kind), in the first run's order."""
+    first = runs[0].scores or []
+    others = [{_key(s): s for s in (r.scores or [])} for r in runs[1:]]
+    rows = []
+    for score in first:
+        key = _key(score)
+        per_run = [score, *[o.get(key) for o in others]]
+        value = _num(_get(score, "value")) or 0.0
+        rows.append(
+            ScoreRow(
+                period_start=_day(_get(score, "period_start")),
+                period_end=_day(_get(score, "period_end")),
+                place=str(_get(score, "place")),
+                kind=str(_get(score, "kind")),
+                value=value,
+                low=_num(_get(score, "low")) if _get(score, "low") is not None else value,
+                high=_num(_get(score, "high")) if _get(score, "high") is not None else value,
+                source=_source(runs[0].observations, key),
+                simulated=tuple(_num(_get(s, "simulated")) if s else None for s in per_run),
+                within_range=tuple(_get(s, "within_range") if s else None for s in per_run),
+                relative_error=tuple(
+                    _num(_get(s, "relative_error")) if s else None for s in per_run
+                ),
+            )
+        )
+    return rows
+
+
+def _colour(within: bool | None) -> str:
+    return MISSING if within is None else (INSIDE if within else OUTSIDE)
+
+
+def plotly_figure(rows: list[ScoreRow], labels: list[str]) -> go.Figure:
+    """Return the dot plot: one row per observation, log-scaled counts."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    y = [r.label for r in rows]
+    fig.add_trace(
+        go.Scatter(
+            x=[r.value for r in rows],
+            y=y,
+            mode="markers",
+            name="observed (bar: low–high)",
+            marker={"symbol": "diamond", "size": 10, "color": "#000"},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": [r.high - r.value for r in rows],
+                "arrayminus": [r.value - r.low for r in rows],
+                "color": "#000",
+                "thickness": 1.5,
+            },
+            hovertemplate="%{y}<br>observed %{x:,.0f}<extra></extra>",
+        )
+    )
+    for i, label in enumerate(labels):
+        pts = [
+            (r, r.simulated[i]) for r in rows if r.simulated[i] is not None and r.simulated[i] > 0
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=[v for _, v in pts],
+                y=[r.label for r, _ in pts],
+                mode="markers",
+                name=f"run {label}" if len(labels) > 1 else "this run",
+                marker={
+                    "symbol": RUN_SYMBOLS[i % 2],
+                    "size": 9,
+                    "opacity": 0.85,
+                    "color": [_colour(r.within_range[i]) for r, _ in pts],
+                    "line": {"width": 1, "color": "#222"},
+                },
+                hovertemplate="%{y}<br>"
+                + (f"run {label}: " if len(labels) > 1 else "run: ")
+                + "%{x:,.0f}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        height=140 + 26 * max(len(rows), 1),
+        margin={"l": 10, "r": 10, "t": 30, "b": 40},
+        font={"family": FONT_STACK, "size": 11},
+        plot_bgcolor="white",
+        xaxis={
+            "type": "log",
+            "title": "people (log scale)",
+            "gridcolor": "#eeeeee",
+            "dtick": "D2",
+            "tickangle": 0,
+            "tickformat": ",.0f",
+        },
+        yaxis={"autorange": "reversed", "automargin": True},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+    )
+    return fig
+
+
+def draw_scores(ax: Axes, rows: list[ScoreRow], labels: list[str]) -> None:
+    """Draw the dot plot with matplotlib (for the PNG)."""
+    from matplotlib.lines import Line2D
+
+    for j, r in enumerate(rows):
+        ax.errorbar(
+            [r.value],
+            [j],
+            xerr=[[r.value - r.low], [r.high - r.value]],
+            fmt="D",
+            color="black",
+            ms=5,
+            capsize=3,
+            lw=1.2,
+        )
+        for i in range(len(labels)):
+            v = r.simulated[i]
+            if v is not None and v > 0:
+                ax.plot(
+                    [v],
+                    [j],
+                    RUN_MARKERS[i % 2],
+                    color=_colour(r.within_range[i]),
+                    mec="#222",
+                    ms=6,
+                    alpha=0.85,
+                )
+    ax.set_yticks(range(len(rows)), [r.label for r in rows], fontsize=7)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xscale("log")
+    ax.set_xlabel("people (log scale)")
+    ax.grid(axis="x", color="#eeeeee")
+    handles = [Line2D([], [], marker="D", color="black", ls="-", label="observed, bar = low–high")]
+    for i, label in enumerate(labels):
+        name = f"run {label}" if len(labels) > 1 else "run"
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker=RUN_MARKERS[i % 2],
+                ls="",
+                color=INSIDE,
+                mec="#222",
+                label=f"{name}: inside the range",
+            )
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker=RUN_MARKERS[i % 2],
+                ls="",
+                color=OUTSIDE,
+                mec="#222",
+                label=f"{name}: outside",
+            )
+        )
+    ax.legend(
+        handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False
+    )
+
+
+def table_cells(rows: list[ScoreRow], labels: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Header and body cells (plain text) of the observations table."""
+    head = ["period", "place", "what was counted", "observed", "range", "source"]
+    many = len(labels) > 1
+    for label in labels:
+        tag = f" ({label})" if many else ""
+        head += [f"run{tag}", f"within range{tag}", f"relative error{tag}"]
+    body = []
+    for r in rows:
+        cells = [
+            r.period,
+            r.place,
+            r.kind.replace("_", " "),
+            fmt(r.value),
+            f"{fmt(r.low)}–{fmt(r.high)}" if r.low != r.high else "–",
+            r.source,
+        ]
+        for i in range(len(labels)):
+            sim, within, err = r.simulated[i], r.within_range[i], r.relative_error[i]
+            cells += [
+                "not measured" if sim is None else fmt(sim),
+                "–" if within is None else ("yes" if within else "no"),
+                "–" if err is None else f"{err:+.0%}",
+            ]
+        body.append(cells)
+    return head, body

@@ -1,0 +1,253 @@
+"""Timeline of the rules in force (a Gantt chart over the run's window).
+
+Rules come from `corridor.rules.load_rules` (each has `id`, `kind`, `start`, `end`, `where`,
+`enabled`). Whether a rule was in force *in this run* is read from `run.json` (`rules`: the ids
+enabled), falling back to the rule's own `enabled` flag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from corridor.report.data import RunData
+from corridor.report.style import EXTRA_COLOURS, FONT_STACK
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+    from matplotlib.axes import Axes
+
+KIND_PALETTE = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    *EXTRA_COLOURS,
+)
+OFF_COLOUR = "#d0d0d0"
+
+
+@dataclass(frozen=True)
+class RuleBar:
+    """One rule as drawn: its dates clipped to the window, and where it was in force."""
+
+    id: str
+    kind: str
+    where: str
+    start: date | None
+    end: date | None
+    in_force: tuple[bool, ...]  # one flag per run drawn
+
+    def label(self, runs: list[str]) -> str:
+        """Row label: the rule id, and which run had it when runs differ."""
+        text = self.id
+        if len(runs) > 1 and any(self.in_force) and not all(self.in_force):
+            text += " — only in " + ", ".join(
+                r for r, on in zip(runs, self.in_force, strict=True) if on
+            )
+        elif not any(self.in_force):
+            text += " — not applied"
+        return text
+
+
+def _field(rule: Any, name: str) -> Any:
+    return rule.get(name) if isinstance(rule, dict) else getattr(rule, name, None)
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _where(value: Any) -> str:
+    if value is None:
+        return "everywhere"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_where(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def _enabled_in(run: RunData, rule: Any) -> bool:
+    ids = run.run.get("rules")
+    if isinstance(ids, list):
+        return str(_field(rule, "id")) in {str(i) for i in ids}
+    return bool(_field(rule, "enabled") if _field(rule, "enabled") is not None else True)
+
+
+def prepare(runs: list[RunData]) -> list[RuleBar]:
+    """Return one bar per rule id over the runs (union, first run's order first)."""
+    seen: dict[str, Any] = {}
+    for run in runs:
+        for rule in run.rules or []:
+            seen.setdefault(str(_field(rule, "id")), rule)
+    bars = []
+    for rid, rule in seen.items():
+        flags = []
+        for run in runs:
+            own = {str(_field(r, "id")): r for r in run.rules or []}
+            flags.append(rid in own and _enabled_in(run, own[rid]))
+        bars.append(
+            RuleBar(
+                id=rid,
+                kind=str(_field(rule, "kind") or ""),
+                where=_where(_field(rule, "where")),
+                start=_as_date(_field(rule, "start")),
+                end=_as_date(_field(rule, "end")),
+                in_force=tuple(flags),
+            )
+        )
+    return bars
+
+
+def window(runs: list[RunData]) -> tuple[date, date]:
+    """Dates shown: the runs' span with a margin of a tenth on each side (at least a week)."""
+    start = min(r.start_date for r in runs)
+    end = max(r.end_date for r in runs) + timedelta(days=1)
+    pad = max((end - start) / 10, timedelta(days=7))
+    return start - pad, end + pad
+
+
+def _kind_colours(bars: list[RuleBar]) -> dict[str, str]:
+    kinds = list(dict.fromkeys(b.kind for b in bars))
+    return {k: KIND_PALETTE[i % len(KIND_PALETTE)] for i, k in enumerate(kinds)}
+
+
+def _span(bar: RuleBar, lo: date, hi: date) -> tuple[date, date]:
+    start = max(bar.start or lo, lo)
+    end = min((bar.end + timedelta(days=1)) if bar.end else hi, hi)
+    return start, max(end, start)
+
+
+def _period_text(bar: RuleBar) -> str:
+    since = bar.start.isoformat() if bar.start else "always"
+    until = bar.end.isoformat() if bar.end else "open-ended"
+    return f"{since} → {until}"
+
+
+def plotly_figure(bars: list[RuleBar], runs: list[RunData]) -> go.Figure:
+    """Return the interactive timeline (hover gives kind, where, dates)."""
+    import plotly.graph_objects as go
+
+    lo, hi = window(runs)
+    colours = _kind_colours(bars)
+    names = [r.label for r in runs]
+    labels = [b.label(names) for b in bars]
+    fig = go.Figure()
+    shown: set[str] = set()
+    for bar, label in zip(bars, labels, strict=True):
+        start, end = _span(bar, lo, hi)
+        on = any(bar.in_force)
+        fig.add_trace(
+            go.Bar(
+                y=[label],
+                base=[start.isoformat()],
+                x=[(end - start).total_seconds() * 1000],
+                orientation="h",
+                marker={
+                    "color": colours[bar.kind] if on else OFF_COLOUR,
+                    "pattern": {"shape": "" if on else "/"},
+                },
+                name=bar.kind,
+                legendgroup=bar.kind,
+                showlegend=on and bar.kind not in shown,
+                hovertemplate=f"<b>{bar.id}</b> ({bar.kind})<br>where: {bar.where}<br>"
+                f"{_period_text(bar)}<extra></extra>",
+            )
+        )
+        if on:
+            shown.add(bar.kind)
+    for run in runs[:1]:
+        for day, text in (
+            (run.start_date, "run starts"),
+            (run.end_date + timedelta(days=1), "run ends"),
+        ):
+            fig.add_vline(
+                x=datetime.combine(day, datetime.min.time()).timestamp() * 1000,
+                line={"color": "#000", "dash": "dash", "width": 1.2},
+                annotation_text=f"{text} {day.isoformat()}",
+                annotation_position="top",
+            )
+    fig.update_layout(
+        barmode="overlay",
+        height=120 + 34 * max(len(bars), 1),
+        margin={"l": 10, "r": 10, "t": 40, "b": 30},
+        font={"family": FONT_STACK, "size": 12},
+        plot_bgcolor="white",
+        xaxis={"type": "date", "range": [lo.isoformat(), hi.isoformat()], "gridcolor": "#eeeeee"},
+        yaxis={"autorange": "reversed", "automargin": True},
+        legend={"title": {"text": "rule kind"}, "font": {"size": 11}},
+    )
+    return fig
+
+
+def draw_timeline(ax: Axes, bars: list[RuleBar], runs: list[RunData]) -> None:
+    """Draw the timeline with matplotlib (for the PNG)."""
+    import matplotlib.dates as mdates
+    from matplotlib.patches import Patch
+
+    lo, hi = window(runs)
+    colours = _kind_colours(bars)
+    names = [r.label for r in runs]
+    for i, bar in enumerate(bars):
+        start, end = _span(bar, lo, hi)
+        on = any(bar.in_force)
+        ax.barh(
+            i,
+            (end - start).days,
+            left=start,
+            height=0.6,
+            color=colours[bar.kind] if on else OFF_COLOUR,
+            hatch=None if on else "//",
+            edgecolor="#555555",
+            linewidth=0.5,
+        )
+        note = []
+        if bar.start and bar.start < lo:
+            note.append(f"◀ since {bar.start.isoformat()}")
+        if bar.end and bar.end + timedelta(days=1) > hi:
+            note.append(f"until {bar.end.isoformat()} ▶")
+        ax.text(
+            start + timedelta(days=1),
+            i,
+            f" {bar.where}" + ("  " + "  ".join(note) if note else ""),
+            va="center",
+            ha="left",
+            fontsize=7,
+            color="white" if on else "#333333",
+            clip_on=True,
+        )
+    for day, text in (
+        (runs[0].start_date, "run starts"),
+        (runs[0].end_date + timedelta(days=1), "run ends"),
+    ):
+        ax.axvline(day, color="black", ls="--", lw=1)
+        ax.text(day, -0.8, f"{text}\n{day.isoformat()}", ha="center", va="bottom", fontsize=7)
+    ax.set_yticks(range(len(bars)), [b.label(names) for b in bars], fontsize=8)
+    ax.set_ylim(len(bars) - 0.5, -1.6)
+    ax.set_axisbelow(True)
+    ax.set_xlim(lo, hi)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
+    ax.grid(axis="x", color="#eeeeee")
+    ax.legend(
+        handles=[Patch(color=c, label=k) for k, c in colours.items()]
+        + [Patch(facecolor=OFF_COLOUR, hatch="//", edgecolor="#555", label="not applied")],
+        fontsize=7,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        frameon=False,
+        title="rule kind",
+        title_fontsize=8,
+    )
