@@ -75,6 +75,7 @@ class Simulation:
         self.recorder = Recorder(self)
         self.model = model_class(scenario.config.model)(self)
         self.agents = Agents(reserve=getattr(self.model, "expected_agents", 0))
+        self.tracer = None  # set by `corridor explain` to record what rules did to whom
         self.rules = self._build_rules()
         self.departed = 0
         self.wall_time = 0.0

@@ -1,0 +1,162 @@
+"""`detention` at a migration station, and `case_review` with the offer to stay and work."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from corridor.engine.states import State
+from corridor.rules.base import Chance, CompiledRule, Days, Rule
+from corridor.rules.flags import Flag
+
+
+class Detention(Rule):
+    """Detention at a migration station until a decision.
+
+    Attributes:
+        place: The station.
+        capacity: Most people held at once (empty: unlimited); people brought in beyond it are
+            released on the spot and go on irregularly.
+        decision_days: Days from arrival to the decision.
+        release_chance: Chance the decision is release (go on, without a permit); otherwise the
+            case is reviewed (a `case_review` rule at this station) or, with none, a return is
+            ordered.
+    """
+
+    kind: Literal["detention"] = "detention"
+    order = 60
+    place: str
+    capacity: int | None = Field(None, ge=0)
+    decision_days: Days = Days(min=1, max=3)
+    release_chance: Chance = 0.0
+
+    def places(self) -> list[str]:
+        """Places named."""
+        return [self.place]
+
+    def compile(self, sim):
+        """Bind to a simulation."""
+        return CompiledDetention(self, sim)
+
+
+class CaseReview(Rule):
+    """Identification and review of each case, with the offer to stay and work in the south.
+
+    Mexico, January 2020: stay and work in the south, or ask for asylum (COMAR) and stay in the
+    state; either way no permit to transit north; those who refuse are returned. Where no
+    `transit_permit` rule denies transit that day, the review grants a transit permit instead.
+
+    Attributes:
+        places: Stations where cases are reviewed.
+        accept_chance: Chance a person accepts to stay and work (→ `settled_south`).
+        asylum_chance: Chance that a person who does not accept work applies for asylum
+            (→ `asylum_transit` through the `asylum_transit` rule).
+        settle_at: Where people who accept go.
+        on_refuse: `return` (ordered; wait for a seat) or `release` (go on irregularly).
+    """
+
+    kind: Literal["case_review"] = "case_review"
+    order = 50
+    places_: list[str] = Field(alias="places", min_length=1)
+    accept_chance: Chance = 0.0
+    asylum_chance: Chance = 0.0
+    settle_at: str
+    on_refuse: Literal["return", "release"] = "return"
+
+    def places(self) -> list[str]:
+        """Places named."""
+        return [*self.places_, self.settle_at]
+
+    def compile(self, sim):
+        """Bind to a simulation."""
+        return CompiledCaseReview(self, sim)
+
+
+class CompiledDetention(CompiledRule):
+    """Admits people (up to capacity) and decides their cases when the time comes."""
+
+    def __init__(self, rule: Detention, sim):
+        super().__init__(rule, sim)
+        self.station = self.place(rule.place)
+
+    def admit(self, day: int, idx: np.ndarray, by: str) -> None:
+        """Hold people brought to the station by rule `by`; beyond capacity they are released."""
+        a = self.sim.agents
+        rule: Detention = self.rule
+        if rule.capacity is not None:
+            held = int(np.count_nonzero((a.state == State.DETAINED) & (a.place == self.station)))
+            room = max(rule.capacity - held, 0)
+            over = idx[room:]
+            idx = idx[:room]
+            self.sim.change_state(over, State.IN_TRANSIT, self.id)
+            self.trace(over, "station full", None, "released", State.IN_TRANSIT)
+        self.sim.change_state(idx, State.DETAINED, by)
+        a.timer[idx] = day + self.days_from(rule.decision_days, idx, 0)
+        self.trace(idx, "detained", None, f"decision in {rule.decision_days.min}–"
+                   f"{rule.decision_days.max} days", State.DETAINED)
+
+    def daily(self, day: int) -> None:
+        """Decide the cases that are due."""
+        if not self.in_force(day):
+            return
+        a = self.sim.agents
+        due = np.flatnonzero((a.state == State.DETAINED) & (a.place == self.station)
+                             & (a.timer <= day) & (a.timer >= 0)
+                             & ((a.flags & Flag.RETURN_ORDERED) == 0))
+        if not len(due):
+            return
+        a.timer[due] = -1
+        release = self.draw(due, 1) < self.rule.release_chance
+        freed = due[release]
+        self.sim.change_state(freed, State.IN_TRANSIT, self.id)
+        self.trace(freed, "decision", self.rule.release_chance, "released", State.IN_TRANSIT)
+        self.sim.rules.review(day, due[~release], self.station)
+
+
+class CompiledCaseReview(CompiledRule):
+    """Offers stay-and-work or asylum; refusals are returned (or released)."""
+
+    def __init__(self, rule: CaseReview, sim):
+        super().__init__(rule, sim)
+        self.stations = np.array([self.place(p) for p in rule.places_], dtype=np.int32)
+        self.settle_at = self.place(rule.settle_at)
+
+    def covers(self, station: int) -> bool:
+        """Whether cases at this station are reviewed under this rule."""
+        return bool(np.isin(station, self.stations))
+
+    def review(self, day: int, idx: np.ndarray) -> np.ndarray:
+        """Review these cases; return those the rule does not cover (not its `who`)."""
+        covered = self.applies(idx)
+        rest, idx = idx[~covered], idx[covered]
+        a = self.sim.agents
+        a.flags[idx] |= Flag.REVIEWED
+        rules = self.sim.rules
+        if not rules.transit_denied(day, idx).any():
+            a.flags[idx] |= Flag.PERMIT
+            self.sim.change_state(idx, State.IN_TRANSIT, self.id)
+            self.trace(idx, "case review", 1.0, "transit permit granted", State.IN_TRANSIT)
+            return rest
+        rule: CaseReview = self.rule
+        accept = self.draw(idx, 0) < rule.accept_chance
+        settled = idx[accept]
+        self.move_to(settled, self.settle_at)
+        self.sim.change_state(settled, State.SETTLED_SOUTH, self.id)
+        self.trace(settled, "offer to stay and work", rule.accept_chance, "accepted",
+                   State.SETTLED_SOUTH)
+        refused = idx[~accept]
+        asks = self.draw(refused, 1) < rule.asylum_chance
+        self.trace(refused[asks], "offer to stay and work", rule.accept_chance,
+                   "refused; applies for asylum", None)
+        left = rules.apply_asylum(day, refused[asks], self)
+        refusing = np.concatenate([refused[~asks], left])
+        self.trace(refusing, "offer to stay and work", rule.accept_chance,
+                   "refused; no permit to transit", None)
+        if rule.on_refuse == "return":
+            rules.order_return(refusing, self)
+        else:
+            self.sim.change_state(refusing, State.IN_TRANSIT, self.id)
+            self.trace(refusing, "refused", None, "released", State.IN_TRANSIT)
+        return rest

@@ -1,0 +1,152 @@
+"""Reading `rules.toml`: every rule validated, every problem named by rule id and field."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from corridor.errors import Problem, ScenarioError
+
+if TYPE_CHECKING:
+    from corridor.rules.base import Rule
+    from corridor.scenario.model import Scenario
+
+FILE = "rules.toml"
+
+
+def _adapter() -> TypeAdapter:
+    from corridor.rules.kinds import AnyRule
+
+    return TypeAdapter(AnyRule)
+
+
+def parse_rules(text: str, scenario: Scenario | None, problems: list[Problem]) -> list[Rule]:
+    """Parse and validate the rules of a `rules.toml` text.
+
+    The file holds `[[rule]]` tables. Problems (unknown kind, bad field, unknown place, duplicate
+    id) are appended to `problems`, each naming the rule (by id and position) and the field.
+    """
+    from corridor.rules.kinds import KINDS
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        problems.append(Problem(FILE, None, None, f"is not valid TOML: {err}"))
+        return []
+    unknown = set(data) - {"rule"}
+    for key in sorted(unknown):
+        problems.append(Problem(FILE, None, key, "unknown top-level key; rules are [[rule]] "
+                                                 "tables"))
+    entries = data.get("rule", [])
+    if not isinstance(entries, list):
+        problems.append(Problem(FILE, None, "rule", "must be an array of tables ([[rule]])"))
+        return []
+    adapter = _adapter()
+    rules: list[Rule] = []
+    seen: dict[str, int] = {}
+    for n, entry in enumerate(entries, start=1):
+        label = f"rule {n}" + (f" ({entry.get('id')})" if isinstance(entry, dict)
+                               and entry.get("id") else "")
+        if not isinstance(entry, dict):
+            problems.append(Problem(FILE, None, label, "must be a table"))
+            continue
+        kind = entry.get("kind")
+        if kind not in KINDS:
+            problems.append(Problem(FILE, None, f"{label}.kind",
+                                    f"unknown kind {kind!r}; expected one of "
+                                    f"{', '.join(KINDS)}"))
+            continue
+        try:
+            rule = adapter.validate_python(entry)
+        except ValidationError as err:
+            for e in err.errors():
+                loc = [str(x) for x in e["loc"] if str(x) != kind]
+                field = ".".join(loc)
+                msg = e["msg"]
+                if e["type"] == "extra_forbidden":
+                    msg = (f"unknown field for a {kind} rule; expected one of "
+                           f"{', '.join(KINDS[kind].model_fields)}")
+                problems.append(Problem(FILE, None, f"{label}.{field}" if field else label, msg))
+            continue
+        if rule.id in seen:
+            problems.append(Problem(FILE, None, f"{label}.id",
+                                    f"duplicate id {rule.id!r} (first in rule {seen[rule.id]})"))
+        seen.setdefault(rule.id, n)
+        if scenario is not None:
+            _check_places(rule, label, scenario, problems)
+        rules.append(rule)
+    return rules
+
+
+def _check_places(rule: Rule, label: str, scenario: Scenario, problems: list[Problem]) -> None:
+    ids = {p.id for p in scenario.places}
+    for place in rule.places():
+        if place not in ids:
+            problems.append(Problem(FILE, None, label, f"unknown place {place!r}; it must be an "
+                                                       f"id in places.csv"))
+    for field in ("detain_at",):
+        outcome = getattr(rule, "on_stop", None) or getattr(rule, "on_intercept", None)
+        wants = outcome == "detain" or getattr(rule, "then", None) == "detain"
+        if wants and getattr(rule, field, None) is None:
+            problems.append(Problem(FILE, None, f"{label}.{field}",
+                                    "is required when people are detained"))
+    regions = getattr(rule, "regions", None)
+    if regions:
+        known = {p.region for p in scenario.places}
+        for region in regions:
+            if region not in known:
+                problems.append(Problem(FILE, None, f"{label}.regions",
+                                        f"unknown region {region!r}; regions come from the "
+                                        f"region column of places.csv"))
+    config = scenario.config
+    for field in ("start", "end"):
+        date = getattr(rule, field)
+        if date is not None and field == "start" and date > config.end_date:
+            problems.append(Problem(FILE, None, f"{label}.start",
+                                    f"{date} is after the run ends ({config.end_date})"))
+
+
+def load_rules(path: str | Path, scenario: Scenario | None = None) -> list[Rule]:
+    """Read a `rules.toml` file (optionally checking places against a scenario).
+
+    Raises:
+        ScenarioError: With every problem found.
+    """
+    problems: list[Problem] = []
+    rules = parse_rules(Path(path).read_text(encoding="utf-8"), scenario, problems)
+    if problems:
+        raise ScenarioError(problems)
+    return rules
+
+
+def change_rules(rules: tuple[Any, ...], changes: list[tuple[str, str, Any]],
+                 problems: list[Problem]) -> list[Rule]:
+    """Apply `rules.<id>.<field>=VALUE` changes, re-validating each changed rule."""
+    by_id = {r.id: r for r in rules}
+    adapter = _adapter()
+    for rule_id, field, value in changes:
+        rule = by_id.get(rule_id)
+        if rule is None:
+            problems.append(Problem("--set", None, f"rules.{rule_id}",
+                                    f"no rule {rule_id!r}; rule ids: "
+                                    f"{', '.join(by_id) or 'none'}"))
+            continue
+        data = rule.model_dump(by_alias=True)
+        target = data
+        *path, last = field.split(".")
+        for key in path:
+            target = target.setdefault(key, {})
+        if last not in target and not path:
+            problems.append(Problem("--set", None, f"rules.{rule_id}.{field}",
+                                    f"a {rule.kind} rule has no field {field!r}"))
+            continue
+        target[last] = value
+        try:
+            by_id[rule_id] = adapter.validate_python(data)
+        except ValidationError as err:
+            problems.extend(Problem("--set", None, f"rules.{rule_id}.{field}", e["msg"])
+                            for e in err.errors())
+    return [by_id[r.id] for r in rules]
