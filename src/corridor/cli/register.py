@@ -11,6 +11,7 @@ COMMAND_MODULES = (
     "corridor.cli.rule_commands",
     "corridor.cli.report_commands",
     "corridor.cli.flee_commands",
+    "corridor.cli.score_commands",
 )
 
 

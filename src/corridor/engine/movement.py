@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from corridor.engine.gates import Gates
 from corridor.engine.kernels import move_agents
 from corridor.engine.models import MovementModel
-from corridor.engine.paths import Paths
+from corridor.engine.paths import Paths, distance_to
 from corridor.engine.states import N_STATES, State
 from corridor.errors import Problem
 from corridor.scenario.kinds import PLACE_KINDS
@@ -45,6 +45,10 @@ class CorridorParameters(BaseModel):
     softening_km: float = Field(10.0, ge=0)
     backtrack_weight: float = Field(0.0, ge=0)
     capacity_buffer: float = Field(0.9, gt=0, le=1)
+    goal_kinds: list[str] = Field(default_factory=list,
+                                  description="place kinds people head for (empty: none)")
+    goal_scale_km: float = Field(100.0, gt=0, description="a place's weight falls by e for "
+                                 "every goal_scale_km further from the nearest goal")
     move_chance: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_MOVE_CHANCE))
     attractiveness: dict[str, float] = Field(
         default_factory=lambda: dict(DEFAULT_ATTRACTIVENESS))
@@ -55,6 +59,14 @@ class CorridorParameters(BaseModel):
         if any(not 0.0 <= x <= 1.0 for x in v.values()):
             raise ValueError("move chances must lie between 0 and 1")
         return _by_kind(v, DEFAULT_MOVE_CHANCE)
+
+    @field_validator("goal_kinds")
+    @classmethod
+    def _goal_kinds(cls, v: list[str]) -> list[str]:
+        unknown = sorted(set(v) - set(PLACE_KINDS))
+        if unknown:
+            raise ValueError(f"unknown place kind(s) {unknown}")
+        return v
 
     @field_validator("attractiveness")
     @classmethod
@@ -106,6 +118,14 @@ class CorridorModel(MovementModel):
         override = np.array([np.nan if pl.attractiveness is None else pl.attractiveness
                              for pl in sim.scenario.places])
         self.attractiveness = np.where(np.isnan(override), kind_attr, override)
+        if p.goal_kinds:
+            goals = np.flatnonzero(np.isin(net.kind, [PLACE_KINDS.index(k)
+                                                      for k in p.goal_kinds]))
+            self.goal_distance = distance_to(net, goals)
+            self.attractiveness = self.attractiveness * np.exp(-self.goal_distance
+                                                               / p.goal_scale_km)
+        else:
+            self.goal_distance = np.zeros(net.n_places)
         self.move_chance = p.per_kind(p.move_chance)[net.kind]
         self.movable = np.zeros(N_STATES, dtype=np.bool_)
         self.movable[State.IN_TRANSIT] = True

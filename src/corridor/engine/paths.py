@@ -77,3 +77,31 @@ class Paths:
         weights = np.zeros(n_links, dtype=np.float64)
         np.maximum.at(weights, self.first, score)
         return weights
+
+
+def distance_to(net: Network, targets: np.ndarray) -> np.ndarray:
+    """Shortest travel distance (km, along links) from every place to the nearest target place.
+
+    Places that cannot reach any target get `inf`.
+    """
+    import heapq
+
+    dist = np.full(net.n_places, np.inf)
+    incoming: list[list[tuple[int, float]]] = [[] for _ in range(net.n_places)]
+    for link in range(net.n_links):
+        incoming[int(net.link_to[link])].append((int(net.link_from[link]),
+                                                 float(net.link_km[link])))
+    heap = [(0.0, int(t)) for t in targets]
+    for _, t in heap:
+        dist[t] = 0.0
+    heapq.heapify(heap)
+    while heap:
+        d, place = heapq.heappop(heap)
+        if d > dist[place]:
+            continue
+        for prev, km in incoming[place]:
+            nd = d + km
+            if nd < dist[prev]:
+                dist[prev] = nd
+                heapq.heappush(heap, (nd, prev))
+    return dist
