@@ -295,6 +295,7 @@ class FakeRule:
     end: str | None
     where: str
     enabled: bool = True
+    title: str = ""
 
 
 @dataclass
@@ -314,7 +315,14 @@ class FakeScore:
 def fake_rules(path: Path) -> list[FakeRule]:
     assert path.name == "rules.toml"
     return [
-        FakeRule("mx-transit-denial", "transit_denial", "2019-06-07", None, "MX"),
+        FakeRule(
+            "mx-transit-denial",
+            "transit_denial",
+            "2019-06-07",
+            None,
+            "MX",
+            title="Mexico: no transit north",
+        ),
         FakeRule("us-mpp", "remain_in_mexico", "2019-01-29", None, "tijuana"),
         FakeRule("us-metering", "metering", None, None, "san-ysidro"),
         FakeRule("us-aca-guatemala", "safe_third_country", "2019-11-21", "2020-03-16", "GT"),
@@ -422,7 +430,10 @@ def test_report_is_one_offline_file_with_every_section(run_a: Path, fakes: None)
     assert "<svg" in text  # the outcomes diagram, inline
     assert_offline(text)
     assert "300 people departed from San Pedro Sula (Honduras)" in text
-    assert "reached the U.S. border" in text and "asked for asylum at a port of entry" in text
+    assert (
+        "reached the U.S. border" in text
+        and "went to a port of entry, where asylum is asked" in text
+    )
     assert not list(run_a.glob(".report-*")), "temporary file left behind"
 
 
@@ -507,6 +518,51 @@ def test_wrong_columns_are_a_clear_error(run_a: Path, tmp_path: Path) -> None:
     pq.write_table(table, broken / "flows.parquet")
     with pytest.raises(ScenarioError, match=r"flows.parquet.*to_place"):
         write_report(broken)
+
+
+REAL_RULES = """
+[[rule]]
+id = "mx-transit-denial"
+kind = "border_control"
+title = "Mexico stops irregular entrants"
+start = "2019-06-07"
+where = { border = "GT>MX" }
+then = "detain"
+detain_at = "siglo-xxi"
+
+[[rule]]
+id = "us-mpp"
+kind = "mpp"
+start = "2019-01-29"
+city = "tijuana"
+port = "san-ysidro"
+us_place = "us-interior"
+home = "sps"
+
+[[rule]]
+id = "hn-aca"
+kind = "aca"
+start = "2020-02-01"
+partner = "HN"
+applied = false
+"""
+
+
+def test_rules_from_the_real_loader(run_a: Path, tmp_path: Path) -> None:
+    """With corridor.rules.load_rules itself: where each rule acts, in place and country names."""
+    pytest.importorskip("corridor.rules.load")
+    from corridor.report import write_report
+
+    run = tmp_path / "run"
+    shutil.copytree(run_a, run)
+    (run / "scenario" / "rules.toml").write_text(REAL_RULES)
+    text = write_report(run).read_text(encoding="utf-8")
+    rules = text[text.index('id="rules"') : text.index('id="about"')]
+    assert "<td>on the Guatemala → Mexico border</td>" in rules
+    assert "<td>at San Ysidro port</td>" in rules
+    assert re.search(r"<td>hn-aca</td>.*?<td class=\"no\">no</td></tr>", rules)  # never applied
+    assert re.search(r"<td>us-mpp</td>.*?<td class=\"yes\">yes</td></tr>", rules)
+    assert_png(run / "figures" / "rules.png")
 
 
 def test_sankey_stages_follow_the_outcome_rows(run_a: Path, fakes: None) -> None:

@@ -201,34 +201,36 @@ def _map_section(runs: list[RunData], png: PngFn) -> Section:
 
 
 def _daily_section(runs: list[RunData], png: PngFn) -> Section:
-    sec = Section("daily", "Day by day: people at each place and in each state")
+    sec = Section("daily", "Day by day: people in each country, at each place, in each state")
     places = daily.top_places(runs[0])
-    first = daily.prepare(runs[0], places)
-    states = [s.key for s in first.states]
-    for r in runs[1:]:
-        states += [s.key for s in daily.prepare(r, places).states if s.key not in states]
-    prepared = [daily.prepare(r, places, states) for r in runs]
+    countries = list(dict.fromkeys(c for r in runs for c in daily.scenario_countries(r)))
+    states: list[str] = []
+    for r in runs:
+        found = daily.prepare(r, places, countries=countries).panels[-1].series
+        states += [s.key for s in found if s.key not in states and s.key != daily.DEPARTED]
+    prepared = [daily.prepare(r, places, states, countries) for r in runs]
     pairs = [(r.label, d) for r, d in zip(runs, prepared, strict=True)]
     path, shown = png("daily")
-    _save_png(path, (13.0, 9.0), lambda fig: daily.draw_daily(fig, pairs))
-    n_obs = len(first.place_obs) + len(first.state_obs)
+    _save_png(path, (13.0, 11.0), lambda fig: daily.draw_daily(fig, pairs))
+    n_obs = prepared[0].n_observations
     obs_text = (
         f" Diamonds with bars and shaded boxes are the {n_obs} observations that count the same "
         "thing (scenario/observations.csv): the box spans the observed period and the range "
-        "between the lowest and highest reported figure; counts of a state are drawn against "
+        "between the lowest and highest reported figure. Counts of a state are drawn against "
         "the run's total in that state, wherever people were, while the observation may cover "
         "one region only (see its hover text)."
         if n_obs
         else " No observation counts people present at a place or in a state, so none is drawn"
-        " here;"
-        " see the observations section."
+        " here; see the observations section."
     )
-    compare = " Run B is drawn dashed." if len(runs) > 1 else ""
+    compare = f" Run {runs[1].label} is drawn dashed." if len(runs) > 1 else ""
     sec.figure(
         daily.plotly_figure(pairs),
-        "Top: people at the busiest places (highest daily count) and, in grey, people on the road "
-        "between places. Bottom: people in each state; the dotted black line is everybody who "
-        "has departed so far. Counts per day from daily.parquet."
+        "Counts per day from daily.parquet. Top: people in each country of the scenario; people "
+        "travelling between two places count in the country of the place they left. Middle: "
+        "people at the busiest places (highest daily count); people on the road between places "
+        "are not in these lines. Bottom: people in each state; the dotted black line is "
+        "everybody who has departed so far."
         + compare
         + obs_text
         + " Click a legend entry to hide a line, double-click to show it alone.",
@@ -255,10 +257,12 @@ def _outcomes_section(runs: list[RunData], sankeys: list[stages.SankeyData], png
         "every box gives its number of people and their share of all who departed. Built from "
         "outcomes.parquet: the countries each person has been in, the kinds of places they "
         "reached, their final state. At the U.S. border, people are split by how they met it: "
-        "at a port of entry (a port on their path), between ports (apprehended or undetected; "
-        "an asylum claim with no port on the path counts here too), or not crossed by the last "
-        'day. The same box name in two columns means two groups: "Returned to origin" after '
-        "Guatemala and after Mexico are people turned back at different points.",
+        "at a port of entry, where asylum is asked (a port among the places they reached), "
+        "between ports (apprehended, undetected, or beyond the border with no port on their "
+        "path; an asylum claim made after such a crossing counts here too), or not crossed by "
+        "the last day. The same box name in two columns means two groups: "
+        '"Returned to origin" after Guatemala and after Mexico are people turned back at '
+        "different points.",
         shown,
     )
     if any(s.border for s in sankeys):
@@ -340,12 +344,13 @@ def _rules_section(runs: list[RunData], png: PngFn) -> Section:
         "dashed lines mark the first and last day of the run. Hover for where each rule applies.",
         shown,
     )
-    head = ["rule", "kind", "where", "from", "until"] + (
+    head = ["rule", "title", "kind", "where", "from", "until"] + (
         [f"applied ({r.label})" for r in runs] if len(runs) > 1 else ["applied"]
     )
     body = [
         [
             b.id,
+            b.title,
             b.kind,
             b.where,
             b.start.isoformat() if b.start else "always",

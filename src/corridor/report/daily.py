@@ -1,10 +1,11 @@
-"""Daily counts per place and per state (from `daily.parquet`), with the observations over them.
+"""Daily counts per country, place and state (from `daily.parquet`), observations over them.
 
 An observation is drawn where it measures the same thing as a line: a count of people present
-(`PRESENT_KINDS`) at a place of the scenario goes on the place panel; a count whose kind is a state
-goes on the state panel (against the run's total in that state, wherever they are — the
-observation's own area is in its hover text). Other observations (flows, cumulative counts,
-regions) are compared in the observations section, through the score module.
+(`PRESENT_KINDS`) at a place of the scenario goes on the place panel, in a country on the country
+panel; a count whose kind is a state goes on the state panel (against the run's total in that
+state, wherever they are — the observation's own area is in its hover text). Other observations
+(flows, cumulative counts, regions) are compared in the observations section, through the score
+module.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from corridor.report.data import Observation, RunData
+from corridor.report.data import Observation, RunData, normalise
+from corridor.report.geo import country_name
 from corridor.report.style import (
     EXTRA_COLOURS,
     FONT_STACK,
@@ -29,10 +31,11 @@ from corridor.report.style import (
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 PRESENT_KINDS = frozenset({"present", "count", "population", "stock"})
-ON_THE_ROAD = "__road__"
+DEPARTED = "__departed__"
 PLACE_COLOURS = (
     "#1f77b4",
     "#ff7f0e",
@@ -59,15 +62,25 @@ class Series:
 
 
 @dataclass
+class Panel:
+    """One panel of the figure: its lines and the observations drawn over them."""
+
+    title: str
+    series: list[Series] = field(default_factory=list)
+    observations: list[tuple[Observation, str]] = field(default_factory=list)
+
+
+@dataclass
 class DailyData:
-    """Lines and observations of the daily-counts figure for one run."""
+    """The panels of the daily-counts figure for one run: countries, places, states."""
 
     dates: list[date]
-    places: list[Series] = field(default_factory=list)
-    states: list[Series] = field(default_factory=list)
-    departed: Series | None = None
-    place_obs: list[tuple[Observation, str]] = field(default_factory=list)
-    state_obs: list[tuple[Observation, str]] = field(default_factory=list)
+    panels: list[Panel] = field(default_factory=list)
+
+    @property
+    def n_observations(self) -> int:
+        """Observations drawn over the lines, in all panels."""
+        return sum(len(p.observations) for p in self.panels)
 
 
 def _pivot(run: RunData, key: str) -> dict[str, np.ndarray]:
@@ -96,32 +109,76 @@ def top_places(run: RunData, n: int = 8) -> list[str]:
     return ranked
 
 
-def prepare(run: RunData, places: list[str], states: list[str] | None = None) -> DailyData:
-    """Compute the lines of one run for the given places (and states; default: all in the run)."""
+def scenario_countries(run: RunData) -> list[str]:
+    """ISO codes of the scenario's countries, in places.csv order."""
+    return list(dict.fromkeys(p.country for p in run.places.values()))
+
+
+def _country_of(run: RunData, position: str) -> str:
+    """Country of a position; people on a route count in the country of the place they left."""
+    place = run.places.get(position.split(">", 1)[0])
+    return place.country if place else "??"
+
+
+def prepare(
+    run: RunData,
+    places: list[str],
+    states: list[str] | None = None,
+    countries: list[str] | None = None,
+) -> DailyData:
+    """Compute the panels of one run.
+
+    Args:
+        run: The run.
+        places: Place ids to draw (use `top_places`; the same list for both runs in compare mode).
+        states: States to draw; default: every state in the run.
+        countries: Countries to draw; default: the scenario's.
+    """
     dates = [run.start_date + timedelta(days=d) for d in range(run.days)]
-    data = DailyData(dates=dates)
-    by_place = _pivot(run, "place")
     zeros = np.zeros(run.days, dtype=np.int64)
+    by_position = _pivot(run, "place")
+
+    countries = countries or scenario_countries(run)
+    by_country = {c: zeros.copy() for c in countries}
+    for position, values in by_position.items():
+        code = _country_of(run, position)
+        if code in by_country:
+            by_country[code] = by_country[code] + values
+    c_colour = {c: PLACE_COLOURS[i % len(PLACE_COLOURS)] for i, c in enumerate(countries)}
+    country_panel = Panel(
+        "People in each country (people on the road count in the country they left)",
+        [Series(c, country_name(c), c_colour[c], by_country[c]) for c in countries],
+    )
+
     colour = {pid: PLACE_COLOURS[i % len(PLACE_COLOURS)] for i, pid in enumerate(places)}
-    for pid in places:
-        data.places.append(Series(pid, run.place_name(pid), colour[pid], by_place.get(pid, zeros)))
-    road = sum((v for k, v in by_place.items() if ">" in k), zeros)
-    data.places.append(Series(ON_THE_ROAD, "on the road (between places)", "#555555", road))
+    place_panel = Panel(
+        "People at the busiest places (not counting people on the road between places)",
+        [Series(p, run.place_name(p), colour[p], by_position.get(p, zeros)) for p in places],
+    )
+
     by_state = _pivot(run, "state")
     order = list(STATE_LABELS)
     states = states or sorted(by_state, key=lambda s: (order.index(s) if s in order else 99, s))
-    for st in states:
-        data.states.append(Series(st, state_label(st), state_colour(st), by_state.get(st, zeros)))
-    data.departed = Series(
-        "departed", "departed so far (all states)", "#000000", sum(by_state.values(), zeros)
+    state_panel = Panel(
+        "People in each state",
+        [Series(st, state_label(st), state_colour(st), by_state.get(st, zeros)) for st in states]
+        + [
+            Series(
+                DEPARTED, "departed so far (all states)", "#000000", sum(by_state.values(), zeros)
+            )
+        ],
     )
+
+    names = {normalise(country_name(c)): c for c in countries} | {c.lower(): c for c in countries}
     for obs in run.observations:
         pid = run.resolve_place(obs.place)
         if obs.kind in PRESENT_KINDS and pid in colour:
-            data.place_obs.append((obs, colour[pid]))
+            place_panel.observations.append((obs, colour[pid]))
+        elif obs.kind in PRESENT_KINDS and normalise(obs.place) in names:
+            country_panel.observations.append((obs, c_colour[names[normalise(obs.place)]]))
         elif obs.kind in STATE_LABELS or obs.kind in by_state:
-            data.state_obs.append((obs, state_colour(obs.kind)))
-    return data
+            state_panel.observations.append((obs, state_colour(obs.kind)))
+    return DailyData(dates=dates, panels=[country_panel, place_panel, state_panel])
 
 
 def _obs_hover(obs: Observation) -> str:
@@ -139,7 +196,9 @@ def _obs_hover(obs: Observation) -> str:
     return text
 
 
-def _add_obs_plotly(fig: go.Figure, observations: list[tuple[Observation, str]], row: int) -> None:
+def _add_obs_plotly(
+    fig: go.Figure, observations: list[tuple[Observation, str]], row: int, legend: str
+) -> None:
     import plotly.graph_objects as go
 
     for i, (obs, colour) in enumerate(observations):
@@ -155,7 +214,7 @@ def _add_obs_plotly(fig: go.Figure, observations: list[tuple[Observation, str]],
                 mode="lines",
                 hoverinfo="skip",
                 showlegend=False,
-                legendgroup="obs",
+                legendgroup=f"obs{row}",
             ),
             row=row,
             col=1,
@@ -183,8 +242,9 @@ def _add_obs_plotly(fig: go.Figure, observations: list[tuple[Observation, str]],
                 hovertext=_obs_hover(obs),
                 hoverinfo="text",
                 name="observed (low–high)",
-                legendgroup="obs",
-                showlegend=i == 0 and row == 1,
+                legendgroup=f"obs{row}",
+                legend=legend,
+                showlegend=i == 0,
             ),
             row=row,
             col=1,
@@ -192,28 +252,25 @@ def _add_obs_plotly(fig: go.Figure, observations: list[tuple[Observation, str]],
 
 
 def plotly_figure(runs: list[tuple[str, DailyData]]) -> go.Figure:
-    """Return the interactive figure: places on top, states below; run B dashed in compare mode."""
+    """Return the interactive figure, one panel under another; run B dashed in compare mode."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
+    panels = runs[0][1].panels
     fig = make_subplots(
-        rows=2,
+        rows=len(panels),
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.08,
-        subplot_titles=(
-            "People at each place (top places) and on the road",
-            "People in each state",
-        ),
+        vertical_spacing=0.06,
+        subplot_titles=[p.title for p in panels],
     )
     compare = len(runs) > 1
+    legends = ["legend"] + [f"legend{i}" for i in range(2, len(panels) + 1)]
     for r, (label, data) in enumerate(runs):
         suffix = f" ({label})" if compare else ""
         dash = RUN_DASHES[r % len(RUN_DASHES)]
-        for row, series in ((1, data.places), (2, [*data.states, data.departed])):
-            for s in series:
-                if s is None:
-                    continue
+        for row, panel in enumerate(data.panels, start=1):
+            for s in panel.series:
                 fig.add_trace(
                     go.Scatter(
                         x=data.dates,
@@ -223,42 +280,50 @@ def plotly_figure(runs: list[tuple[str, DailyData]]) -> go.Figure:
                         showlegend=r == 0,
                         line={
                             "color": s.colour,
-                            "dash": "dot" if s.key == "departed" else dash,
-                            "width": 1.3 if s.key == "departed" else 2,
+                            "dash": "dot" if s.key == DEPARTED else dash,
+                            "width": 1.3 if s.key == DEPARTED else 2,
                         },
                         legendgroup=f"{row}:{s.key}",
                         hovertemplate=f"{s.label}{suffix}<br>%{{x|%d %b %Y}}: %{{y:,d}}"
                         "<extra></extra>",
-                        legend="legend" if row == 1 else "legend2",
+                        legend=legends[row - 1],
                     ),
                     row=row,
                     col=1,
                 )
-        if compare:
-            fig.add_trace(
-                go.Scatter(
-                    x=[None],
-                    y=[None],
-                    mode="lines",
-                    name=f"run {label}",
-                    line={"color": "#333", "dash": dash},
-                    legend="legend",
-                ),
-                row=1,
-                col=1,
-            )
-        if r == 0:
-            _add_obs_plotly(fig, data.place_obs, 1)
-            _add_obs_plotly(fig, data.state_obs, 2)
-    fig.update_layout(
-        height=940,
-        margin={"l": 60, "r": 10, "t": 40, "b": 30},
-        font={"family": FONT_STACK, "size": 12},
-        hovermode="closest",
-        plot_bgcolor="white",
-        legend={"y": 1.0, "yanchor": "top", "x": 1.01, "font": {"size": 10}},
-        legend2={"y": 0.45, "yanchor": "top", "x": 1.01, "font": {"size": 10}},
-    )
+            if compare:
+                fig.add_trace(
+                    go.Scatter(
+                        x=[None],
+                        y=[None],
+                        mode="lines",
+                        name=f"run {label}",
+                        line={"color": "#333", "dash": dash},
+                        legend=legends[row - 1],
+                    ),
+                    row=row,
+                    col=1,
+                )
+            if r == 0:
+                _add_obs_plotly(fig, panel.observations, row, legends[row - 1])
+    height = 330 * len(panels)
+    layout = {
+        "height": height,
+        "margin": {"l": 60, "r": 10, "t": 40, "b": 30},
+        "font": {"family": FONT_STACK, "size": 12},
+        "hovermode": "closest",
+        "plot_bgcolor": "white",
+    }
+    for i, name in enumerate(legends):
+        domain = fig.layout[f"yaxis{'' if i == 0 else i + 1}"].domain
+        layout[name] = {
+            "y": domain[1],
+            "yanchor": "top",
+            "x": 1.01,
+            "font": {"size": 10},
+            "tracegroupgap": 0,
+        }
+    fig.update_layout(**layout)
     fig.update_xaxes(showgrid=True, gridcolor="#eeeeee", linecolor="#999999")
     fig.update_yaxes(
         showgrid=True,
@@ -272,54 +337,51 @@ def plotly_figure(runs: list[tuple[str, DailyData]]) -> go.Figure:
 
 
 def draw_daily(fig: Figure, runs: list[tuple[str, DailyData]]) -> None:
-    """Draw the figure with matplotlib (for the PNG): two panels sharing the date axis."""
+    """Draw the figure with matplotlib (for the PNG): the panels share the date axis."""
     import matplotlib.dates as mdates
 
-    axes = fig.subplots(2, 1, sharex=True)
-    titles = ("People at each place (top places) and on the road", "People in each state")
+    panels = runs[0][1].panels
+    axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
     compare = len(runs) > 1
     for r, (label, data) in enumerate(runs):
-        for ax, series in zip(axes, (data.places, [*data.states, data.departed]), strict=True):
-            for s in series:
-                if s is None:
-                    continue
+        for ax, panel in zip(axes, data.panels, strict=True):
+            for s in panel.series:
                 ax.plot(
                     data.dates,
                     s.values,
                     color=s.colour,
-                    ls=":" if s.key == "departed" else RUN_MPL_DASHES[r % 2],
-                    lw=1.0 if s.key == "departed" else 1.5,
+                    ls=":" if s.key == DEPARTED else RUN_MPL_DASHES[r % 2],
+                    lw=1.0 if s.key == DEPARTED else 1.5,
                     label=s.label if r == 0 else None,
                 )
             if compare:
                 ax.plot([], [], color="#333333", ls=RUN_MPL_DASHES[r % 2], label=f"run {label}")
-        if r == 0:
-            for ax, observations in zip(axes, (data.place_obs, data.state_obs), strict=True):
-                for i, (obs, colour) in enumerate(observations):
-                    x0, x1 = obs.period_start, obs.period_end + timedelta(days=1)
-                    ax.fill_between([x0, x1], obs.low, obs.high, color=colour, alpha=0.25, lw=0)
-                    mid = (
-                        obs.period_start
-                        + (obs.period_end - obs.period_start) / 2
-                        + timedelta(hours=12)
-                    )
-                    ax.errorbar(
-                        [mid],
-                        [obs.value],
-                        yerr=[[obs.value - obs.low], [obs.high - obs.value]],
-                        fmt="D",
-                        color=colour,
-                        mec="black",
-                        ecolor="black",
-                        ms=5,
-                        capsize=3,
-                        label="observed (low–high)" if i == 0 else None,
-                    )
-    for ax, title in zip(axes, titles, strict=True):
-        ax.set_title(title, loc="left", fontsize=10)
+            if r == 0:
+                _draw_obs(ax, panel.observations)
+    for ax, panel in zip(axes, panels, strict=True):
+        ax.set_title(panel.title, loc="left", fontsize=10)
         ax.set_ylabel("people")
         ax.set_ylim(bottom=0)
         ax.grid(color="#eeeeee")
         ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    axes[1].xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
+    axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
+
+
+def _draw_obs(ax: Axes, observations: list[tuple[Observation, str]]) -> None:
+    for i, (obs, colour) in enumerate(observations):
+        x0, x1 = obs.period_start, obs.period_end + timedelta(days=1)
+        ax.fill_between([x0, x1], obs.low, obs.high, color=colour, alpha=0.25, lw=0)
+        mid = obs.period_start + (obs.period_end - obs.period_start) / 2 + timedelta(hours=12)
+        ax.errorbar(
+            [mid],
+            [obs.value],
+            yerr=[[obs.value - obs.low], [obs.high - obs.value]],
+            fmt="D",
+            color=colour,
+            mec="black",
+            ecolor="black",
+            ms=5,
+            capsize=3,
+            label="observed (low–high)" if i == 0 else None,
+        )

@@ -7,6 +7,7 @@ Sankey puts labels of the last two columns face to face, and they overlap).
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,6 +18,7 @@ from corridor.report.style import fmt, pct
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+LABEL_WIDTH = 24  # characters per line of a box label, so labels stay within their column
 GAP = 0.035  # vertical gap between the boxes of a column, as a fraction of the height
 
 
@@ -141,21 +143,23 @@ def _labels(
     width: float,
 ) -> None:
     """Label each node to its right, pushing labels down where small nodes crowd together."""
-    spacing = 0.055
+    line = 0.03  # height of a line of label text, as a fraction of the drawing's height
     by_col: dict[int, list[Node]] = {}
     for node in extent:
         by_col.setdefault(node.column, []).append(node)
     for col, nodes in by_col.items():
-        last = -1.0
+        below = -1.0  # bottom of the previous label in this column
         for node in sorted(nodes, key=lambda n: extent[n][0]):
             top, bottom = extent[node]
-            y = max((top + bottom) / 2, last + spacing)
-            last = y
             share = pct(data.totals[node], data.departed)
+            text = f"{textwrap.fill(node.label, LABEL_WIDTH)}\n{fmt(data.totals[node])} ({share})"
+            half = line * (text.count("\n") + 1) / 2
+            y = max((top + bottom) / 2, below + half)
+            below = y + half
             ax.text(
                 x_of[col] + width / 2 + 0.03,
                 y,
-                f"{node.label}\n{fmt(data.totals[node])} ({share})",
+                text,
                 va="center",
                 ha="left",
                 fontsize=9,

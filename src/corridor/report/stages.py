@@ -29,13 +29,15 @@ from corridor.report.style import fmt, kind_colour, state_colour
 
 # Kinds of the places where a corridor meets the final border (the border cities in Mexico).
 BORDER_KINDS = frozenset({"border_city", "port_of_entry"})
-PORT = "Asked for asylum at a port"
+PORT = "Went to a port of entry"
 BETWEEN = "Crossed between ports"
 NOT_CROSSED = "Not (yet) crossed"
 
 # Final state -> (how the person met the border, or None if the state says nothing about it;
 #                 the outcome label). "asked asylum" states take PORT unless the person never
-#                 reached a port of entry (then they asked after crossing between ports).
+#                 reached a port of entry (then they asked after crossing between ports). For the
+#                 other states, the path decides: a port of entry among the kinds reached means
+#                 PORT; a country beyond the border cities without a port means BETWEEN.
 OUTCOMES: dict[str, tuple[str | None, str]] = {
     "in_transit": (None, "Still on the move"),
     "waiting": (None, "Held, waiting to move on"),
@@ -127,10 +129,12 @@ def path_of(
     border_countries = _border_countries(run)
     approach, outcome = OUTCOMES.get(state, (None, state.replace("_", " ").capitalize()))
     at_border = bool(kinds & BORDER_KINDS) or approach is not None
+    last_border = max((i for i, c in enumerate(countries) if c in border_countries), default=None)
+    beyond = countries[last_border + 1 :] if at_border and last_border is not None else []
     if state in ASKED_ASYLUM and "port_of_entry" not in kinds:
-        approach = BETWEEN
+        approach = BETWEEN  # asked for asylum after crossing between ports
     elif at_border and approach is None:
-        approach = NOT_CROSSED
+        approach = PORT if "port_of_entry" in kinds else BETWEEN if beyond else NOT_CROSSED
     origin = countries[0] if countries else ""
     path = [f"{DEPARTED} ({country_name(origin)})" if origin else DEPARTED]
     for code in countries[1:]:
@@ -138,17 +142,17 @@ def path_of(
         if at_border and code in border_countries:
             break  # what happens beyond the border is told by the approach and outcome
     if at_border:
-        path += [border_label(run), approach or NOT_CROSSED]
-    if (
-        state in GENERIC_STATES
-        and run.places.get(place)
-        and run.places[place].kind in END_PLACE_KINDS
-    ):
-        outcome = _end_place_label(run, place, kept)
-    elif state in GENERIC_STATES and at_border:
-        outcome = "Still in a border city" if state == "in_transit" else f"{outcome} at the border"
-    elif state in GENERIC_STATES and run.places.get(place):
-        outcome = f"{outcome} in {country_name(run.places[place].country)}"
+        path += [border_label(run), approach]
+    end = run.places.get(place.split(">", 1)[0])
+    if state in GENERIC_STATES and end is not None:
+        if end.kind in END_PLACE_KINDS:
+            outcome = _end_place_label(run, end.id, kept)
+        elif approach == NOT_CROSSED and end.country in border_countries:
+            outcome = (
+                "Still in a border city" if state == "in_transit" else f"{outcome} at the border"
+            )
+        else:
+            outcome = f"{outcome} in {country_name(end.country)}"
     path.append(outcome)
     return path
 

@@ -108,7 +108,7 @@ def border_sentence(sankey: SankeyData) -> str:
         by_approach[approach] += n
     parts = []
     for key, text in (
-        (PORT, "asked for asylum at a port of entry"),
+        (PORT, "went to a port of entry, where asylum is asked"),
         (BETWEEN, "crossed between ports"),
         (NOT_CROSSED, "had not crossed by the last day"),
     ):

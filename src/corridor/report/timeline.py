@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from corridor.report.data import RunData
+from corridor.report.geo import country_name
 from corridor.report.style import EXTRA_COLOURS, FONT_STACK
 
 if TYPE_CHECKING:
@@ -40,6 +42,7 @@ class RuleBar:
     id: str
     kind: str
     where: str
+    title: str
     start: date | None
     end: date | None
     in_force: tuple[bool, ...]  # one flag per run drawn
@@ -70,21 +73,64 @@ def _as_date(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def _where(value: Any) -> str:
-    if value is None:
-        return "everywhere"
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {_where(v)}" for k, v in value.items())
-    if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(map(str, value))
-    return str(value)
+def _scope(where: Any, run: RunData) -> str:
+    """A `Where` scope (place, route or border) in words, with place names."""
+    place, route, border = (_field(where, k) for k in ("place", "route", "border"))
+    if place:
+        return f"at {run.place_name(place)}"
+    if route:
+        return f"on {run.place_name(route)}"
+    if border and ">" in border:
+        a, b = border.split(">", 1)
+        return f"on the {country_name(a)} → {country_name(b)} border"
+    return str(where)
 
 
-def _enabled_in(run: RunData, rule: Any) -> bool:
+# Fields that say where a rule acts, by kind (first present wins); `where` scopes come first.
+WHERE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("port", "at {}"),
+    ("place", "at {}"),
+    ("crossing", "at {}"),
+    ("city", "in {}"),
+    ("places_", "at {}"),
+    ("from_places", "from {}"),
+    ("regions", "leaving {}"),
+    ("partner", "transfers to {}"),
+)
+
+
+def _where(rule: Any, run: RunData) -> str:
+    """Where a rule acts, in words (place names, not ids)."""
+    where = _field(rule, "where")
+    if where is not None and not isinstance(where, str | list | tuple | dict):
+        return _scope(where, run)
+    if isinstance(where, str) and where:
+        return run.place_name(where) if where in run.places else where
+    for name, template in WHERE_FIELDS:
+        value = _field(rule, name)
+        if not value:
+            continue
+        values = value if isinstance(value, list | tuple) else [value]
+        if name == "partner":
+            names = [country_name(str(v)) for v in values]
+        elif name == "regions":
+            names = [str(v) for v in values]
+        else:
+            names = [run.place_name(str(v)) for v in values]
+        return template.format(", ".join(names))
+    places = rule.places() if callable(getattr(rule, "places", None)) else []
+    return ", ".join(run.place_name(p) for p in dict.fromkeys(places)) or "–"
+
+
+def _applies(run: RunData, rule: Any) -> bool:
+    """Whether a rule acted in this run: listed in run.json (or enabled) and applied in reality."""
+    if _field(rule, "applied") is False:
+        return False  # on paper only (signed, never applied)
     ids = run.run.get("rules")
     if isinstance(ids, list):
         return str(_field(rule, "id")) in {str(i) for i in ids}
-    return bool(_field(rule, "enabled") if _field(rule, "enabled") is not None else True)
+    enabled = _field(rule, "enabled")
+    return True if enabled is None else bool(enabled)
 
 
 def prepare(runs: list[RunData]) -> list[RuleBar]:
@@ -98,12 +144,13 @@ def prepare(runs: list[RunData]) -> list[RuleBar]:
         flags = []
         for run in runs:
             own = {str(_field(r, "id")): r for r in run.rules or []}
-            flags.append(rid in own and _enabled_in(run, own[rid]))
+            flags.append(rid in own and _applies(run, own[rid]))
         bars.append(
             RuleBar(
                 id=rid,
                 kind=str(_field(rule, "kind") or ""),
-                where=_where(_field(rule, "where")),
+                where=_where(rule, runs[0]),
+                title=str(_field(rule, "title") or ""),
                 start=_as_date(_field(rule, "start")),
                 end=_as_date(_field(rule, "end")),
                 in_force=tuple(flags),
@@ -129,6 +176,15 @@ def _span(bar: RuleBar, lo: date, hi: date) -> tuple[date, date]:
     start = max(bar.start or lo, lo)
     end = min((bar.end + timedelta(days=1)) if bar.end else hi, hi)
     return start, max(end, start)
+
+
+def _hover(bar: RuleBar) -> str:
+    title = f" — {escape(bar.title)}" if bar.title else ""
+    text = (
+        f"<b>{escape(bar.id)}</b>{title}<br>kind: {escape(bar.kind)}<br>"
+        f"where: {escape(bar.where)}<br>{_period_text(bar)}"
+    )
+    return text.replace("%", "%%") + "<extra></extra>"
 
 
 def _period_text(bar: RuleBar) -> str:
@@ -163,8 +219,7 @@ def plotly_figure(bars: list[RuleBar], runs: list[RunData]) -> go.Figure:
                 name=bar.kind,
                 legendgroup=bar.kind,
                 showlegend=on and bar.kind not in shown,
-                hovertemplate=f"<b>{bar.id}</b> ({bar.kind})<br>where: {bar.where}<br>"
-                f"{_period_text(bar)}<extra></extra>",
+                hovertemplate=_hover(bar),
             )
         )
         if on:
