@@ -190,9 +190,11 @@ def test_interpolation_is_flee_like():
 
 def test_settings_typos_and_misspelt_sinks():
     problems = []
-    s = parse_settings({"move_rules": {"camp_wieght": 2}, "spawn_rules": {"camps_are_sicks": True}},
-                       problems)
-    assert s.camps_are_sinks is True
+    s, _ = parse_settings({"move_rules": {"camp_wieght": 2},
+                           "spawn_rules": {"camps_are_sicks": True}}, problems)
+    assert s.sinks is True and s.model_copy(update={"compat": "flee-3.1"}).sinks is True
+    s, _ = parse_settings({"spawn_rules": {"camps_are_sinks": True}}, [])
+    assert s.sinks is True and s.model_copy(update={"compat": "flee-3.1"}).sinks is False
     assert [(p.field) for p in problems] == ["move_rules.camp_wieght"]
 
 
@@ -205,7 +207,7 @@ def test_settings_bad_values():
 
 
 def test_v1_rules_override():
-    s = parse_settings({"move_rules": {"use_v1_rules": True, "camp_weight": 9}}, []).effective()
+    s = parse_settings({"move_rules": {"use_v1_rules": True, "camp_weight": 9}}, [])[0].effective()
     assert (s.camp_weight, s.max_move_speed, s.conflict_weight) == (2.0, 200.0, 0.25)
 
 

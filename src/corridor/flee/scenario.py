@@ -41,6 +41,7 @@ class FleeScenario:
         corrections: Registration corrections (already applied to `validation`).
         validation: The count series, corrected and divided by `hasten`.
         notes: Things read but ignored, for the person importing (not errors).
+        ignored_settings: Settings keys accepted but not used.
     """
 
     input_dir: Path
@@ -55,6 +56,7 @@ class FleeScenario:
     corrections: tuple[RegistrationCorrection, ...]
     validation: FleeValidation
     notes: tuple[str, ...] = field(default=())
+    ignored_settings: tuple[str, ...] = field(default=())
 
     @property
     def home_country(self) -> str:
@@ -110,12 +112,13 @@ def read_flee_scenario(input_dir: str | Path, validation_dir: str | Path,
         raise ScenarioError([Problem(str(validation_dir), None, None, "is not a folder")])
     settings_file = Path(settings_path) if settings_path else find_settings(input_dir)
     notes: list[str] = []
+    ignored: tuple[str, ...] = ()
     if settings_file is None:
         settings = FleeSettings()
         notes.append("no simsetting.yml found: Flee 3.1's default settings are used")
     else:
-        settings = read_settings(settings_file, problems)
-        for key in settings.ignored:
+        settings, ignored = read_settings(settings_file, problems)
+        for key in ignored:
             why = ("only controls Flee's logging" if key == "log_levels"
                    else "is not read by Flee 3.1")
             notes.append(f"{settings_file.name}: '{key}' {why}; ignored")
@@ -136,7 +139,7 @@ def read_flee_scenario(input_dir: str | Path, validation_dir: str | Path,
     assert period is not None
     return FleeScenario(input_dir, validation_dir, settings_file, settings, period,
                         tuple(locations), tuple(routes), tuple(closures), conflicts,
-                        tuple(corrections), validation, tuple(notes))
+                        tuple(corrections), validation, tuple(notes), ignored)
 
 
 def _cross_check(locations: list[FleeLocation], routes: list[FleeRoute],

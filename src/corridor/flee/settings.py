@@ -2,18 +2,18 @@
 
 Keys are Flee's YAML names. Defaults are Flee 3.1's. `log_levels` only control Flee's logging
 and are ignored. Keys that later Flee versions added, and that Flee 3.1 ignores, are accepted
-and listed in `FleeSettings.ignored`; any other unknown key is reported as a problem (it is
+and returned as ignored keys; any other unknown key is reported as a problem (it is
 most likely a typo that Flee would silently ignore).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from corridor.errors import Problem
 from corridor.flee.csvrows import read_text
@@ -21,84 +21,89 @@ from corridor.flee.csvrows import read_text
 SQRT_TEN = math.sqrt(10.0)
 
 
-@dataclass(frozen=True)
-class FleeSettings:
+class FleeSettings(BaseModel):
     """Flee's settings, with Flee 3.1's defaults (names as in `simsetting.yml`).
 
-    The spawn rules come from `spawn_rules`, the move rules from `move_rules`, `hasten` from
-    `optimisations`. See `docs/flee-compatibility.md` for what each one does.
+    They are also the `[parameters]` of the `flee` movement model. The spawn rules come from
+    `spawn_rules`, the move rules from `move_rules`, `hasten` from `optimisations`; `compat`
+    is Corridor's own (see `docs/flee-compatibility.md`, section 7).
     """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     # spawn_rules
     take_from_population: bool = False
     insert_day0: bool = True
     conflict_zone_spawning_only: bool = True
     camps_are_sinks: bool = False
-    conflict_spawn_decay: tuple[float, ...] | None = None
+    camps_are_sicks: bool = Field(False, description="the misspelt key Flee 3.1 reads")
+    conflict_spawn_decay: list[Annotated[float, Field(ge=0)]] = Field(default_factory=list)
     conflict_driven_spawning: bool = False
-    spawn_mode: str = "constant"
-    displaced_per_conflict_day: float = 500.0
+    spawn_mode: Literal["constant", "pop_ratio", "poisson"] = "constant"
+    displaced_per_conflict_day: float = Field(500.0, ge=0)
     # move_rules
-    max_move_speed: float = 360.0
-    max_walk_speed: float = 35.0
-    max_crossing_speed: float = 20.0
-    foreign_weight: float = 1.0
-    camp_weight: float = 1.0
-    conflict_weight: float = 1.0 / SQRT_TEN
-    conflict_movechance: float = 1.0
-    camp_movechance: float = 0.001
-    idpcamp_movechance: float = 0.1
-    default_movechance: float = 0.3
-    awareness_level: int = 1
-    capacity_buffer: float = 0.9
-    capacity_scaling: float = 1.0
+    max_move_speed: float = Field(360.0, ge=0)
+    max_walk_speed: float = Field(35.0, ge=0)
+    max_crossing_speed: float = Field(20.0, ge=0)
+    foreign_weight: float = Field(1.0, ge=0)
+    camp_weight: float = Field(1.0, ge=0)
+    conflict_weight: float = Field(1.0 / SQRT_TEN, ge=0)
+    conflict_movechance: float = Field(1.0, ge=0, le=1)
+    camp_movechance: float = Field(0.001, ge=0, le=1)
+    idpcamp_movechance: float = Field(0.1, ge=0, le=1)
+    default_movechance: float = Field(0.3, ge=0, le=1)
+    awareness_level: int = Field(1, ge=-1, le=4)
+    capacity_buffer: float = Field(0.9, ge=0, le=1)
+    capacity_scaling: float = Field(1.0, ge=0)
     avoid_short_stints: bool = False
     start_on_foot: bool = False
     use_v1_rules: bool = False
-    softening: float = 10.0
-    weight_softening: float = 0.0
+    softening: float = Field(10.0, ge=0)
+    weight_softening: float = Field(0.0, ge=0)
     weight_power: float = 1.0
     distance_power: float = 1.0
     stay_close_to_home: bool = False
     home_distance_power: float = 0.5
     use_pop_for_loc_weight: bool = False
     pop_power_for_loc_weight: float = 0.1
-    movechance_pop_base: float = 10000.0
+    movechance_pop_base: float = Field(10000.0, gt=0)
     movechance_pop_scale_factor: float = 0.0
+    deactivation_probability: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict, description="place id -> daily chance (camps as sinks)")
     # optimisations
-    hasten: int = 1
-    # bookkeeping
-    ignored: tuple[str, ...] = field(default=(), compare=False)
+    hasten: int = Field(1, ge=1)
+    # Corridor
+    compat: Literal["documented", "flee-3.1"] = "documented"
 
     def effective(self) -> FleeSettings:
         """Return the settings with `use_v1_rules` applied (it overrides five move rules)."""
         if not self.use_v1_rules:
             return self
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        values.update(max_move_speed=200.0, start_on_foot=False, avoid_short_stints=False,
-                      camp_weight=2.0, conflict_weight=0.25, use_v1_rules=False)
-        return FleeSettings(**values)
+        return self.model_copy(update=dict(
+            max_move_speed=200.0, start_on_foot=False, avoid_short_stints=False,
+            camp_weight=2.0, conflict_weight=0.25, use_v1_rules=False))
+
+    @property
+    def sinks(self) -> bool:
+        """Whether camps are sinks: either spelling, or only the misspelt one in flee-3.1."""
+        if self.compat == "flee-3.1":
+            return self.camps_are_sicks
+        return self.camps_are_sinks or self.camps_are_sicks
 
     def as_parameters(self) -> dict[str, Any]:
-        """Return the settings as a plain dict (for `scenario.toml`), without bookkeeping."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            if f.name == "ignored":
-                continue
-            value = getattr(self, f.name)
-            if f.name == "conflict_spawn_decay":
-                value = list(value) if value is not None else []
-            out[f.name] = value
-        return out
+        """Return the settings as a plain dict (for `scenario.toml`)."""
+        return self.model_dump(mode="json")
 
 
 _BOOL = {"take_from_population", "insert_day0", "conflict_zone_spawning_only", "camps_are_sinks",
+         "camps_are_sicks",
          "avoid_short_stints", "start_on_foot", "use_v1_rules", "stay_close_to_home",
          "use_pop_for_loc_weight"}
 _INT = {"awareness_level", "hasten"}
 
 SPAWN_KEYS = {"take_from_population", "insert_day0", "conflict_zone_spawning_only",
-              "camps_are_sinks", "conflict_spawn_decay", "conflict_driven_spawning"}
+              "camps_are_sinks", "camps_are_sicks", "conflict_spawn_decay",
+              "conflict_driven_spawning"}
 MOVE_KEYS = {"max_move_speed", "max_walk_speed", "max_crossing_speed", "foreign_weight",
              "camp_weight", "conflict_weight", "conflict_movechance", "camp_movechance",
              "idpcamp_movechance", "default_movechance", "awareness_level", "capacity_buffer",
@@ -115,8 +120,6 @@ LATER_VERSION_KEYS = {
     "move_rules": set(),
     "optimisations": set(),
 }
-# Flee 3.1 reads `camps_are_sinks` under this misspelt key; both spellings are accepted.
-MISSPELT = {"camps_are_sicks": "camps_are_sinks"}
 # Switches that need agent demographics (not modelled by Corridor).
 DEMOGRAPHIC_SWITCHES = {"ChildrenAvoidHazards", "BoysTakeRisk", "MatchCampEthnicity",
                         "MatchTownEthnicity", "MatchConflictEthnicity"}
@@ -140,7 +143,7 @@ def _coerce(key: str, value: Any, label: str, problems: list[Problem]) -> Any:
             if any(v < 0 for v in value):
                 problems.append(Problem(label, None, key, "factors must not be negative"))
                 return None
-            return tuple(float(v) for v in value) or None
+            return [float(v) for v in value]
         problems.append(Problem(label, None, key, f"'{value}' is not a list of numbers "
                                 "(one decay factor per 30 days since the conflict began)"))
         return None
@@ -179,14 +182,18 @@ def _check_ranges(values: dict[str, Any], label: str, problems: list[Problem]) -
 
 
 def parse_settings(data: Any, problems: list[Problem], label: str = "simsetting.yml"
-                   ) -> FleeSettings:
-    """Turn the parsed YAML of a `simsetting.yml` into `FleeSettings`."""
+                   ) -> tuple[FleeSettings, tuple[str, ...]]:
+    """Turn the parsed YAML of a `simsetting.yml` into `FleeSettings`.
+
+    Returns:
+        The settings, and the keys that were accepted but ignored.
+    """
     if data is None:
-        return FleeSettings()
+        return FleeSettings(), ()
     if not isinstance(data, dict):
         problems.append(Problem(label, None, None, "expected a mapping with sections spawn_rules, "
                                 "move_rules, optimisations"))
-        return FleeSettings()
+        return FleeSettings(), ()
     values: dict[str, Any] = {}
     ignored: list[str] = []
     sections = {"spawn_rules": SPAWN_KEYS, "move_rules": MOVE_KEYS,
@@ -210,7 +217,7 @@ def parse_settings(data: Any, problems: list[Problem], label: str = "simsetting.
             continue
         for key, value in content.items():
             key = str(key)
-            name = MISSPELT.get(key, key)
+            name = key
             where = f"{top}.{key}"
             if top == "spawn_rules" and key in UNSUPPORTED_SPAWN:
                 if value not in (False, None):
@@ -237,10 +244,16 @@ def parse_settings(data: Any, problems: list[Problem], label: str = "simsetting.
                 _conflict_driven(value, label, problems, values)
                 continue
             coerced = _coerce(name, value, label, problems)
-            if coerced is not None or name == "conflict_spawn_decay":
+            if coerced is not None:
                 values[name] = coerced
     _check_ranges(values, label, problems)
-    return FleeSettings(**values, ignored=tuple(ignored))
+    try:
+        settings = FleeSettings(**values)
+    except ValidationError as err:
+        for e in err.errors():
+            problems.append(Problem(label, None, ".".join(str(x) for x in e["loc"]), e["msg"]))
+        settings = FleeSettings()
+    return settings, tuple(ignored)
 
 
 def _conflict_driven(value: Any, label: str, problems: list[Problem],
@@ -270,17 +283,18 @@ def _conflict_driven(value: Any, label: str, problems: list[Problem],
                   displaced_per_conflict_day=amount)
 
 
-def read_settings(path: Path, problems: list[Problem]) -> FleeSettings:
-    """Read a `simsetting.yml` file."""
+def read_settings(path: Path, problems: list[Problem]
+                  ) -> tuple[FleeSettings, tuple[str, ...]]:
+    """Read a `simsetting.yml` file; return the settings and the keys ignored."""
     label = path.name
     text = read_text(path, label, problems)
     if text is None:
-        return FleeSettings()
+        return FleeSettings(), ()
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
         problems.append(Problem(label, row, None, f"is not valid YAML: {err}"))
-        return FleeSettings()
+        return FleeSettings(), ()
     return parse_settings(data, problems, label)

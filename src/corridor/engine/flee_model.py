@@ -1,0 +1,562 @@
+"""The `flee` movement model: Flee 3.1's behaviour on Corridor's columnar engine.
+
+The specification is `docs/flee-compatibility.md`. The model reads its parameters (Flee's
+settings), `totals.csv`, `conflicts.csv`, `closures.csv` and the camp counts in
+`observations.csv` (kind `present`); each day it updates conflict zones, spawns people from the
+daily change of the total, applies closures and runs the kernel in `flee_kernels.py`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from corridor.engine.flee_kernels import (
+    WEIGHT_DISTANCE,
+    WEIGHT_FULL,
+    WEIGHT_UNIFORM,
+    count_at_places,
+    flee_day,
+)
+from corridor.engine.models import MovementModel
+from corridor.errors import CorridorError, Problem
+from corridor.flee.extras import PRESENT, FleeExtras, read_extras
+from corridor.flee.settings import FleeSettings
+from corridor.flee.validation import CountSeries
+
+if TYPE_CHECKING:
+    from corridor.engine.gates import Gates
+    from corridor.engine.simulation import Simulation
+    from corridor.scenario.model import Scenario
+
+POSITIVE = 1e-6
+AUTO_CAMP_CHANCE = 0.005
+PURPOSE_MOVE = 11
+PURPOSE_SINK = 12
+_AGENT_COLUMNS = {"active": np.bool_, "r_start": np.int32, "r_len": np.int16,
+                  "r_pos": np.int16, "entry_gen": np.int32, "recent": np.float32,
+                  "home": np.int32}
+
+
+class FleeParameters(FleeSettings):
+    """Parameters of the `flee` model: Flee's settings (see `FleeSettings`)."""
+
+
+def great_circle_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray,
+                    lon2: np.ndarray) -> np.ndarray:
+    """Return haversine distances in km (Earth radius 6373 km, as Flee)."""
+    la1, lo1, la2, lo2 = (np.radians(x) for x in (lat1, lon1, lat2, lon2))
+    a = (np.sin((la2 - la1) / 2) ** 2
+         + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2)
+    return 6373.0 * 2 * np.arctan2(np.sqrt(a), np.sqrt(np.maximum(1 - a, 0.0)))
+
+
+def enumerate_paths(n_places: int, out_ptr: np.ndarray, out_links: np.ndarray,
+                    link_to: np.ndarray, link_km: np.ndarray, link_open: np.ndarray,
+                    is_marker: np.ndarray, level: int
+                    ) -> tuple[list[list[int]], list[list[float]], list[list[list[int]]]]:
+    """Enumerate Flee's route options from every place.
+
+    A path is a walk along open links that never revisits a place (the start included). Places
+    that are not markers count towards `level`; each path ending in a non-marker place is an
+    option; paths continue from a place while fewer than `level` non-markers were passed.
+
+    Returns:
+        Per place: option end places, option lengths in km, option node lists (start excluded).
+    """
+    ends: list[list[int]] = [[] for _ in range(n_places)]
+    kms: list[list[float]] = [[] for _ in range(n_places)]
+    nodes: list[list[list[int]]] = [[] for _ in range(n_places)]
+    for origin in range(n_places):
+        stack = [(origin, [origin], 0.0, 0)]
+        while stack:
+            here, path, km, steps = stack.pop()
+            for m in range(out_ptr[here + 1] - 1, out_ptr[here] - 1, -1):
+                lk = out_links[m]
+                nxt = int(link_to[lk])
+                if not link_open[lk] or nxt in path:
+                    continue
+                d = km + float(link_km[lk])
+                s = steps + (0 if is_marker[nxt] else 1)
+                if not is_marker[nxt]:
+                    ends[origin].append(nxt)
+                    kms[origin].append(d)
+                    nodes[origin].append(path[1:] + [nxt])
+                if s < level:
+                    stack.append((nxt, path + [nxt], d, s))
+    return ends, kms, nodes
+
+
+class FleeModel(MovementModel):
+    """Flee 3.1's model: spawning from UNHCR totals, weighted route choice, per-link speeds."""
+
+    name = "flee"
+    parameters_type = FleeParameters
+    needs_departures = False
+
+    # --- loading ------------------------------------------------------------------------------
+    @classmethod
+    def load_extras(cls, folder: Path, files: dict[str, str], problems: list[Problem]) -> dict:
+        """Read `totals.csv`, `conflicts.csv` and `closures.csv`."""
+        return {"flee": read_extras(folder, files, problems)}
+
+    @classmethod
+    def check(cls, scenario: Scenario, params: FleeParameters, problems: list[Problem]) -> None:
+        """Check that the extra files name known places and countries."""
+        extras: FleeExtras = scenario.extras.get("flee", FleeExtras())
+        ids = {p.id for p in scenario.places}
+        countries = {p.country for p in scenario.places}
+        if not extras.totals and not params.conflict_driven_spawning:
+            problems.append(Problem("totals.csv", None, None, "missing or empty; the flee model "
+                                    "spawns people from the daily change of the total"))
+        for row, c in extras.conflicts:
+            if c.place not in ids:
+                problems.append(Problem("conflicts.csv", row, "place", f"unknown place "
+                                        f"'{c.place}'; it must be an id in places.csv"))
+        for row, c in extras.closures:
+            names = [("name1", c.name1)] + ([("name2", c.name2)] if c.type in (
+                "country", "link", "remove_forced_redirection") else [])
+            known = countries if c.type == "country" else ids
+            for field, value in names:
+                if value not in known:
+                    what = "country code of a place" if c.type == "country" else "place id"
+                    problems.append(Problem("closures.csv", row, field, f"'{value}' is not a "
+                                            f"{what} in places.csv"))
+
+    # --- set-up -------------------------------------------------------------------------------
+    def __init__(self, sim: Simulation):
+        super().__init__(sim)
+        sc = sim.scenario
+        net = sim.network
+        p: FleeParameters = sc.parameters.effective()
+        self.params = p
+        self.documented = p.compat == "documented"
+        self.extras: FleeExtras = sc.extras.get("flee", FleeExtras())
+        n = net.n_places
+        kind = [net.kind_name(i) for i in range(n)]
+        self.kind = kind
+        hasten = p.hasten
+        self.pop = np.array([pl.population // hasten for pl in sc.places], dtype=np.float64)
+        raw_cap = np.array([0 if pl.capacity is None else pl.capacity // hasten
+                            for pl in sc.places], dtype=np.float64)
+        is_camp_kind = np.array([k in ("camp", "idp_camp") for k in kind])
+        self.pop[is_camp_kind] = 0.0
+        self.raw_capacity = raw_cap
+        scale = p.capacity_scaling if self.documented else 1.0
+        self.capacity = raw_cap * scale
+        self.is_marker = np.array([k == "marker" for k in kind])
+        self.is_idp = np.array([k == "idp_camp" for k in kind])
+        home = sc.places[0].country
+        self.foreign = np.array([pl.country != home for pl in sc.places])
+        # Flee's type flags and move chances, as mutable state (events change them).
+        self.is_camp = is_camp_kind.copy()
+        self.is_town = np.array([k == "town" for k in kind])
+        self.intensity = np.zeros(n)
+        self.conflict_start = np.full(n, -1, dtype=np.int64)
+        self.movechance_base = np.array([self._kind_chance(k) for k in kind])
+        auto = (self.movechance_base < AUTO_CAMP_CHANCE) & ~self.is_camp
+        self.is_camp |= auto
+        self.is_town &= ~auto
+        self.group = sim.group_id(home)
+        self.camp_places = np.flatnonzero(is_camp_kind)
+        self.camp_ids = [net.place_ids[i] for i in self.camp_places]
+        self._init_conflicts(sim)
+        self._init_links(sim)
+        self._init_series(sim)
+        self._init_home_distance(sim)
+        self.deactivation = np.zeros(n)
+        self.days_done = 0
+        self.debt = 0
+        self.raw = 0
+        days = sim.days
+        self.camp_counts = np.zeros((days, len(self.camp_places)), dtype=np.int64)
+        self.total_agents = np.zeros(days, dtype=np.int64)
+        self.raw_by_day = np.zeros(days, dtype=np.int64)
+        self.debt_by_day = np.zeros(days, dtype=np.int64)
+        self.cols = {k: np.zeros(1024, dtype=dt) for k, dt in _AGENT_COLUMNS.items()}
+        self.cols["r_start"][:] = -1
+        self.expected_agents = self._expected_agents()
+
+    def _kind_chance(self, kind: str) -> float:
+        p = self.params
+        return {"conflict_zone": p.conflict_movechance, "camp": p.camp_movechance,
+                "idp_camp": p.idpcamp_movechance, "town": p.default_movechance,
+                "forwarding_hub": 1.0, "marker": 1.0}.get(kind, p.default_movechance)
+
+    def _init_conflicts(self, sim: Simulation) -> None:
+        net = sim.network
+        self.conflict_events: dict[int, list[tuple[int, float]]] = {}
+        initial: dict[int, float] = {}
+        for _, c in sorted(self.extras.conflicts, key=lambda rc: rc[1].date):
+            day = sim.scenario.day_of(c.date)
+            place = net.index(c.place)
+            if day < 0:
+                initial[place] = c.intensity
+            else:
+                self.conflict_events.setdefault(day, []).append((place, c.intensity))
+        self.prev_value = np.zeros(net.n_places)
+        for i, k in enumerate(self.kind):
+            if k == "conflict_zone":
+                value = initial.get(i, 1.0)
+                if value > POSITIVE:
+                    self._start_conflict(i, value, -1)
+                self.prev_value[i] = value
+
+    def _init_links(self, sim: Simulation) -> None:
+        net = sim.network
+        p = self.params
+        self.link_speed = np.full(net.n_links, p.max_move_speed)
+        self.walk_prob = np.zeros(net.n_links)
+        self.link_gen = np.zeros(net.n_links, dtype=np.int32)
+        self.link_open = np.ones(net.n_links, dtype=np.bool_)
+        self.forced_link = np.full(net.n_places, -1, dtype=np.int32)
+        self.forced = []  # (from place, link) of each documented forced redirection
+        for link in range(net.n_links):
+            route = sim.scenario.routes[net.link_route[link]]
+            a = net.link_from[link]
+            first = net.index(route.from_) == a
+            if (route.forced_redirection == 2 and first) or (
+                    route.forced_redirection == 1 and not first):
+                self.forced.append((int(a), link))
+        self.closures = []
+        for _, c in self.extras.closures:
+            start = sim.scenario.day_of(c.start_date)
+            end = sim.scenario.day_of(c.end_date) if c.end_date else None
+            self.closures.append((c, start, end))
+        self.route_store = np.zeros(0, dtype=np.int32)
+        self._paths_for = None
+
+    def _init_series(self, sim: Simulation) -> None:
+        start = sim.scenario.config.start_date
+        hasten = self.params.hasten
+        total = self.extras.total_series(start)
+        self.total = None
+        if total is not None:
+            self.total = CountSeries("total", total.files, total.days, total.counts / hasten)
+        points: dict[str, list[tuple[int, float]]] = {}
+        for obs in sim.scenario.observations:
+            if obs.kind == PRESENT and obs.period_start == obs.period_end:
+                points.setdefault(obs.place, []).append(
+                    ((obs.period_start - start).days, obs.value / hasten))
+        self.camp_series: dict[str, CountSeries] = {}
+        for pid, pts in points.items():
+            pts.sort()
+            self.camp_series[pid] = CountSeries(pid, ("observations.csv",),
+                                                np.array([d for d, _ in pts]),
+                                                np.array([v for _, v in pts]))
+
+    def _init_home_distance(self, sim: Simulation) -> None:
+        net = sim.network
+        self.home_dist = np.zeros((1, 1))
+        if self.params.stay_close_to_home:
+            lat, lon = net.lat, net.lon
+            if not self.documented:  # Flee 3.1 swaps latitude and longitude here
+                lat, lon = lon, lat
+            self.home_dist = great_circle_km(lat[:, None], lon[:, None], lat[None, :],
+                                             lon[None, :])
+
+    def _expected_agents(self) -> int:
+        extra = sum(int(s.at(0)[0]) for s in self.camp_series.values())
+        if self.total is not None and len(self.total.counts):
+            return int(self.total.counts.max() * 1.2) + extra
+        return extra
+
+    # --- conflicts ----------------------------------------------------------------------------
+    def _start_conflict(self, place: int, intensity: float, day: int) -> None:
+        self.intensity[place] = intensity
+        self.conflict_start[place] = day
+        self.movechance_base[place] = self.params.conflict_movechance
+        self.is_town[place] = False
+
+    def _end_conflict(self, place: int) -> None:
+        self.intensity[place] = 0.0
+        self.movechance_base[place] = self.params.default_movechance
+        self.is_town[place] = True
+
+    def _apply_conflicts(self, day: int) -> None:
+        for place, value in self.conflict_events.get(day, ()):
+            previous = self.prev_value[place]
+            in_conflict = self.intensity[place] > 0.0
+            if value > POSITIVE:
+                if day == 0 or previous < POSITIVE:
+                    self._start_conflict(place, value, day)
+                elif self.documented and in_conflict:
+                    self.intensity[place] = value
+            elif day > 0 and (previous == 1.0 or (self.documented and previous > POSITIVE)):
+                self._end_conflict(place)
+            self.prev_value[place] = value
+
+    def decay(self, day: int) -> np.ndarray:
+        """Return each place's conflict decay factor on a day (1 without a decay list)."""
+        factors = self.params.conflict_spawn_decay
+        if not factors:
+            return np.ones(len(self.intensity))
+        idx = np.minimum((day - self.conflict_start) // 30, len(factors) - 1)
+        return np.asarray(factors, dtype=np.float64)[np.maximum(idx, 0)]
+
+    # --- spawning -----------------------------------------------------------------------------
+    def spawn(self, day: int) -> None:
+        """Update conflict zones, then add the day's new people (and camps' day-0 people)."""
+        sim = self.sim
+        p = self.params
+        if day == 0 and p.insert_day0:
+            for place, pid in zip(self.camp_places, self.camp_ids, strict=True):
+                series = self.camp_series.get(pid)
+                if series is not None:
+                    self._add(int(series.at(0)[0]), int(place))
+        self._apply_conflicts(day)
+        conflict = self.intensity > 0.0
+        if p.conflict_driven_spawning:
+            amount = p.displaced_per_conflict_day * self.intensity
+            if p.spawn_mode == "pop_ratio":
+                amount = amount * self.pop
+            if p.spawn_mode == "poisson":
+                counts = sim.rng.poisson(np.where(conflict, amount, 0.0))
+            else:
+                counts = np.where(conflict, np.floor(amount), 0).astype(np.int64)
+            for place in np.flatnonzero(counts):
+                self._add(int(counts[place]), int(place))
+            self._record_totals(day)
+            return
+        if self.total is None:
+            raise CorridorError("the flee model needs totals.csv (or conflict-driven spawning)")
+        today = int(self.total.at(day)[0])
+        diff = today if day == 0 else today - int(self.total.at(day - 1)[0])
+        self.raw += diff
+        new = diff - self.debt
+        if day == 0 and p.insert_day0:
+            new = 0
+        if new < 0:
+            self.debt = -new
+            new = 0
+        elif self.debt > 0:
+            self.debt = 0
+        if new > 0:
+            weight = np.where(conflict, self.pop * self.intensity, 0.0)
+            if p.conflict_spawn_decay:
+                weight = weight * self.decay(day)
+            if not weight.sum() > 0:
+                raise CorridorError(f"day {day} ({sim.scenario.date_of(day)}): {new} people "
+                                    "should appear but no conflict zone has a population")
+            counts = sim.rng.multinomial(new, weight / weight.sum())
+            for place in np.flatnonzero(counts):
+                self._add(int(counts[place]), int(place))
+        self._record_totals(day)
+
+    def _record_totals(self, day: int) -> None:
+        if day < len(self.raw_by_day):
+            self.raw_by_day[day] = self.raw
+            self.debt_by_day[day] = self.debt
+
+    def _add(self, count: int, place: int) -> None:
+        if count <= 0:
+            return
+        if self.params.take_from_population and self.intensity[place] > 0.0:
+            if count > self.pop[place]:
+                raise CorridorError(
+                    f"take_from_population: {count} people should appear in "
+                    f"'{self.sim.network.place_ids[place]}' but only {int(self.pop[place])} live "
+                    "there; raise its population or turn take_from_population off")
+            self.pop[place] -= count
+        new = self.sim.add_people(count, place, self.group)
+        self._grow(new.stop)
+        c = self.cols
+        c["active"][new] = True
+        c["r_start"][new] = -1
+        c["r_len"][new] = 0
+        c["r_pos"][new] = 0
+        c["recent"][new] = 0.0
+        c["home"][new] = place
+
+    def _grow(self, needed: int) -> None:
+        cap = len(self.cols["active"])
+        if needed <= cap:
+            return
+        cap = max(needed, int(cap * 1.5) + 1024)
+        for k, arr in self.cols.items():
+            new = np.zeros(cap, dtype=arr.dtype)
+            new[: len(arr)] = arr
+            self.cols[k] = new
+
+    # --- closures and paths -------------------------------------------------------------------
+    def _apply_closures(self, day: int, gates: Gates) -> None:
+        net = self.sim.network
+        closed_by = np.zeros(net.n_links, dtype=np.int32)
+        camp_closed = np.zeros(net.n_places, dtype=np.bool_)
+        redirect_off: set[tuple[int, int]] = set()
+        country_of = np.array([net.countries[c] for c in net.country])
+        for c, start, end in self.closures:
+            if day < start or (end is not None and day >= end):
+                continue
+            if c.type == "country":
+                a = country_of[net.link_from] == c.name1
+                b = country_of[net.link_to] == c.name2
+                a2 = country_of[net.link_from] == c.name2
+                b2 = country_of[net.link_to] == c.name1
+                closed_by += (a & b) | (a2 & b2)
+            elif c.type == "location":
+                x = net.index(c.name1)
+                closed_by += (net.link_from == x) | (net.link_to == x)
+            elif c.type == "link":
+                if self.documented:
+                    x, y = net.index(c.name1), net.index(c.name2)
+                    closed_by += (((net.link_from == x) & (net.link_to == y))
+                                  | ((net.link_from == y) & (net.link_to == x)))
+            elif c.type in ("camp", "idpcamp"):
+                camp_closed[net.index(c.name1)] = True
+            elif c.type == "remove_forced_redirection":
+                redirect_off.add((net.index(c.name1), net.index(c.name2)))
+        link_open = (closed_by == 0) & gates.link_open
+        newly_closed = self.link_open & ~link_open
+        self.link_gen[newly_closed] += 1
+        changed = not np.array_equal(link_open, self.link_open)
+        self.link_open = link_open
+        self._apply_camp_closures(camp_closed)
+        self.forced_link[:] = -1
+        if self.documented:
+            for a, link in self.forced:
+                if (a, int(net.link_to[link])) not in redirect_off:
+                    self.forced_link[a] = link
+        if changed or self._paths_for is None:
+            self._build_paths()
+
+    def _apply_camp_closures(self, closed: np.ndarray) -> None:
+        was = getattr(self, "_camp_closed", np.zeros_like(closed))
+        p = self.params
+        for place in np.flatnonzero(closed & ~was):  # a camp becomes a town
+            self.is_camp[place] = False
+            self.is_town[place] = True
+            self.intensity[place] = 0.0
+            self.movechance_base[place] = p.default_movechance
+        for place in np.flatnonzero(was & ~closed):  # and back
+            self.is_camp[place] = True
+            self.is_town[place] = False
+            self.intensity[place] = 0.0
+            self.movechance_base[place] = (p.idpcamp_movechance if self.is_idp[place]
+                                           else p.camp_movechance)
+        self._camp_closed = closed
+
+    def _build_paths(self) -> None:
+        net = self.sim.network
+        p = self.params
+        level = p.awareness_level
+        self.weight_mode = WEIGHT_FULL
+        if self.documented and level <= 0:
+            self.weight_mode = WEIGHT_DISTANCE if level == 0 else WEIGHT_UNIFORM
+            level = 1
+        if not self.documented and level == 0:
+            level = -99  # Flee 3.1: routes never match a place, so nobody moves
+        ends, kms, nodes = enumerate_paths(net.n_places, net.out_ptr, net.out_links,
+                                           net.link_to, net.link_km, self.link_open,
+                                           self.is_marker, max(level, 1))
+        if level == -1:  # Flee 3.1 at level -1: neighbours only, no paths through markers
+            for i in range(net.n_places):
+                keep = [k for k, nd in enumerate(nodes[i]) if len(nd) == 1]
+                ends[i] = [ends[i][k] for k in keep]
+                kms[i] = [kms[i][k] for k in keep]
+                nodes[i] = [nodes[i][k] for k in keep]
+        if level == -99:
+            ends = [[] for _ in ends]
+            kms = [[] for _ in kms]
+            nodes = [[] for _ in nodes]
+        counts = np.array([len(e) for e in ends], dtype=np.int64)
+        self.opt_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self.opt_end = np.array([e for es in ends for e in es], dtype=np.int32)
+        km = np.array([k for ks in kms for k in ks], dtype=np.float64)
+        self.opt_inv = 1.0 / np.maximum(p.softening + km, 1e-9) ** p.distance_power
+        flat = [nd for nds in nodes for nd in nds]
+        starts = np.zeros(len(flat), dtype=np.int32)
+        offset = len(self.route_store)
+        pieces = []
+        for k, nd in enumerate(flat):
+            starts[k] = offset
+            offset += len(nd)
+            pieces.append(np.asarray(nd, dtype=np.int32))
+        # Old routes stay valid: new node lists are appended to the store.
+        self.route_store = np.concatenate([self.route_store, *pieces]).astype(np.int32)
+        self.opt_route = starts
+        self.opt_rlen = np.array([len(nd) for nd in flat], dtype=np.int16)
+        self.scratch = np.zeros(max(int(counts.max()) if len(counts) else 1, 1))
+        self._paths_for = self.link_open.copy()
+
+    # --- the day ------------------------------------------------------------------------------
+    def _daily_place_arrays(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        p = self.params
+        conflict = self.intensity > 0.0
+        score = np.ones(len(self.intensity))
+        score[self.foreign] *= p.foreign_weight
+        score[self.is_camp] *= p.camp_weight
+        exponent = self.decay(day) * self.intensity
+        score = np.where(conflict, score * np.power(p.conflict_weight, exponent), score)
+        pop_weight = np.ones(len(score))
+        if p.use_pop_for_loc_weight:
+            base = np.maximum(self.pop, 1.0) if self.documented else np.minimum(self.pop, 1.0)
+            pop_weight = np.where(self.is_camp, 1.0,
+                                  np.power(base, p.pop_power_for_loc_weight))
+        factor = np.power(np.maximum(self.pop, self.raw_capacity) / p.movechance_pop_base,
+                          p.movechance_pop_scale_factor)
+        movechance = self.movechance_base * factor
+        movechance[self.forced_link >= 0] = 1.0
+        return score, pop_weight, movechance
+
+    def move(self, day: int, gates: Gates) -> np.ndarray:
+        """Apply the day's closures and run Flee's two passes over everybody."""
+        sim = self.sim
+        net = sim.network
+        a = sim.agents
+        p = self.params
+        self._apply_closures(day, gates)
+        score, pop_weight, movechance = self._daily_place_arrays(day)
+        count = count_at_places(a.n, a.place, a.link, net.n_places)
+        c = self.cols
+        flee_day(a.n, a.place, a.link, a.travelled, a.prev_place, a.countries, a.kinds,
+                 c["active"], c["r_start"], c["r_len"], c["r_pos"], c["entry_gen"],
+                 c["recent"], c["home"], self.route_store, self.opt_ptr, self.opt_end,
+                 self.opt_inv, self.opt_route, self.opt_rlen, net.out_ptr, net.out_links,
+                 net.link_from, net.link_to, net.link_km, self.link_speed, self.walk_prob,
+                 self.link_open, self.link_gen, self.forced_link, movechance, self.is_town,
+                 self.is_camp, score, pop_weight, count, self.capacity, net.country, net.kind,
+                 p.capacity_buffer, p.weight_softening, p.weight_power, self.weight_mode,
+                 self.home_dist, p.home_distance_power, not self.documented, p.max_move_speed,
+                 p.max_walk_speed, p.start_on_foot, p.avoid_short_stints,
+                 sim.key_for(day, PURPOSE_MOVE), sim.recorder.day_flows, self.scratch)
+        if p.sinks:
+            self._deactivate(day, count)
+        if day < len(self.camp_counts):
+            self.camp_counts[day] = count[self.camp_places]
+            self.total_agents[day] = a.n
+        self.days_done = day + 1
+        return np.zeros(0, dtype=np.int64)
+
+    def _deactivate(self, day: int, count: np.ndarray) -> None:
+        sim = self.sim
+        a = sim.agents
+        prob = self.deactivation_probability()
+        active = self.cols["active"][: a.n]
+        at_place = a.link < 0
+        idx = np.flatnonzero(active & at_place & self.is_camp[a.place] & (prob[a.place] > 0))
+        if len(idx):
+            u = sim.uniforms(idx, PURPOSE_SINK)
+            active[idx[u < prob[a.place[idx]]]] = False
+
+    def deactivation_probability(self) -> np.ndarray:
+        """Return each place's daily chance of deactivating people (camps as sinks)."""
+        net = self.sim.network
+        out = np.zeros(net.n_places)
+        for pid, value in self.params.deactivation_probability.items():
+            if pid in net.place_ids:
+                out[net.index(pid)] = value
+        return out
+
+    # --- Flee-style output ----------------------------------------------------------------------
+    def camp_observed(self) -> np.ndarray:
+        """Return the observed camp counts per day (days × camps), as Flee interpolates them."""
+        days = self.days_done
+        out = np.zeros((days, len(self.camp_ids)), dtype=np.int64)
+        for j, pid in enumerate(self.camp_ids):
+            series = self.camp_series.get(pid)
+            if series is not None:
+                out[:, j] = series.daily(days)
+        return out
