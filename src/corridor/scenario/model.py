@@ -46,7 +46,7 @@ class RouteRow(_Strict):
     distance_km: float = Field(gt=0)
     mode: RouteMode = "road"
     two_way: bool = True
-    forced_redirection: Literal[0, 1, 2] = 0
+    forced_redirection: int = Field(default=0, ge=0, le=2)
     sources: str = ""
 
 
