@@ -15,8 +15,10 @@ if TYPE_CHECKING:
 
 
 class RuleHooks:
-    """What the daily loop asks of the rules. This base applies no policy rule, only the one
-    fact of the network: people in transit who reach a `destination` place have arrived.
+    """What the daily loop asks of the rules.
+
+    This base applies no policy rule, only the one fact of the network: people in transit who
+    reach a `destination` place have arrived.
 
     The loop calls, each day: `daily` (timers and queues: decisions, returns, hearings), then
     `gates` (what the movement kernel must respect), then, after movement, `on_arrival` for the

@@ -49,6 +49,8 @@ class CorridorParameters(BaseModel):
                                   description="place kinds people head for (empty: none)")
     goal_scale_km: float = Field(100.0, gt=0, description="a place's weight falls by e for "
                                  "every goal_scale_km further from the nearest goal")
+    detour_weight: float = Field(0.1, ge=0, description="weight factor of a link that does not "
+                                 "bring one closer to a goal (with goal_kinds)")
     move_chance: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_MOVE_CHANCE))
     attractiveness: dict[str, float] = Field(
         default_factory=lambda: dict(DEFAULT_ATTRACTIVENESS))
@@ -124,8 +126,11 @@ class CorridorModel(MovementModel):
             self.goal_distance = distance_to(net, goals)
             self.attractiveness = self.attractiveness * np.exp(-self.goal_distance
                                                                / p.goal_scale_km)
+            closer = self.goal_distance[net.link_to] < self.goal_distance[net.link_from]
+            self.link_factor = np.where(closer, 1.0, p.detour_weight)
         else:
             self.goal_distance = np.zeros(net.n_places)
+            self.link_factor = np.ones(net.n_links)
         self.move_chance = p.per_kind(p.move_chance)[net.kind]
         self.movable = np.zeros(N_STATES, dtype=np.bool_)
         self.movable[State.IN_TRANSIT] = True
@@ -147,8 +152,10 @@ class CorridorModel(MovementModel):
         net = self.sim.network
         value = self.attractiveness * capacity_factor(self.sim.occupancy(), net.capacity,
                                                       self.params.capacity_buffer)
-        return self.paths.best_link_weights(value, gates.link_open, net.n_links,
-                                            self.params.softening_km, self.params.distance_power)
+        weights = self.paths.best_link_weights(value, gates.link_open, net.n_links,
+                                               self.params.softening_km,
+                                               self.params.distance_power)
+        return weights * self.link_factor
 
     def move(self, day: int, gates: Gates) -> np.ndarray:
         """Advance everybody in transit by one day."""

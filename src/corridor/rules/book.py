@@ -23,6 +23,7 @@ from corridor.rules.detention import CompiledCaseReview, CompiledDetention
 from corridor.rules.flags import Flag
 from corridor.rules.mpp import CompiledRemainInMexico
 from corridor.rules.permit import CompiledTransitPermit
+from corridor.scenario.kinds import KIND_INDEX
 
 if TYPE_CHECKING:
     from corridor.engine.simulation import Simulation
@@ -37,6 +38,39 @@ class RuleBook(RuleHooks):
         self.rules: list[CompiledRule] = [r.compile(sim) for r in rules]
         self._index = {r.id: i for i, r in enumerate(self.rules)}
         self.ordered = sorted(self.rules, key=lambda r: (r.rule.order, self._index[r.id]))
+        self.exit_of = self._station_exits()
+
+    def _station_exits(self) -> np.ndarray:
+        """Return where people released from each place go.
+
+        From a migration station: the nearest neighbouring place that is not a station;
+        elsewhere, the place itself.
+        """
+        net = self.sim.network
+        station = KIND_INDEX["migration_station"]
+        exits = np.arange(net.n_places, dtype=np.int32)
+        for p in np.flatnonzero(net.kind == station):
+            best, best_km = p, np.inf
+            for k in range(net.out_ptr[p], net.out_ptr[p + 1]):
+                link = net.out_links[k]
+                q = net.link_to[link]
+                if net.kind[q] != station and net.link_km[link] < best_km:
+                    best, best_km = q, net.link_km[link]
+            exits[p] = best
+        return exits
+
+    def release(self, idx: np.ndarray, by: CompiledRule, outcome: str,
+                chance: float | None = None) -> None:
+        """Let people go on (in transit), out of the station if they were in one."""
+        if not len(idx):
+            return
+        a = self.sim.agents
+        places = self.exit_of[a.place[idx]]
+        moved = places != a.place[idx]
+        for place in np.unique(places[moved]):
+            by.move_to(idx[moved & (places == place)], int(place))
+        self.sim.change_state(idx, State.IN_TRANSIT, by.id)
+        by.trace(idx, "release", chance, outcome, State.IN_TRANSIT)
 
     def of_type(self, cls: type) -> list:
         """The compiled rules of one kind, in order."""
@@ -82,8 +116,8 @@ class RuleBook(RuleHooks):
             if rule.station == station and rule.in_force(day):
                 rule.admit(day, idx, by.id)
                 return
-        self.sim.change_state(idx, State.DETAINED, by.id)
-        self.order_return(idx, by)
+        self.sim.change_state(idx, State.DETAINED, by.id)  # no detention rule: decided at once
+        self.review(day, idx, station)
 
     def review(self, day: int, idx: np.ndarray, station: int) -> None:
         """Review the cases decided at a station; with no review rule, order their return."""

@@ -13,8 +13,9 @@ from corridor.rules.scope import Where
 
 
 class Closure(Rule):
-    """Closed for the period: nobody can take the links into the place / the route / across the
-    border.
+    """A crossing, route or place closed for a period.
+
+    Nobody can take the links into the place, the route, or across the border.
 
     Attributes:
         where: The place, route or border closed.

@@ -90,8 +90,7 @@ class CompiledDetention(CompiledRule):
             room = max(rule.capacity - held, 0)
             over = idx[room:]
             idx = idx[:room]
-            self.sim.change_state(over, State.IN_TRANSIT, self.id)
-            self.trace(over, "station full", None, "released", State.IN_TRANSIT)
+            self.sim.rules.release(over, self, "station full: released")
         self.sim.change_state(idx, State.DETAINED, by)
         a.timer[idx] = day + self.days_from(rule.decision_days, idx, 0)
         self.trace(idx, "detained", None, f"decision in {rule.decision_days.min}–"
@@ -109,9 +108,8 @@ class CompiledDetention(CompiledRule):
             return
         a.timer[due] = -1
         release = self.draw(due, 1) < self.rule.release_chance
-        freed = due[release]
-        self.sim.change_state(freed, State.IN_TRANSIT, self.id)
-        self.trace(freed, "decision", self.rule.release_chance, "released", State.IN_TRANSIT)
+        self.sim.rules.release(due[release], self, "released after the decision",
+                               self.rule.release_chance)
         self.sim.rules.review(day, due[~release], self.station)
 
 
@@ -136,8 +134,7 @@ class CompiledCaseReview(CompiledRule):
         rules = self.sim.rules
         if not rules.transit_denied(day, idx).any():
             a.flags[idx] |= Flag.PERMIT
-            self.sim.change_state(idx, State.IN_TRANSIT, self.id)
-            self.trace(idx, "case review", 1.0, "transit permit granted", State.IN_TRANSIT)
+            rules.release(idx, self, "case review: transit permit granted")
             return rest
         rule: CaseReview = self.rule
         accept = self.draw(idx, 0) < rule.accept_chance
@@ -157,6 +154,5 @@ class CompiledCaseReview(CompiledRule):
         if rule.on_refuse == "return":
             rules.order_return(refusing, self)
         else:
-            self.sim.change_state(refusing, State.IN_TRANSIT, self.id)
-            self.trace(refusing, "refused", None, "released", State.IN_TRANSIT)
+            rules.release(refusing, self, "refused the offer: released")
         return rest

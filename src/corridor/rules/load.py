@@ -53,6 +53,13 @@ def parse_rules(text: str, scenario: Scenario | None, problems: list[Problem]) -
         if not isinstance(entry, dict):
             problems.append(Problem(FILE, None, label, "must be a table"))
             continue
+        rule_id = entry.get("id")
+        if isinstance(rule_id, str):
+            if rule_id in seen:
+                problems.append(Problem(FILE, None, f"{label}.id", f"duplicate id {rule_id!r} "
+                                                                   f"(first in rule "
+                                                                   f"{seen[rule_id]})"))
+            seen.setdefault(rule_id, n)
         kind = entry.get("kind")
         if kind not in KINDS:
             problems.append(Problem(FILE, None, f"{label}.kind",
@@ -71,10 +78,6 @@ def parse_rules(text: str, scenario: Scenario | None, problems: list[Problem]) -
                            f"{', '.join(KINDS[kind].model_fields)}")
                 problems.append(Problem(FILE, None, f"{label}.{field}" if field else label, msg))
             continue
-        if rule.id in seen:
-            problems.append(Problem(FILE, None, f"{label}.id",
-                                    f"duplicate id {rule.id!r} (first in rule {seen[rule.id]})"))
-        seen.setdefault(rule.id, n)
         if scenario is not None:
             _check_places(rule, label, scenario, problems)
         rules.append(rule)
@@ -101,12 +104,6 @@ def _check_places(rule: Rule, label: str, scenario: Scenario, problems: list[Pro
                 problems.append(Problem(FILE, None, f"{label}.regions",
                                         f"unknown region {region!r}; regions come from the "
                                         f"region column of places.csv"))
-    config = scenario.config
-    for field in ("start", "end"):
-        date = getattr(rule, field)
-        if date is not None and field == "start" and date > config.end_date:
-            problems.append(Problem(FILE, None, f"{label}.start",
-                                    f"{date} is after the run ends ({config.end_date})"))
 
 
 def load_rules(path: str | Path, scenario: Scenario | None = None) -> list[Rule]:

@@ -12,8 +12,11 @@ if TYPE_CHECKING:
 
 
 class Where(BaseModel):
-    """One of: `place` (a place id), `route` ("FROM>TO", place ids), `border` ("GT>MX": every link
-    from a place in the first country to a place in the second)."""
+    """Where a rule acts: exactly one of `place`, `route`, `border`.
+
+    `place` is a place id; `route` is "FROM>TO" (place ids); `border` is "GT>MX": every link
+    from a place in the first country to a place in the second.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
