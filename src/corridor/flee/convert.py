@@ -265,3 +265,54 @@ def import_flee(input_dir: str | Path, validation_dir: str | Path, out: str | Pa
     for file_name, text in files.items():
         (folder / file_name).write_text(text, encoding="utf-8")
     return folder, notes
+
+
+def is_flee_input(folder: str | Path) -> bool:
+    """Whether a folder looks like a Flee input folder (and not a Corridor scenario)."""
+    path = Path(folder)
+    return (path.is_dir() and (path / "locations.csv").is_file()
+            and not (path / "scenario.toml").is_file())
+
+
+def find_validation(input_dir: str | Path) -> Path | None:
+    """Return the validation folder beside a Flee input folder, if there is one."""
+    base = Path(input_dir).resolve().parent
+    for name in ("validation", "source_data", "validation_data"):
+        if (base / name / "data_layout.csv").is_file():
+            return base / name
+    return None
+
+
+def load_flee(input_dir: str | Path, validation_dir: str | Path | None = None,
+              settings: str | Path | None = None, overrides: list[str] | None = None,
+              countries: dict[str, str] | None = None):
+    """Convert a Flee scenario in memory and load it as a Corridor scenario.
+
+    Args:
+        input_dir: Flee's input folder.
+        validation_dir: Flee's validation folder (default: `validation/` or `source_data/`
+            beside the input folder).
+        settings: The `simsetting.yml` (default: beside the input folder).
+        overrides: `NAME=VALUE` settings, as with `corridor run --set`.
+        countries: Extra country name → ISO code pairs.
+
+    Returns:
+        The validated `corridor.scenario.model.Scenario`.
+
+    Raises:
+        ScenarioError: For problems in the Flee files or the overrides.
+    """
+    import tempfile
+
+    from corridor.scenario import load_scenario
+
+    if validation_dir is None:
+        validation_dir = find_validation(input_dir)
+        if validation_dir is None:
+            raise ScenarioError([Problem(str(input_dir), None, None, "no validation folder "
+                                         "(with data_layout.csv) beside it; give one with "
+                                         "--flee-validation")])
+    with tempfile.TemporaryDirectory(prefix="corridor-flee-") as tmp:
+        folder, _ = import_flee(input_dir, validation_dir, Path(tmp) / "scenario", settings,
+                                countries=countries)
+        return load_scenario(folder, overrides).replace(path=None)
