@@ -42,8 +42,15 @@ def run(
     engine: Annotated[str, typer.Option(help="Representation of people: agents.")] = "agents",
     report: Annotated[bool, typer.Option(help="Write report.html and figures.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    flee_validation: Annotated[Path | None, typer.Option(
+        help="With a Flee input folder: its validation folder.")] = None,
+    flee_settings: Annotated[Path | None, typer.Option(
+        help="With a Flee input folder: its simsetting.yml.")] = None,
 ) -> None:
-    """Run a scenario and write daily counts, flows, summary and run metadata to a folder."""
+    """Run a scenario and write daily counts, flows, summary and run metadata to a folder.
+
+    SCENARIO may also be a Flee input folder (locations.csv, routes.csv, ...).
+    """
     from corridor.api import run as run_scenario
     from corridor.scenario import load_scenario
 
@@ -51,7 +58,12 @@ def run(
     if days is not None:
         settings.append(f"days={days}")
     settings += [f"rules.{rule}.enabled=false" for rule in (without or [])]
-    sc = load_scenario(scenario, settings)
+    from corridor.flee.convert import is_flee_input, load_flee
+
+    if flee_validation or flee_settings or is_flee_input(scenario):
+        sc = load_flee(scenario, flee_validation, flee_settings, settings)
+    else:
+        sc = load_scenario(scenario, settings)
     folder = out or Path("results") / sc.name
     with day_progress(sc.config.days, f"running {sc.name}", enabled=not quiet) as update:
         result = run_scenario(sc, seed=seed, out=folder, engine=engine, progress=update)
