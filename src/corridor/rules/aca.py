@@ -60,6 +60,14 @@ class CompiledSafeThirdCountry(CompiledRule):
         self._day = -1
         self._used = 0
 
+    def met_at(self) -> set[int]:
+        """Where the U.S. processes asylum seekers: border cities and ports of entry."""
+        from corridor.scenario.kinds import KIND_INDEX
+
+        net = self.sim.network
+        kinds = [KIND_INDEX["border_city"], KIND_INDEX["port_of_entry"]]
+        return set(np.flatnonzero(np.isin(net.kind, kinds)).tolist())
+
     def transfer(self, day: int, idx: np.ndarray) -> np.ndarray:
         """Transfer covered people; return those not transferred."""
         if not self.in_force(day) or self.transfer_to < 0 or not len(idx):

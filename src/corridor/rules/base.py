@@ -176,6 +176,10 @@ class CompiledRule:
             mask &= (a.countries[idx] & bits) == bits
         return mask
 
+    def met_at(self) -> set[int]:
+        """Places where a person meets this rule (for explanations)."""
+        return set(np.asarray(self.at).tolist())
+
     # hooks ----------------------------------------------------------------------------------
     def gates(self, day: int, gates: Gates) -> None:
         """Close links or add stops for today (default: nothing)."""

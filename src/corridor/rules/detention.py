@@ -81,6 +81,10 @@ class CompiledDetention(CompiledRule):
         super().__init__(rule, sim)
         self.station = self.place(rule.place)
 
+    def met_at(self) -> set[int]:
+        """The station."""
+        return {self.station}
+
     def admit(self, day: int, idx: np.ndarray, by: str) -> None:
         """Hold people brought to the station by rule `by`; beyond capacity they are released."""
         a = self.sim.agents
@@ -120,6 +124,10 @@ class CompiledCaseReview(CompiledRule):
         super().__init__(rule, sim)
         self.stations = np.array([self.place(p) for p in rule.places_], dtype=np.int32)
         self.settle_at = self.place(rule.settle_at)
+
+    def met_at(self) -> set[int]:
+        """The stations."""
+        return set(self.stations.tolist())
 
     def covers(self, station: int) -> bool:
         """Whether cases at this station are reviewed under this rule."""

@@ -57,6 +57,10 @@ class CompiledRemainInMexico(CompiledRule):
         self.us_place = self.place(rule.us_place)
         self.home = self.place(rule.home)
 
+    def met_at(self) -> set[int]:
+        """The border city."""
+        return {self.city}
+
     def enrol(self, day: int, idx: np.ndarray) -> np.ndarray:
         """Send the eligible back to the city to wait; return those not eligible."""
         if not self.in_force(day):

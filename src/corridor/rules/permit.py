@@ -22,7 +22,8 @@ class TransitPermit(Rule):
     permits; checkpoints never stop permit holders.
 
     Attributes:
-        regions: Leaving these regions (by any route) is crossing the line.
+        regions: Leaving these regions for another region of the same country is crossing the
+            line (going back across the border is not).
         issued: Whether permits to transit are issued at all.
         intercept_chance: Chance that a person without a permit is stopped crossing the line.
         on_intercept: `detain` (at `detain_at`) or `turn_back`.
@@ -55,7 +56,8 @@ class CompiledTransitPermit(_Interception):
         CompiledRule.__init__(self, rule, sim)
         net = sim.network
         inside = np.isin(np.array(net.regions, dtype=object)[net.region], rule.regions)
-        self.links = np.flatnonzero(inside[net.link_from] & ~inside[net.link_to])
+        same_country = net.country[net.link_from] == net.country[net.link_to]
+        self.links = np.flatnonzero(inside[net.link_from] & ~inside[net.link_to] & same_country)
         self.at = np.unique(net.link_to[self.links]).astype(np.int32)
         self.detain_at = self.place(rule.detain_at) if rule.detain_at else -1
         self.return_to = self.place(rule.return_to) if rule.return_to else -1

@@ -53,6 +53,10 @@ class CompiledAssistedReturn(CompiledRule):
         self.home = self.place(rule.to)
         self.state = STATE_OF_MODE[rule.mode]
 
+    def met_at(self) -> set[int]:
+        """Where people are picked up."""
+        return set(self.pickup.tolist())
+
     def daily(self, day: int) -> None:
         """Take people home, up to the day's seats."""
         if not self.in_force(day):

@@ -1,0 +1,157 @@
+"""`corridor rules` and `corridor explain`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+
+from corridor.cli.errors import fail, handle_errors
+
+
+def _date(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} {text!r} is not an ISO date (YYYY-MM-DD)")
+    return None
+
+
+def register(app: typer.Typer) -> None:
+    """Add the rule commands to the app."""
+
+    @app.command("rules")
+    @handle_errors
+    def rules_command(
+        scenario: Annotated[str, typer.Argument(help="A scenario folder or a built-in name.")],
+        on: Annotated[str | None, typer.Option("--on", help="Date (YYYY-MM-DD); default: "
+                                               "the scenario's start date.")] = None,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """List a scenario's rules and whether each is in force on a date."""
+        from corridor.scenario import load_scenario
+
+        sc = load_scenario(scenario)
+        date = _date(on, "--on") or sc.config.start_date
+        rows = []
+        for rule in sc.rules:
+            in_force, why = rule.status_on(date)
+            rows.append({"id": rule.id, "kind": rule.kind, "title": rule.title,
+                         "where": _where(rule), "who": rule.who.describe(),
+                         "start": rule.start, "end": rule.end, "in_force": in_force,
+                         "status": why})
+        if as_json:
+            typer.echo(json.dumps({"date": date.isoformat(), "rules": rows}, default=str,
+                                  indent=2))
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"{sc.name}: rules on {date}", show_lines=False)
+        for col in ("id", "kind", "where", "who", "in force?"):
+            table.add_column(col, overflow="fold")
+        for r in rows:
+            mark = "[green]yes[/]" if r["in_force"] else "[red]no[/]"
+            table.add_row(r["id"], r["kind"], r["where"], r["who"], f"{mark} — {r['status']}")
+        Console(width=160).print(table)
+
+    @app.command()
+    @handle_errors
+    def explain(
+        scenario: Annotated[str, typer.Argument(help="A scenario folder or a built-in name.")],
+        route: Annotated[str, typer.Option(help='Places in order, e.g. "San Pedro Sula>'
+                                           'Tecún Umán>Ciudad Juárez" (gaps are filled with '
+                                           'the shortest path).')],
+        date: Annotated[str, typer.Option(help="Date the person sets out (YYYY-MM-DD).")],
+        nationality: Annotated[str, typer.Option(help="ISO country code.")] = "HN",
+        attribute: Annotated[list[str] | None, typer.Option(
+            "--attribute", help="Group attribute NAME=VALUE (repeatable).")] = None,
+        seed: Annotated[int, typer.Option(help="Seed of the draws.")] = 0,
+        all_outcomes: Annotated[bool, typer.Option(
+            "--all-outcomes", help="Also the probability of each end state over many "
+            "draws.")] = False,
+        draws: Annotated[int, typer.Option(help="Draws for --all-outcomes.")] = 10_000,
+        set_: Annotated[list[str] | None, typer.Option("--set")] = None,
+        without: Annotated[list[str] | None, typer.Option("--without")] = None,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Trace one person's journey along a route, and every rule met on the way.
+
+        Day by day: where they are, each rule met, in force or not and why, the chance it
+        gave, the outcome drawn and the resulting state.
+        """
+        from corridor.analysis.explain import explain as run_explain
+        from corridor.scenario import load_scenario
+
+        settings = list(set_ or []) + [f"rules.{r}.enabled=false" for r in (without or [])]
+        sc = load_scenario(scenario, settings)
+        start = _date(date, "--date")
+        if len(nationality) != 2 or not nationality.isupper():
+            fail(f"--nationality {nationality!r} is not an ISO 3166-1 alpha-2 code")
+        attrs = {}
+        for item in attribute or []:
+            if "=" not in item:
+                fail(f"--attribute {item!r}: expected NAME=VALUE")
+            k, v = item.split("=", 1)
+            attrs[k] = v
+        result = run_explain(sc, route, start, nationality, attrs, seed=seed,
+                             draws=draws if all_outcomes else 1)
+        if as_json:
+            typer.echo(json.dumps(asdict(result), default=str, indent=2))
+            return
+        _print_explanation(result)
+
+
+def _where(rule) -> str:
+    where = getattr(rule, "where", None)
+    if where is not None:
+        return where.describe()
+    named = rule.places()
+    return ", ".join(named) if named else "—"
+
+
+def _print_explanation(result) -> None:
+    from rich.console import Console
+
+    out = Console(width=140, highlight=False)
+    out.print(f"[bold]{result.scenario}[/]: one person of nationality {result.nationality} "
+              f"leaving {result.route[0]} on {result.start} (seed {result.seed})")
+    out.print("route: " + " → ".join(result.route))
+    out.print("\n[bold]Journey[/]")
+    events = {}
+    for e in result.events:
+        events.setdefault(e.day, []).append(e)
+    shown = set()
+    for step in result.journey:
+        out.print(f"  day {step['day']:>3}  {step['date']}  {step['position']:<40} "
+                  f"{step['state']}")
+        for day in sorted(d for d in events if d <= step["day"] and d not in shown):
+            for e in events[day]:
+                chance = f" (chance {e.chance:.2f})" if e.chance is not None else ""
+                into = f" → {e.state}" if e.state else ""
+                out.print(f"           [cyan]{e.rule}[/] at {e.place} on day {e.day}: "
+                          f"{e.event}{chance}: {e.outcome}{into}")
+            shown.add(day)
+    out.print(f"\n[bold]End[/]: {result.final_state} at {result.final_place}")
+    out.print("\n[bold]Rules along the route[/] (status on the date the person was, or would "
+              "have been, there)")
+    place = None
+    for r in result.rules_met:
+        if r.place != place:
+            out.print(f"  at {r.place} on {r.date}:")
+            place = r.place
+        mark = "[green]in force[/]" if r.in_force else "[red]not in force[/]"
+        applies = ""
+        if r.applies is not None:
+            applies = "; applies to this person" if r.applies else \
+                f"; does not apply to this person ({r.who})"
+        out.print(f"    [cyan]{r.rule}[/] ({r.kind}) {r.title}: {mark} — {r.status}{applies}")
+    if result.outcomes:
+        out.print(f"\n[bold]End states over {result.draws:,} draws[/]")
+        for state, share in sorted(result.outcomes.items(), key=lambda kv: -kv[1]):
+            out.print(f"  {state:<22} {share:>7.1%}")
