@@ -77,3 +77,13 @@ def test_scenarios_lists_builtins(cli):
 def test_missing_folder_exits_2(cli, tmp_path):
     res = cli.invoke(app, ["check", str(tmp_path / "nope")])
     assert res.exit_code == 2 and "no such folder" in res.output
+
+
+def test_report_command_writes_html(cli, tiny, tmp_path):
+    out = tmp_path / "run"
+    assert cli.invoke(app, ["run", str(tiny), "--out", str(out), "-q", "--no-report"]).exit_code == 0
+    res = cli.invoke(app, ["report", str(out)])
+    assert res.exit_code == 0, res.output
+    assert (out / "report.html").is_file()
+    res = cli.invoke(app, ["report", str(tmp_path / "nope")])
+    assert res.exit_code == 2 and "not a run folder" in res.output
