@@ -81,7 +81,8 @@ def test_missing_folder_exits_2(cli, tmp_path):
 
 def test_report_command_writes_html(cli, tiny, tmp_path):
     out = tmp_path / "run"
-    assert cli.invoke(app, ["run", str(tiny), "--out", str(out), "-q", "--no-report"]).exit_code == 0
+    done = cli.invoke(app, ["run", str(tiny), "--out", str(out), "-q", "--no-report"])
+    assert done.exit_code == 0
     res = cli.invoke(app, ["report", str(out)])
     assert res.exit_code == 0, res.output
     assert (out / "report.html").is_file()
