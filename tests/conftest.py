@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from tiny_fixture import write_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -22,3 +23,9 @@ def shared_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"shared reference folder not found at {path}")
     return path
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    """A valid five-place scenario folder."""
+    return write_scenario(tmp_path / "tiny")

@@ -4,7 +4,7 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import TINY_ROUTES, write_scenario
+from tiny_fixture import TINY_ROUTES, write_scenario
 from typer.testing import CliRunner
 
 from corridor.cli.main import app

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from conftest import TINY_DEPARTURES, TINY_PLACES, TINY_ROUTES, write_scenario
+from tiny_fixture import TINY_DEPARTURES, TINY_PLACES, TINY_ROUTES, write_scenario
 
 from corridor.errors import ScenarioError
 from corridor.scenario import load_scenario
