@@ -8,6 +8,8 @@ import shutil
 import sys
 import types
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -354,15 +356,17 @@ def fake_compare(run_dir: Path) -> list[FakeScore]:
     return rows
 
 
-@pytest.fixture
-def fakes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Install fake `corridor.rules.load_rules` and `corridor.analysis.score.compare`."""
+@contextmanager
+def faked() -> Iterator[None]:
+    """Fake `corridor.rules.load_rules` and `corridor.analysis.score.compare` for a while."""
     rules = types.ModuleType("corridor.rules")
     rules.load_rules = fake_rules  # type: ignore[attr-defined]
     score = types.ModuleType("corridor.analysis.score")
     score.compare = fake_compare  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "corridor.rules", rules)
-    monkeypatch.setitem(sys.modules, "corridor.analysis.score", score)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(sys.modules, "corridor.rules", rules)
+        mp.setitem(sys.modules, "corridor.analysis.score", score)
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -373,6 +377,24 @@ def run_a(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def run_b(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_run(tmp_path_factory.mktemp("runs") / "no-denial", seed=2, detain=0.0)
+
+
+@pytest.fixture(scope="module")
+def report_a(run_a: Path) -> Path:
+    """The report of run A, with fake rules and scores (written once for the module)."""
+    from corridor.report import write_report
+
+    with faked():
+        return write_report(run_a)
+
+
+@pytest.fixture(scope="module")
+def report_ab(run_a: Path, run_b: Path) -> Path:
+    """The report comparing run B with run A, with fake rules and scores."""
+    from corridor.report import write_report
+
+    with faked():
+        return write_report(run_a, compare=run_b)
 
 
 # --------------------------------------------------------------------------------------------
@@ -417,67 +439,69 @@ def assert_png(path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_report_is_one_offline_file_with_every_section(run_a: Path, fakes: None) -> None:
+def test_report_is_one_offline_file_with_every_section(run_a: Path, report_a: Path) -> None:
     """The report is one HTML file in the run folder, with every section and nothing external."""
-    from corridor.report import write_report
-
-    out = write_report(run_a)
-    assert out == run_a / "report.html"
-    text = out.read_text(encoding="utf-8")
+    assert report_a == run_a / "report.html"
+    text = report_a.read_text(encoding="utf-8")
     for anchor in SECTIONS:
         assert f'id="{anchor}"' in text and f'href="#{anchor}"' in text
     assert text.count("Plotly.newPlot") >= 4  # map, daily, observations, rules
     assert "<svg" in text  # the outcomes diagram, inline
     assert_offline(text)
-    assert "300 people departed from San Pedro Sula (Honduras)" in text
-    assert (
-        "reached the U.S. border" in text
-        and "went to a port of entry, where asylum is asked" in text
-    )
     assert not list(run_a.glob(".report-*")), "temporary file left behind"
 
 
-def test_pngs_are_written_and_valid(run_a: Path, fakes: None) -> None:
-    from corridor.report import write_report
+def test_summary_answers_where_people_ended_up(report_a: Path) -> None:
+    """The plain-language summary gives departures and the split at the U.S. border in numbers."""
+    text = report_a.read_text(encoding="utf-8")
+    summary = text[text.index('<p class="summary">') : text.index("</header>")]
+    assert "300 people departed from San Pedro Sula (Honduras)" in summary
+    border = re.search(
+        r"Of the (\d+) who reached the U.S. border, (\d+) \(\d+%\) went to a port "
+        r"of entry, where asylum is asked, (\d+) \(\d+%\) crossed between ports",
+        summary,
+    )
+    assert border and int(border[1]) >= int(border[2]) + int(border[3])
 
-    write_report(run_a)
+
+def test_pngs_are_written_and_valid(run_a: Path, report_a: Path) -> None:
     for name in ("map", "daily", "outcomes", "observations", "rules"):
         assert_png(run_a / "figures" / f"{name}.png")
 
 
-def test_observations_and_rules_tables_come_from_their_modules(run_a: Path, fakes: None) -> None:
-    from corridor.report import write_report
-
-    text = write_report(run_a, out=run_a / "other.html").read_text(encoding="utf-8")
+def test_observations_and_rules_tables_come_from_their_modules(report_a: Path) -> None:
+    text = report_a.read_text(encoding="utf-8")
     assert "1 of 2 measured observations inside their reported range" in text
     assert "Honduras-Guatemala border" in text and "not measured" in text
     rules = text[text.index('id="rules"') : text.index('id="about"')]
     assert re.search(r"<td>hn-aca</td>.*?<td class=\"no\">no</td></tr>", rules)
     assert re.search(r"<td>us-mpp</td>.*?<td class=\"yes\">yes</td></tr>", rules)
-    assert (run_a / "figures" / "other-map.png").is_file()
 
 
 def test_missing_modules_leave_a_note_not_a_crash(
     run_a: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Without the rules loader and the score module the report still comes out, and says why."""
+    """Without the rules loader and the score module the report still comes out, and says why.
+
+    Also: a report written elsewhere puts its figures beside it, named after it.
+    """
     monkeypatch.setitem(sys.modules, "corridor.rules", types.ModuleType("corridor.rules"))
     monkeypatch.setitem(
         sys.modules, "corridor.analysis.score", types.ModuleType("corridor.analysis.score")
     )
     from corridor.report import write_report
 
-    text = write_report(run_a, out=tmp_path / "r.html").read_text(encoding="utf-8")
+    out = write_report(run_a, out=tmp_path / "sub" / "caravan.html")
+    text = out.read_text(encoding="utf-8")
     assert "corridor.rules.load_rules is not available" in text
     assert "corridor.analysis.score.compare is not available" in text
+    assert_png(tmp_path / "sub" / "figures" / "caravan-map.png")
+    assert not (tmp_path / "sub" / "figures" / "caravan-rules.png").exists()
 
 
-def test_compare_mode_draws_both_runs(run_a: Path, run_b: Path, fakes: None) -> None:
-    from corridor.report import write_report
-
-    out = write_report(run_a, compare=run_b)
-    assert out == run_a / "report-vs-no-denial.html"
-    text = out.read_text(encoding="utf-8")
+def test_compare_mode_draws_both_runs(run_a: Path, report_ab: Path) -> None:
+    assert report_ab == run_a / "report-vs-no-denial.html"
+    text = report_ab.read_text(encoding="utf-8")
     assert_offline(text)
     assert "baseline vs no-denial" in text
     assert "Run no-denial is compared with run baseline" in text
@@ -565,7 +589,7 @@ def test_rules_from_the_real_loader(run_a: Path, tmp_path: Path) -> None:
     assert_png(run / "figures" / "rules.png")
 
 
-def test_sankey_stages_follow_the_outcome_rows(run_a: Path, fakes: None) -> None:
+def test_sankey_stages_follow_the_outcome_rows(run_a: Path) -> None:
     """Every person goes through the diagram once; the border split adds up."""
     from corridor.report.data import load_run
     from corridor.report.stages import BETWEEN, PORT, build

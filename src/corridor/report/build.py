@@ -10,6 +10,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,11 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def _save_png(
-    path: Path, size: tuple[float, float], draw: Callable[[Any], None], svg: bool = False
+    path: Path,
+    size: tuple[float, float],
+    draw: Callable[[Any], None],
+    svg: bool = False,
+    layout: str | None = "constrained",
 ) -> str:
     """Draw with matplotlib's Agg backend (no display, no global pyplot state), save as PNG.
 
@@ -51,7 +56,7 @@ def _save_png(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=size, layout="constrained")
+    fig = Figure(figsize=size, layout=layout)
     FigureCanvasAgg(fig)
     draw(fig)
     _atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
@@ -129,9 +134,12 @@ def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = 
         _about_section(runs),
     ]
     a = runs[0]
-    paragraphs = [summary.paragraph(a, sankeys[0])]
-    if len(runs) == 2:
-        paragraphs.append(summary.compare_paragraph(a, runs[1]))
+    if len(runs) == 1:
+        paragraphs = [summary.paragraph(a, sankeys[0])]
+    else:
+        paragraphs = [summary.compare_paragraph(a, runs[1])] + [
+            f"Run {r.label}: {summary.paragraph(r, s)}" for r, s in zip(runs, sankeys, strict=True)
+        ]
     title = f"Corridor report: {a.scenario.get('name') or a.run.get('scenario', '')}"
     if len(runs) == 2:
         title += f" — {label_a} vs {label_b}"
@@ -171,14 +179,33 @@ def _map_section(runs: list[RunData], png: PngFn) -> Section:
     prepared = [first, *[maps.prepare(r, window=first.window) for r in runs[1:]]]
     titles = [f"run {r.label}" if len(runs) > 1 else "" for r in runs]
     path, shown = png("map")
+    zooms = [maps.zoom(prepared[0])] * len(prepared)
+    if zooms[0] is not None:  # the same window for every run
+        zooms = [
+            replace(
+                zooms[0],
+                **{
+                    k: getattr(maps.prepare(r, window=zooms[0].window), k)
+                    for k in ("through", "flows", "labelled")
+                },
+            )
+            for r in runs
+        ]
+    rows = 2 if zooms[0] is not None else 1
     width = 11.0 if len(runs) == 1 else 16.0
+    height = (8.0 if len(runs) == 1 else 6.0) * (1.75 if rows == 2 else 1.0)
 
     def draw(fig: Any) -> None:
-        axes = fig.subplots(1, len(runs), squeeze=False)[0]
-        for ax, m, t in zip(axes, prepared, titles, strict=True):
-            maps.draw_map(ax, m, t)
+        axes = fig.subplots(
+            rows, len(runs), squeeze=False, height_ratios=[1.0, 0.75] if rows == 2 else None
+        )
+        for i, (m, t) in enumerate(zip(prepared, titles, strict=True)):
+            maps.draw_map(axes[0, i], m, t)
+            if rows == 2:
+                maps.draw_map(axes[1, i], zooms[i], "zoom on the boxed area", legend=False)
+                maps.mark_zoom(axes[0, i], zooms[i], "zoom below")
 
-    _save_png(path, (width, 8.0 if len(runs) == 1 else 6.5), draw)
+    _save_png(path, (width, height), draw)
     biggest = first.flows[0] if first.flows else None
     big = (
         f" The busiest route was {biggest.a.name} – {biggest.b.name} ({fmt(biggest.total)} people)."
@@ -211,7 +238,8 @@ def _daily_section(runs: list[RunData], png: PngFn) -> Section:
     prepared = [daily.prepare(r, places, states, countries) for r in runs]
     pairs = [(r.label, d) for r, d in zip(runs, prepared, strict=True)]
     path, shown = png("daily")
-    _save_png(path, (13.0, 11.0), lambda fig: daily.draw_daily(fig, pairs))
+    # margins set by draw_daily: constrained layout takes a second on this many legend entries
+    _save_png(path, (13.0, 11.0), lambda fig: daily.draw_daily(fig, pairs), layout=None)
     n_obs = prepared[0].n_observations
     obs_text = (
         f" Diamonds with bars and shaded boxes are the {n_obs} observations that count the same "
@@ -267,9 +295,10 @@ def _outcomes_section(runs: list[RunData], sankeys: list[stages.SankeyData], png
     )
     if any(s.border for s in sankeys):
         sec.heading(sankeys[0].border_label or "At the border")
-        sentence = summary.border_sentence(sankeys[0])
-        if sentence:
-            sec.text(sentence)
+        for r, s in zip(runs, sankeys, strict=True):
+            sentence = summary.border_sentence(s)
+            if sentence:
+                sec.text(f"Run {r.label}: {sentence}" if many else sentence)
         head, body = summary.border_rows(sankeys, [r.label for r in runs])
         sec.table(head, body, numeric_from=2, total_last=True)
     return sec
@@ -341,7 +370,12 @@ def _rules_section(runs: list[RunData], png: PngFn) -> Section:
         "Each bar is a rule of scenario/rules.toml, coloured by its kind, from the day it takes "
         "effect to the day it ends (open-ended rules run to the right edge); grey hatched bars "
         "are rules defined but not applied in this run (run.json lists the rules applied). The "
-        "dashed lines mark the first and last day of the run. Hover for where each rule applies.",
+        "dashed lines mark the first and last day of the run. Hover for where each rule applies."
+        + (
+            " A black outline marks a rule applied in one run and not the other."
+            if len(runs) > 1
+            else ""
+        ),
         shown,
     )
     head = ["rule", "title", "kind", "where", "from", "until"] + (

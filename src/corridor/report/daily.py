@@ -342,6 +342,7 @@ def draw_daily(fig: Figure, runs: list[tuple[str, DailyData]]) -> None:
 
     panels = runs[0][1].panels
     axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    fig.subplots_adjust(left=0.07, right=0.77, top=0.97, bottom=0.06, hspace=0.2)
     compare = len(runs) > 1
     for r, (label, data) in enumerate(runs):
         for ax, panel in zip(axes, data.panels, strict=True):

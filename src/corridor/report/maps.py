@@ -51,7 +51,7 @@ class MapData:
         through: People who arrived at each place over the run (sum of inflows).
         routes: Route ends (pairs of places) of the network.
         flows: Flows along routes, largest first.
-        labelled: Ids of the places whose name is written on the map.
+        labelled: Ids of the places whose name is written on the map, with the side it is on.
         countries: ISO codes of the countries the scenario's places are in.
     """
 
@@ -60,7 +60,7 @@ class MapData:
     through: dict[str, int]
     routes: list[tuple[Place, Place]] = field(default_factory=list)
     flows: list[Flow] = field(default_factory=list)
-    labelled: set[str] = field(default_factory=set)
+    labelled: dict[str, str] = field(default_factory=dict)
     countries: set[str] = field(default_factory=set)
 
     @property
@@ -96,17 +96,16 @@ def _through(run: RunData) -> dict[str, int]:
 
 
 def _labelled(
-    places: list[Place], through: dict[str, int], window: tuple[float, ...], scale: float = 1.0
-) -> set[str]:
-    """Pick place names to write: origins and border places first, then the busiest.
+    places: list[Place], through: dict[str, int], window: tuple[float, ...]
+) -> dict[str, str]:
+    """Pick place names to write, and on which side of the marker ("right" or "left").
 
-    A name is left out if its box (estimated from its length) would overlap one already chosen.
-
-    `scale` is the drawing's size relative to a full-width map (text is relatively larger on a
-    smaller drawing).
+    Origins and border places come first, then the busiest. A name goes to the right of its
+    marker, else to the left, else is left out, so that no two names (and no name and another
+    place's marker) overlap; text boxes are estimated from the name's length.
     """
     x0, y0, x1, y1 = window
-    char_w, line_h = CHAR_WIDTH * (x1 - x0) / scale, LINE_HEIGHT * (y1 - y0) / scale
+    char_w, line_h = CHAR_WIDTH * (x1 - x0), LINE_HEIGHT * (y1 - y0)
     priority = {
         "origin": 0,
         "conflict_zone": 0,
@@ -117,13 +116,34 @@ def _labelled(
         "destination": 2,
     }
     ranked = sorted(places, key=lambda p: (priority.get(p.kind, 3), -through.get(p.id, 0), p.name))
+    markers = {
+        p.id: (p.lon - char_w / 2, p.lat - line_h / 3, p.lon + char_w / 2, p.lat + line_h / 3)
+        for p in places
+    }
     boxes: list[tuple[float, float, float, float]] = []
-    chosen: set[str] = set()
+    chosen: dict[str, str] = {}
+
+    def free(box: tuple[float, float, float, float], own: Place) -> bool:
+        # markers at (nearly) the same spot as this place do not block its name
+        others = [
+            b
+            for pid, b in markers.items()
+            if pid != own.id and abs(b[0] + char_w / 2 - own.lon) > char_w
+        ] + boxes
+        inside = box[0] >= x0 and box[2] <= x1 and box[1] >= y0 and box[3] <= y1
+        return inside and all(
+            box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in others
+        )
+
     for p in ranked:
-        box = (p.lon, p.lat - line_h / 2, p.lon + char_w * (len(p.name) + 2), p.lat + line_h)
-        if all(box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3] for b in boxes):
-            boxes.append(box)
-            chosen.add(p.id)
+        width = char_w * (len(p.name) + 1)
+        right = (p.lon + char_w / 2, p.lat - line_h / 4, p.lon + char_w / 2 + width, p.lat + line_h)
+        left = (p.lon - char_w / 2 - width, p.lat - line_h / 4, p.lon - char_w / 2, p.lat + line_h)
+        for side, box in (("right", right), ("left", left)):
+            if free(box, p):
+                boxes.append(box)
+                chosen[p.id] = side
+                break
     return chosen
 
 
@@ -301,7 +321,7 @@ def add_plotly_traces(
                     "line": {"width": 0.8, "color": "#222"},
                 },
                 text=[p.name if p.id in m.labelled else "" for p in group],
-                textposition="top right",
+                textposition=[f"top {m.labelled.get(p.id, 'right')}" for p in group],
                 textfont={"size": 10, "color": "#222"},
                 hovertext=[_hover(m, p) for p in group],
                 hoverinfo="text",
@@ -355,37 +375,52 @@ def plotly_figure(maps: list[tuple[str, MapData]]) -> go.Figure:
     return fig
 
 
-def _inset_corner(m: MapData, size: float) -> tuple[float, float, float, float]:
-    """The corner (axes fraction rect) with the fewest places under it (not the legend's)."""
-    x0, y0, x1, y1 = m.window
-    corners = {
-        "upper right": (1 - size, 1 - size),
-        "lower right": (1 - size, 0.0),
-        "upper left": (0.0, 1 - size),
-    }
+def zoom(m: MapData) -> MapData | None:
+    """The map of the most crowded group of places (see `dense_zone`), or None if none is."""
+    zone = dense_zone(m)
+    if zone is None:
+        return None
+    inside = [p for p in m.places if zone[0] <= p.lon <= zone[2] and zone[1] <= p.lat <= zone[3]]
+    return replace(m, window=zone, labelled=_labelled(inside, m.through, zone))
 
-    def crowd(corner: tuple[float, float]) -> int:
-        fx, fy = corner
-        return sum(
-            fx <= (p.lon - x0) / (x1 - x0) <= fx + size
-            and fy <= (p.lat - y0) / (y1 - y0) <= fy + size
-            for p in m.places
+
+def mark_zoom(ax: Axes, zoomed: MapData, label: str) -> None:
+    """Outline on a map the window of its zoom, with a label."""
+    from matplotlib.patches import Rectangle
+
+    x0, y0, x1, y1 = zoomed.window
+    ax.add_patch(
+        Rectangle(
+            (x0, y0),
+            x1 - x0,
+            y1 - y0,
+            fill=False,
+            edgecolor="#333333",
+            linewidth=1.2,
+            linestyle="--",
+            zorder=6,
         )
+    )
+    ax.text(
+        x0,
+        y0,
+        f" {label}",
+        fontsize=8,
+        va="top",
+        ha="left",
+        zorder=6,
+        color="#333333",
+        fontweight="bold",
+    )
 
-    fx, fy = min(corners.values(), key=crowd)
-    return (fx + 0.01 if fx == 0 else fx - 0.01, fy + 0.01 if fy == 0 else fy - 0.01, size, size)
 
-
-def draw_map(
-    ax: Axes, m: MapData, title: str = "", inset: bool = True, legend: bool = True
-) -> None:
+def draw_map(ax: Axes, m: MapData, title: str = "", legend: bool = True) -> None:
     """Draw the map on a matplotlib axes (for the PNG).
 
     Args:
         ax: Axes to draw on.
-        m: What to draw, from `prepare`.
+        m: What to draw, from `prepare` (or `zoom`).
         title: Title above the map.
-        inset: Add a zoomed inset of the most crowded group of places, if there is one.
         legend: Draw the legend of kinds and flow widths.
     """
     from matplotlib.lines import Line2D
@@ -440,10 +475,12 @@ def draw_map(
         )
     for p in m.places:
         if p.id in m.labelled:
+            left = m.labelled[p.id] == "left"
             ax.annotate(
                 p.name,
                 (p.lon, p.lat),
-                xytext=(4, 3),
+                xytext=(-4 if left else 4, 3),
+                ha="right" if left else "left",
                 textcoords="offset points",
                 fontsize=7.5,
                 zorder=5,
@@ -485,16 +522,5 @@ def draw_map(
     ax.set_aspect(geo.aspect(y0, y1))
     ax.set_xticks([])
     ax.set_yticks([])
-    zone = dense_zone(m) if inset else None
-    if zone:
-        inside = [
-            p for p in m.places if zone[0] <= p.lon <= zone[2] and zone[1] <= p.lat <= zone[3]
-        ]
-        sub = replace(m, window=zone, labelled=_labelled(inside, m.through, zone, 0.42))
-        axin = ax.inset_axes(_inset_corner(m, 0.42))
-        draw_map(axin, sub, inset=False, legend=False)
-        for spine in axin.spines.values():
-            spine.set_edgecolor("#444444")
-        ax.indicate_inset_zoom(axin, edgecolor="#444444")
     if title:
         ax.set_title(title, loc="left", fontsize=11)

@@ -18,23 +18,38 @@ from corridor.report.style import fmt, pct
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-LABEL_WIDTH = 24  # characters per line of a box label, so labels stay within their column
-GAP = 0.035  # vertical gap between the boxes of a column, as a fraction of the height
+LABEL_WIDTH = 26  # characters per line of a box label, so labels stay within their column
+GAP = 0.025  # vertical gap between the boxes of a column, as a fraction of the height
+MIN_BOX = 0.022  # smallest box height, as a fraction of the height (a group of a few people)
 
 
 def _layout(data: SankeyData, gap: float) -> dict[Node, tuple[float, float]]:
     """Vertical extent (top, bottom) of each node; 1.0 is the figure height, y grows downward.
 
     Nodes are ordered in their column by the mean position of the nodes feeding them (fewer
-    crossings), then with nodes that lead on first, then by size.
+    crossings), then with nodes that lead on first, then by size. Heights are proportional to
+    people, with a floor (`MIN_BOX`) for the smallest groups.
     """
     columns: dict[int, list[Node]] = {}
     for node in data.totals:
         columns.setdefault(node.column, []).append(node)
+
+    def height(node: Node, scale: float) -> float:
+        # a floor, so that a box of a handful of people is still a box its label can point at
+        return max(data.totals[node] * scale, MIN_BOX)
+
     scale = min(
         (1.0 - gap * (len(nodes) - 1)) / max(sum(data.totals[n] for n in nodes), 1)
         for nodes in columns.values()
     )
+    for _ in range(20):  # shrink until every column fits with its floored boxes
+        tallest = max(
+            sum(height(n, scale) for n in nodes) + gap * (len(nodes) - 1)
+            for nodes in columns.values()
+        )
+        if tallest <= 1.0 + 1e-9:
+            break
+        scale *= 0.97
     leads_on = {a for a, _ in data.links}
     extent: dict[Node, tuple[float, float]] = {}
     for col in sorted(columns):
@@ -52,7 +67,7 @@ def _layout(data: SankeyData, gap: float) -> dict[Node, tuple[float, float]]:
         )
         y = 0.0
         for node in order:
-            h = data.totals[node] * scale
+            h = height(node, scale)
             extent[node] = (y, y + h)
             y += h + gap
     return extent
@@ -143,7 +158,7 @@ def _labels(
     width: float,
 ) -> None:
     """Label each node to its right, pushing labels down where small nodes crowd together."""
-    line = 0.03  # height of a line of label text, as a fraction of the drawing's height
+    line = 0.026  # height of a line of label text, as a fraction of the drawing's height
     by_col: dict[int, list[Node]] = {}
     for node in extent:
         by_col.setdefault(node.column, []).append(node)
@@ -152,10 +167,14 @@ def _labels(
         for node in sorted(nodes, key=lambda n: extent[n][0]):
             top, bottom = extent[node]
             share = pct(data.totals[node], data.departed)
-            text = f"{textwrap.fill(node.label, LABEL_WIDTH)}\n{fmt(data.totals[node])} ({share})"
+            text = textwrap.fill(f"{node.label} · {fmt(data.totals[node])} ({share})", LABEL_WIDTH)
             half = line * (text.count("\n") + 1) / 2
-            y = max((top + bottom) / 2, below + half)
+            centre = (top + bottom) / 2
+            y = max(centre, below + half)
             below = y + half
+            if y - centre > line / 2:  # pushed down by crowded neighbours: draw a leader
+                x = x_of[col] + width / 2
+                ax.plot([x, x + 0.015, x + 0.03], [centre, y, y], color="#777777", lw=0.6)
             ax.text(
                 x_of[col] + width / 2 + 0.03,
                 y,

@@ -47,6 +47,11 @@ class RuleBar:
     end: date | None
     in_force: tuple[bool, ...]  # one flag per run drawn
 
+    @property
+    def differs(self) -> bool:
+        """Whether the rule acted in some of the runs drawn but not in all (compare mode)."""
+        return any(self.in_force) and not all(self.in_force)
+
     def label(self, runs: list[str]) -> str:
         """Row label: the rule id, and which run had it when runs differ."""
         text = self.id
@@ -178,6 +183,14 @@ def _span(bar: RuleBar, lo: date, hi: date) -> tuple[date, date]:
     return start, max(end, start)
 
 
+def _run_marks(run: RunData) -> list[tuple[date, str]]:
+    """Where to draw the run's first and last day: the start of day 0, the end of the last day."""
+    return [
+        (run.start_date, f"first day\n{run.start_date.isoformat()}"),
+        (run.end_date + timedelta(days=1), f"last day\n{run.end_date.isoformat()}"),
+    ]
+
+
 def _hover(bar: RuleBar) -> str:
     title = f" — {escape(bar.title)}" if bar.title else ""
     text = (
@@ -215,6 +228,7 @@ def plotly_figure(bars: list[RuleBar], runs: list[RunData]) -> go.Figure:
                 marker={
                     "color": colours[bar.kind] if on else OFF_COLOUR,
                     "pattern": {"shape": "" if on else "/"},
+                    "line": {"color": "#000", "width": 3 if bar.differs else 0},
                 },
                 name=bar.kind,
                 legendgroup=bar.kind,
@@ -224,17 +238,13 @@ def plotly_figure(bars: list[RuleBar], runs: list[RunData]) -> go.Figure:
         )
         if on:
             shown.add(bar.kind)
-    for run in runs[:1]:
-        for day, text in (
-            (run.start_date, "run starts"),
-            (run.end_date + timedelta(days=1), "run ends"),
-        ):
-            fig.add_vline(
-                x=datetime.combine(day, datetime.min.time()).timestamp() * 1000,
-                line={"color": "#000", "dash": "dash", "width": 1.2},
-                annotation_text=f"{text} {day.isoformat()}",
-                annotation_position="top",
-            )
+    for line_at, text in _run_marks(runs[0]):
+        fig.add_vline(
+            x=(line_at - date(1970, 1, 1)).days * 86_400_000,  # plotly dates: ms since epoch
+            line={"color": "#000", "dash": "dash", "width": 1.2},
+            annotation_text=text.replace("\n", " "),
+            annotation_position="top",
+        )
     fig.update_layout(
         barmode="overlay",
         height=120 + 34 * max(len(bars), 1),
@@ -266,8 +276,8 @@ def draw_timeline(ax: Axes, bars: list[RuleBar], runs: list[RunData]) -> None:
             height=0.6,
             color=colours[bar.kind] if on else OFF_COLOUR,
             hatch=None if on else "//",
-            edgecolor="#555555",
-            linewidth=0.5,
+            edgecolor="#000000" if bar.differs else "#555555",
+            linewidth=2.0 if bar.differs else 0.5,
         )
         note = []
         if bar.start and bar.start < lo:
@@ -284,12 +294,9 @@ def draw_timeline(ax: Axes, bars: list[RuleBar], runs: list[RunData]) -> None:
             color="white" if on else "#333333",
             clip_on=True,
         )
-    for day, text in (
-        (runs[0].start_date, "run starts"),
-        (runs[0].end_date + timedelta(days=1), "run ends"),
-    ):
-        ax.axvline(day, color="black", ls="--", lw=1)
-        ax.text(day, -0.8, f"{text}\n{day.isoformat()}", ha="center", va="bottom", fontsize=7)
+    for line_at, text in _run_marks(runs[0]):
+        ax.axvline(line_at, color="black", ls="--", lw=1)
+        ax.text(line_at, -0.8, text, ha="center", va="bottom", fontsize=7)
     ax.set_yticks(range(len(bars)), [b.label(names) for b in bars], fontsize=8)
     ax.set_ylim(len(bars) - 0.5, -1.6)
     ax.set_axisbelow(True)
