@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corridor.engine.simulation import Simulation
 from corridor.io.results import RunResult, copy_scenario, write_metadata
 from corridor.io.sinks import ParquetSink
 from corridor.scenario import Scenario, load_scenario
 
+if TYPE_CHECKING:
+    import numpy as np
+
 
 def run(scenario: Scenario | str | Path, seed: int | None = None,
         settings: list[str] | None = None, out: Path | str | None = None,
-        engine: str = "agents", progress: Callable[[int], None] | None = None) -> RunResult:
+        engine: str = "agents", progress: Callable[[int], None] | None = None,
+        seed_sequence: np.random.SeedSequence | None = None,
+        member: int | None = None) -> RunResult:
     """Run a scenario once.
 
     Args:
@@ -24,6 +30,9 @@ def run(scenario: Scenario | str | Path, seed: int | None = None,
             `run.json` and a copy of the scenario; otherwise everything stays in memory.
         engine: Representation of people ("agents").
         progress: Called with the number of days done, after each day.
+        seed_sequence: The run's random streams (an ensemble member's spawned sequence);
+            overrides `seed` for the draws.
+        member: Index of the run in an ensemble (gives it a distinct run id).
 
     Returns:
         The run's result; its tables are Arrow tables (`result.daily.to_pandas()`, or
@@ -37,11 +46,13 @@ def run(scenario: Scenario | str | Path, seed: int | None = None,
 
         scenario = finalize(apply_settings(scenario, settings))
     if out is None:
-        return Simulation(scenario, seed=seed, engine=engine).run(progress)
+        return Simulation(scenario, seed=seed, engine=engine, seed_sequence=seed_sequence,
+                          member=member).run(progress)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     sink = ParquetSink(folder)
-    sim = Simulation(scenario, seed=seed, engine=engine, sink=sink)
+    sim = Simulation(scenario, seed=seed, engine=engine, sink=sink,
+                     seed_sequence=seed_sequence, member=member)
     result = sim.run(progress)
     sink.commit()
     write_metadata(folder, result.summary, result.metadata)

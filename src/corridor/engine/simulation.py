@@ -47,10 +47,12 @@ class Simulation:
         seed_sequence: An explicit `SeedSequence` (e.g. spawned for an ensemble member);
             overrides `seed` for the random streams.
         sink: Where tables go as they are produced (default: memory).
+        member: Index of the run in an ensemble; makes the run id distinct (`...-m<k>`).
     """
 
     def __init__(self, scenario: Scenario, seed: int | None = None, engine: str = "agents",
-                 seed_sequence: np.random.SeedSequence | None = None, sink=None):
+                 seed_sequence: np.random.SeedSequence | None = None, sink=None,
+                 member: int | None = None):
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")
         if scenario.parameters is None:
@@ -70,7 +72,10 @@ class Simulation:
         self.groups: list[Group] = []
         self._group_index: dict[Group, int] = {}
         self.digest = scenario.digest()
+        self.member = member
         self.run_id = f"{scenario.name}-s{self.seed}-{self.digest[:10]}"
+        if member is not None:
+            self.run_id += f"-m{member}"
         self.sink = sink if sink is not None else MemorySink()
         self.recorder = Recorder(self)
         self.model = model_class(scenario.config.model)(self)
@@ -210,6 +215,7 @@ class Simulation:
             "engine": self.engine,
             "model": cfg.model,
             "seed": self.seed,
+            "member": self.member,
             "start_date": cfg.start_date.isoformat(),
             "days": self.days,
             "parameters": self.scenario.parameters.model_dump(mode="json"),
