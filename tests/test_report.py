@@ -648,3 +648,56 @@ def dataclasses_replace(obj, **changes):  # noqa: ANN001, ANN201
     import dataclasses
 
     return dataclasses.replace(obj, **changes)
+
+
+def test_a_refused_scenario_is_a_short_note_with_folded_problems(
+    run_a: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the score module refuses the observations, the report says so in one sentence."""
+    from corridor.errors import Problem
+    from corridor.report.data import load_run
+    from corridor.report.html import Section
+
+    def refuse(run_dir: Path) -> list:
+        raise ScenarioError([Problem("observations.csv", 3, "kind", "not a measure")] * 2)
+
+    score = types.ModuleType("corridor.analysis.score")
+    score.compare = refuse  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "corridor.analysis.score", score)
+    run = load_run(run_a)
+    assert run.scores is None
+    assert run.scores_note.text.startswith("The observations could not be scored: 2 problems")
+    section = Section("x", "x")
+    section.note(run.scores_note)
+    html = "".join(section.parts)
+    assert "<details><summary>The 2 problems</summary>" in html
+    assert "observations.csv, row 3, field &#x27;kind&#x27;: not a measure" in html
+
+
+def test_long_observation_lists_are_summarised_by_series() -> None:
+    from corridor.report.observations import ScoreRow, series_cells, table_cells
+
+    rows = [
+        ScoreRow(
+            date(2012, 3, d),
+            date(2012, 3, d),
+            camp,
+            "present",
+            100.0,
+            90.0,
+            110.0,
+            "U",
+            (float(95 + 10 * (d % 3)),),
+            ((95 + 10 * (d % 3)) <= 110,),
+            (0.05,),
+            (1.0,),
+            (1.0,),
+        )
+        for camp in ("mbera", "abala")
+        for d in range(1, 26)
+    ]
+    head, body = series_cells(rows, ["run"])
+    assert [b[:3] for b in body] == [["mbera", "present", "25"], ["abala", "present", "25"]]
+    assert body[0][-2] == "17 (68%)" and body[0][-1] == "5%"
+    head, body = table_cells(rows, ["run"])
+    assert len(body) == 50 and body[0][-3:] == ["yes", "inside", "+5%"]

@@ -278,19 +278,27 @@ def _outcomes_section(runs: list[RunData], sankeys: list[stages.SankeyData], png
             sankey.draw_alluvial(ax, s, f"run {r.label}" if many else "")
 
     svg = _save_png(path, (12.5, 6.5 * len(runs)), draw, svg=True)
+    border = (
+        " At the border, people are split by how they met it: at a port of entry, where asylum "
+        "is asked (a port among the places they reached), between ports (apprehended, "
+        "undetected, or beyond the border with no port on their path; an asylum claim made "
+        "after such a crossing counts here too), or not crossed by the last day."
+        if any(s.border for s in sankeys)
+        else ""
+    )
+    camps = (
+        " People whose state says only that they are on the move end at the camp or "
+        "destination they were at on the last day, or in the country they were in."
+    )
     sec.svg(
         svg,
-        "Each band is a group of people, as wide as their number, followed from departure "
-        "(left) through the countries they entered to where they were on the last day (right); "
-        "every box gives its number of people and their share of all who departed. Built from "
+        "Each band is a group of people, as wide as their number (with a small floor so that "
+        "a handful of people still shows), followed from departure (left) through the "
+        "countries they entered to where they were on the last day (right); every box gives "
+        "its number of people and their share of all who departed. Built from "
         "outcomes.parquet: the countries each person has been in, the kinds of places they "
-        "reached, their final state. At the U.S. border, people are split by how they met it: "
-        "at a port of entry, where asylum is asked (a port among the places they reached), "
-        "between ports (apprehended, undetected, or beyond the border with no port on their "
-        "path; an asylum claim made after such a crossing counts here too), or not crossed by "
-        "the last day. The same box name in two columns means two groups: "
-        '"Returned to origin" after Guatemala and after Mexico are people turned back at '
-        "different points.",
+        "reached, their final state." + border + camps + " A box name found in two columns "
+        "stands for two groups: people who ended that way at different points of the route.",
         shown,
     )
     if any(s.border for s in sankeys):
@@ -308,7 +316,7 @@ def _observations_section(runs: list[RunData], png: PngFn) -> Section:
     sec = Section("observations", "Observations against the run")
     a = runs[0]
     if a.scores is None:
-        sec.text(a.scores_note, "note")
+        sec.note(a.scores_note)
         if a.observations:
             sec.text(
                 f"The scenario lists {len(a.observations)} observations "
@@ -321,12 +329,6 @@ def _observations_section(runs: list[RunData], png: PngFn) -> Section:
     if not rows:
         sec.text("The score module returned no rows.", "note")
         return sec
-    path, shown = png("observations")
-    _save_png(
-        path,
-        (12.0, 1.2 + 0.3 * len(rows)),
-        lambda fig: observations.draw_scores(fig.subplots(), rows, labels),
-    )
     inside = [sum(1 for r in rows if r.within_range[i]) for i in range(len(runs))]
     measured = [sum(1 for r in rows if r.simulated[i] is not None) for i in range(len(runs))]
     counts = "; ".join(
@@ -334,7 +336,30 @@ def _observations_section(runs: list[RunData], png: PngFn) -> Section:
         "their reported range"
         for lab, n, m in zip(labels, inside, measured, strict=True)
     )
-    sec.text(f"{counts} ({len(rows)} observations in all).")
+    sec.text(
+        f"{counts} ({len(rows)} observations in all; an observation outside the run's dates, or "
+        "of something the run does not count, is not measured)."
+    )
+    if len(rows) > observations.MAX_DOT_ROWS:
+        sec.text(
+            f"With {len(rows)} observations, they are summarised by series below (every row is "
+            "in the folded table); counts of people present are drawn over the run's lines in "
+            "the day-by-day figure.",
+            "note",
+        )
+        head, body = observations.series_cells(rows, labels)
+        sec.table(head, body, numeric_from=2)
+        head, body = observations.table_cells(rows, labels)
+        sec.raw("<details><summary>Every observation</summary>")
+        sec.table(head, body, numeric_from=3)
+        sec.raw("</details>")
+        return sec
+    path, shown = png("observations")
+    _save_png(
+        path,
+        (12.0, 1.2 + 0.3 * len(rows)),
+        lambda fig: observations.draw_scores(fig.subplots(), rows, labels),
+    )
     sec.figure(
         observations.plotly_figure(rows, labels),
         "Each row is one observation (scenario/observations.csv): the black diamond is the "
@@ -353,7 +378,7 @@ def _rules_section(runs: list[RunData], png: PngFn) -> Section:
     sec = Section("rules", "Rules in force")
     a = runs[0]
     if a.rules is None:
-        sec.text(a.rules_note, "note")
+        sec.note(a.rules_note)
         return sec
     bars = timeline.prepare(runs)
     if not bars:

@@ -171,6 +171,8 @@ def prepare(
 
     names = {normalise(country_name(c)): c for c in countries} | {c.lower(): c for c in countries}
     for obs in run.observations:
+        if obs.period_end < run.start_date or obs.period_start > run.end_date:
+            continue  # outside the run: nothing to compare it with
         pid = run.resolve_place(obs.place)
         if obs.kind in PRESENT_KINDS and pid in colour:
             place_panel.observations.append((obs, colour[pid]))

@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corridor.errors import CorridorWarning, Problem, ScenarioError
+from corridor.errors import CorridorError, CorridorWarning, Problem, ScenarioError
 
 # Columns each table must have (outputs.md); extra columns are tolerated: the contract may grow.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -76,6 +76,17 @@ class Observation:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class SectionNote:
+    """Why a section (rules, scores) could not be drawn: one sentence, and the details."""
+
+    text: str = ""
+    problems: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+
 @dataclass
 class RunData:
     """Everything the report draws from one run folder.
@@ -110,9 +121,9 @@ class RunData:
     routes: list[Route] = field(default_factory=list)
     observations: list[Observation] = field(default_factory=list)
     rules: list[Any] | None = None
-    rules_note: str = ""
+    rules_note: SectionNote = field(default_factory=SectionNote)
     scores: list[Any] | None = None
-    scores_note: str = ""
+    scores_note: SectionNote = field(default_factory=SectionNote)
 
     @property
     def start_date(self) -> date:
@@ -292,47 +303,63 @@ def _read_scenario_toml(run_dir: Path) -> dict[str, Any]:
         raise _problem("scenario/scenario.toml", f"is not valid TOML ({exc})") from exc
 
 
-def _section_failed(what: str, exc: Exception) -> str:
-    message = f"The {what} could not be computed ({type(exc).__name__}: {exc}); section left out."
+def _refused(what: str, exc: CorridorError) -> SectionNote:
+    """A note for input the other module refused (its own, actionable, message)."""
+    if isinstance(exc, ScenarioError):
+        n = len(exc.problems)
+        return SectionNote(
+            f"{what}: {n} problem{'s' if n != 1 else ''} in the scenario's files "
+            "(`corridor check` on the run's scenario/ folder lists them too).",
+            tuple(str(p) for p in exc.problems),
+        )
+    return SectionNote(f"{what}: {exc}")
+
+
+def _failed(what: str, exc: Exception) -> SectionNote:
+    """A note for a bug elsewhere: the report still comes out, and a warning is raised."""
+    message = f"{what} ({type(exc).__name__}: {exc}); section left out."
     warnings.warn(message, CorridorWarning, stacklevel=3)
-    return message
+    return SectionNote(message)
 
 
-def _load_rules(run_dir: Path) -> tuple[list[Any] | None, str]:
+def _load_rules(run_dir: Path) -> tuple[list[Any] | None, SectionNote]:
     path = run_dir / "scenario" / "rules.toml"
     if not path.is_file():
-        return None, "This scenario has no rules.toml: no border or asylum rules were applied."
+        return None, SectionNote(
+            "This scenario has no rules.toml: no border or asylum rules were applied."
+        )
     try:
         load_rules = importlib.import_module("corridor.rules").load_rules
     except (ImportError, AttributeError):
-        return None, "The rules could not be read: corridor.rules.load_rules is not available."
+        return None, SectionNote(
+            "The rules could not be read: corridor.rules.load_rules is not available."
+        )
     try:
-        return list(load_rules(path)), ""
-    except ScenarioError as exc:
-        return None, f"The rules file could not be read: {exc}"
+        return list(load_rules(path)), SectionNote()
+    except CorridorError as exc:
+        return None, _refused("The rules could not be read", exc)
     except Exception as exc:  # noqa: BLE001 - one failing section must not sink the whole report
-        return None, _section_failed("rules", exc)
+        return None, _failed("The rules could not be read", exc)
 
 
-def _load_scores(run_dir: Path, has_observations: bool) -> tuple[list[Any] | None, str]:
+def _load_scores(run_dir: Path, has_observations: bool) -> tuple[list[Any] | None, SectionNote]:
     if not has_observations:
-        return (
-            None,
-            "This scenario has no observations.csv: there is nothing to check the run against.",
+        return None, SectionNote(
+            "This scenario has no observations.csv: there is nothing to check the run against."
         )
     try:
         compare = importlib.import_module("corridor.analysis.score").compare
     except (ImportError, AttributeError):
-        return None, (
+        return None, SectionNote(
             "The observations could not be scored: "
             "corridor.analysis.score.compare is not available."
         )
     try:
-        return list(compare(run_dir)), ""
-    except ScenarioError as exc:
-        return None, f"The observations could not be scored: {exc}"
+        return list(compare(run_dir)), SectionNote()
+    except CorridorError as exc:
+        return None, _refused("The observations could not be scored", exc)
     except Exception as exc:  # noqa: BLE001 - one failing section must not sink the whole report
-        return None, _section_failed("scores", exc)
+        return None, _failed("The observations could not be scored", exc)
 
 
 def load_run(run_dir: Path, label: str | None = None) -> RunData:

@@ -47,6 +47,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.total td { font-weight: 600; border-top: 2px solid var(--ink); }
 .scroll { overflow-x: auto; }
 td.yes { color: #1a7f37; font-weight: 600; } td.no { color: #b42318; font-weight: 600; }
+details { margin: 4px 0 10px; font-size: .88rem; } summary { cursor: pointer; color: var(--muted); }
 code { font-size: .85em; background: #f1f3f5; padding: 0 3px; border-radius: 3px; }
 footer { margin-top: 40px; color: var(--muted); font-size: .82rem; }
 """.replace("FONTS", FONT_STACK)
@@ -69,6 +70,18 @@ class Section:
         """Add a paragraph of plain text (escaped)."""
         attr = f' class="{cls}"' if cls else ""
         self.parts.append(f"<p{attr}>{esc(paragraph)}</p>")
+
+    def details(self, summary: str, lines: list[str]) -> None:
+        """Add a folded list (opened by a click, no script needed)."""
+        items = "".join(f"<li>{esc(line)}</li>" for line in lines)
+        self.parts.append(f"<details><summary>{esc(summary)}</summary><ul>{items}</ul></details>")
+
+    def note(self, note: object) -> None:
+        """Add a `SectionNote`: its sentence, and its problems folded underneath."""
+        self.text(getattr(note, "text", str(note)), "note")
+        problems = list(getattr(note, "problems", ()))
+        if problems:
+            self.details(f"The {len(problems)} problems", problems)
 
     def heading(self, text: str) -> None:
         """Add a sub-heading."""

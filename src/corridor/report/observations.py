@@ -6,18 +6,20 @@ beside it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from corridor.report.data import Observation, RunData
-from corridor.report.style import FONT_STACK, fmt
+from corridor.report.style import FONT_STACK, fmt, pct
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
     from matplotlib.axes import Axes
 
 INSIDE, OUTSIDE, MISSING = "#2ca02c", "#d62728", "#999999"
+MAX_DOT_ROWS = 40  # more observations than this are summarised by series instead of dotted
 RUN_SYMBOLS = ("circle", "square")
 RUN_MARKERS = ("o", "s")
 
@@ -37,6 +39,8 @@ class ScoreRow:
     simulated: tuple[float | None, ...]
     within_range: tuple[bool | None, ...]
     relative_error: tuple[float | None, ...]
+    factor_off: tuple[float | None, ...] = ()
+    coverage: tuple[float | None, ...] = ()
 
     @property
     def period(self) -> str:
@@ -100,12 +104,14 @@ def prepare(runs: list[RunData]) -> list[ScoreRow]:
                 value=value,
                 low=_num(_get(score, "low")) if _get(score, "low") is not None else value,
                 high=_num(_get(score, "high")) if _get(score, "high") is not None else value,
-                source=_source(runs[0].observations, key),
+                source=str(_get(score, "source") or _source(runs[0].observations, key)),
                 simulated=tuple(_num(_get(s, "simulated")) if s else None for s in per_run),
                 within_range=tuple(_get(s, "within_range") if s else None for s in per_run),
                 relative_error=tuple(
                     _num(_get(s, "relative_error")) if s else None for s in per_run
                 ),
+                factor_off=tuple(_num(_get(s, "factor_off")) if s else None for s in per_run),
+                coverage=tuple(_num(_get(s, "coverage")) if s else None for s in per_run),
             )
         )
     return rows
@@ -242,13 +248,21 @@ def draw_scores(ax: Axes, rows: list[ScoreRow], labels: list[str]) -> None:
     )
 
 
+def _off(factor: float | None) -> str:
+    if factor is None:
+        return "–"
+    if math.isinf(factor):
+        return "run has none"
+    return "inside" if factor <= 1.0 else f"×{factor:.1f}"
+
+
 def table_cells(rows: list[ScoreRow], labels: list[str]) -> tuple[list[str], list[list[str]]]:
-    """Header and body cells (plain text) of the observations table."""
+    """Header and body cells (plain text) of the table of every observation."""
     head = ["period", "place", "what was counted", "observed", "range", "source"]
     many = len(labels) > 1
     for label in labels:
         tag = f" ({label})" if many else ""
-        head += [f"run{tag}", f"within range{tag}", f"relative error{tag}"]
+        head += [f"run{tag}", f"within range{tag}", f"off by{tag}", f"relative error{tag}"]
     body = []
     for r in rows:
         cells = [
@@ -261,10 +275,49 @@ def table_cells(rows: list[ScoreRow], labels: list[str]) -> tuple[list[str], lis
         ]
         for i in range(len(labels)):
             sim, within, err = r.simulated[i], r.within_range[i], r.relative_error[i]
+            factor = r.factor_off[i] if i < len(r.factor_off) else None
+            cover = r.coverage[i] if i < len(r.coverage) else None
+            run = "not measured" if sim is None else fmt(sim)
+            if sim is not None and cover is not None and cover < 1:
+                run += f" ({cover:.0%} of the period run)"
             cells += [
-                "not measured" if sim is None else fmt(sim),
+                run,
                 "–" if within is None else ("yes" if within else "no"),
+                _off(factor),
                 "–" if err is None else f"{err:+.0%}",
+            ]
+        body.append(cells)
+    return head, body
+
+
+def series_cells(rows: list[ScoreRow], labels: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Header and cells of the summary by series (place and kind of count), for long lists."""
+    groups: dict[tuple[str, str], list[ScoreRow]] = {}
+    for r in rows:
+        groups.setdefault((r.place, r.kind), []).append(r)
+    many = len(labels) > 1
+    head = ["place", "what was counted", "observations", "from", "to"]
+    for label in labels:
+        tag = f" ({label})" if many else ""
+        head += [f"measured{tag}", f"within range{tag}", f"median relative error{tag}"]
+    body = []
+    for (place, kind), group in groups.items():
+        cells = [
+            place,
+            kind.replace("_", " "),
+            str(len(group)),
+            min(r.period_start for r in group).isoformat(),
+            max(r.period_end for r in group).isoformat(),
+        ]
+        for i in range(len(labels)):
+            measured = [r for r in group if r.simulated[i] is not None]
+            inside = sum(1 for r in measured if r.within_range[i])
+            errors = sorted(abs(e) for r in measured if (e := r.relative_error[i]) is not None)
+            median = errors[len(errors) // 2] if errors else None
+            cells += [
+                str(len(measured)),
+                f"{inside} ({pct(inside, len(measured))})" if measured else "–",
+                "–" if median is None else f"{median:.0%}",
             ]
         body.append(cells)
     return head, body
