@@ -137,6 +137,9 @@ def load_scenario(source: str | Path, settings: list[str] | None = None) -> Scen
         extras=extras,
     )
     scenario = _with_rules(scenario, problems)
+    from corridor.analysis.measures import check_observations
+
+    check_observations(scenario, observations)  # every observation maps to a place and a count
     if settings:
         from corridor.scenario.settings import apply_settings
 

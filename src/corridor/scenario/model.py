@@ -8,7 +8,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from corridor.scenario.kinds import PLACE_KINDS, ROUTE_MODES
 
@@ -89,6 +96,109 @@ class ObservationRow(_Strict):
         return v
 
 
+NameList = list[Annotated[str, StringConstraints(min_length=1)]]
+
+
+class AggregateSpec(_Strict):
+    """A named group of places that observations may name (`[aggregates."NAME"]`).
+
+    The places are the union of `places`, every place in `regions` and every place in
+    `countries`. With `rules`, only changes of state caused by those rules count there (e.g.
+    "Mexico to Honduras": arrivals in Honduras by Mexico's return flights and buses).
+
+    Attributes:
+        description: What the aggregate stands for.
+        places: Place ids or names (accents and case do not matter).
+        regions: Regions (the `region` column of `places.csv`).
+        countries: ISO codes or English names of countries.
+        rules: Rule ids (`*` matches any text, e.g. `us-mpp-*`); empty = any rule.
+        sources: Source keys.
+    """
+
+    description: str = ""
+    places: NameList = Field(default_factory=list)
+    regions: NameList = Field(default_factory=list)
+    countries: NameList = Field(default_factory=list)
+    rules: NameList = Field(default_factory=list)
+    sources: str = ""
+
+    @model_validator(mode="after")
+    def _some_place(self) -> AggregateSpec:
+        if not (self.places or self.regions or self.countries):
+            raise ValueError("give at least one of places, regions or countries")
+        return self
+
+
+class MeasureSpec(_Strict):
+    """A named kind of count that observations may use (`[measures.NAME]`).
+
+    Exactly one way of counting: `crossed` (people completing a hop across a border or along a
+    route, from `flows`), `to_states` / `from_states` / `rules` (changes of state, from
+    `transitions`), `present` (people at the places, from `daily`) or `sum` (other measures
+    added up). `places`, `regions` and `countries` narrow where it counts, on top of the
+    observation's place.
+
+    Attributes:
+        description: What is counted.
+        crossed: `"HN>GT"` (two ISO codes: any hop from a place in the first country to a place
+            in the second) or `"FROM>TO"` (two place ids or names: that hop).
+        to_states: Count people entering these states.
+        from_states: Count only changes out of these states (`not_departed` for departures).
+        rules: Count only changes caused by these rules (ids, `*` matches any text); with
+            `rules`, a change that keeps the state (e.g. a registered entry) counts too.
+        present: Count the people at the places on each day of the period.
+        states: With `present`, only people in these states (empty: all states).
+        statistic: With `present`, how the days of the period are summarised.
+        sum: Names of measures (named or built-in kinds) to add up.
+        places: Place ids or names where the measure counts.
+        regions: Regions where the measure counts.
+        countries: Countries (ISO codes or names) where the measure counts.
+        sources: Source keys.
+    """
+
+    description: str = ""
+    crossed: str | None = Field(default=None, pattern=r"^[^>]+>[^>]+$")
+    to_states: NameList = Field(default_factory=list)
+    from_states: NameList = Field(default_factory=list)
+    rules: NameList = Field(default_factory=list)
+    present: bool = False
+    states: NameList = Field(default_factory=list)
+    statistic: Literal["max", "mean", "last"] = "max"
+    sum: NameList = Field(default_factory=list)
+    places: NameList = Field(default_factory=list)
+    regions: NameList = Field(default_factory=list)
+    countries: NameList = Field(default_factory=list)
+    sources: str = ""
+
+    @property
+    def counts(self) -> str:
+        """How the measure counts: `flows`, `transitions`, `present` or `sum`."""
+        if self.crossed is not None:
+            return "flows"
+        if self.present:
+            return "present"
+        if self.sum:
+            return "sum"
+        return "transitions"
+
+    @model_validator(mode="after")
+    def _one_way_of_counting(self) -> MeasureSpec:
+        ways = [name for name, given in (
+            ("crossed", self.crossed is not None),
+            ("to_states/from_states/rules", bool(self.to_states or self.from_states
+                                                 or self.rules)),
+            ("present", self.present),
+            ("sum", bool(self.sum)),
+        ) if given]
+        if len(ways) != 1:
+            raise ValueError("give exactly one way of counting: crossed, to_states/from_states/"
+                             "rules, present or sum" + (f" (got {', '.join(ways)})" if ways
+                                                        else ""))
+        if (self.states or self.statistic != "max") and not self.present:
+            raise ValueError("states and statistic apply only with present = true")
+        return self
+
+
 class ScenarioConfig(_Strict):
     """The contents of `scenario.toml`."""
 
@@ -99,8 +209,8 @@ class ScenarioConfig(_Strict):
     seed: int = Field(default=0, ge=0)
     model: Literal["corridor", "flee"] = "corridor"
     parameters: dict[str, Any] = Field(default_factory=dict)
-    aggregates: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    measures: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    aggregates: dict[str, AggregateSpec] = Field(default_factory=dict)
+    measures: dict[str, MeasureSpec] = Field(default_factory=dict)
 
     @property
     def end_date(self) -> dt.date:

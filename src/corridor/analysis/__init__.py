@@ -1,0 +1,1 @@
+"""Analysis of runs: scores against observations (`score`, `measures`), Flee's ARD (`ard`)."""

@@ -1,0 +1,213 @@
+"""Scoring a run against its scenario's observations (`RUN_DIR/scenario/observations.csv`).
+
+For each observation, the run's value of the same measure over the same period (inclusive
+dates) and place (see `corridor.analysis.measures`); whether it falls in the observed low–high
+range, and in that range widened by 25 % (low × 0.75, high × 1.25); the relative error against
+the observed value; and the factor by which it is off the range (1 inside it; the run's value
+over `high`, or `low` over the run's value, outside; infinite when the run has nothing where
+something was observed).
+
+An observation whose period lies partly outside the run is measured over the days the run
+covers (`coverage` says which share); one wholly outside it is not measured (`simulated` is
+None) and counts as not matched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from corridor.analysis.measures import Catalog, RunTables
+from corridor.errors import CorridorError
+
+WIDEN_LOW = 0.75
+WIDEN_HIGH = 1.25
+
+
+@dataclass(frozen=True)
+class ObservationScore:
+    """One observation and the run's value of the same count.
+
+    Attributes:
+        period_start, period_end: The observed period (inclusive).
+        place, kind: As written in `observations.csv`.
+        value, low, high: The observed value and its range (low = high = value without one).
+        simulated: The run's value over the days of the period it covers; None if none.
+        within_range: Whether `simulated` lies in [low, high]; None if not measured.
+        relative_error: (simulated − value) / value; None if not measured or value is 0.
+        within_widened: Whether `simulated` lies in [0.75 low, 1.25 high].
+        factor_off: 1 inside the range, else max(simulated / high, low / simulated); inf when
+            the run has 0 where the range is above 0.
+        coverage: Share of the period's days inside the run.
+        source: The observation's source keys.
+    """
+
+    period_start: dt.date
+    period_end: dt.date
+    place: str
+    kind: str
+    value: float
+    low: float
+    high: float
+    simulated: float | None
+    within_range: bool | None
+    relative_error: float | None
+    within_widened: bool | None = None
+    factor_off: float | None = None
+    coverage: float = 1.0
+    source: str = ""
+
+
+def factor_off(simulated: float, low: float, high: float) -> float:
+    """Return by how many times a value misses a range (1 inside it).
+
+    Examples: 300 for [100, 150] → 2.0; 50 for [100, 150] → 2.0; 0 for [100, 150] → inf.
+    """
+    if low <= simulated <= high:
+        return 1.0
+    if simulated > high:
+        return math.inf if high <= 0 else simulated / high
+    return math.inf if simulated <= 0 else low / simulated
+
+
+def _load(run_dir: Path):
+    from corridor.scenario.load import load_scenario
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise CorridorError(f"{run_dir} is not a folder; expected a run folder written by "
+                            f"`corridor run --out DIR`")
+    folder = run_dir / "scenario"
+    if not (folder / "scenario.toml").is_file():
+        raise CorridorError(f"{run_dir} has no scenario/ copy; expected a run folder written "
+                            f"by `corridor run --out DIR`")
+    return load_scenario(folder)
+
+
+def compare(run_dir: Path) -> list[ObservationScore]:
+    """Compare a run with its scenario's observations, one score per observation.
+
+    Args:
+        run_dir: A folder written by `corridor run --out`.
+
+    Returns:
+        One `ObservationScore` per row of `scenario/observations.csv`, in file order (empty
+        when the scenario has no observations).
+
+    Raises:
+        ScenarioError: When the run's scenario (or an observation) is invalid.
+        CorridorError: When the folder is not a run folder.
+    """
+    scenario = _load(run_dir)
+    if not scenario.observations:
+        return []
+    catalog = Catalog.from_scenario(scenario)
+    tables = RunTables.open(run_dir, scenario)
+    scores = []
+    for obs in scenario.observations:
+        low = obs.value if obs.low is None else obs.low
+        high = obs.value if obs.high is None else obs.high
+        first, last, coverage = tables.days_of(obs.period_start, obs.period_end)
+        simulated = within = rel = widened = off = None
+        if coverage > 0:
+            simulated = tables.value(catalog.measure(obs.kind), catalog.where(obs.place),
+                                     first, last)
+            within = low <= simulated <= high
+            widened = low * WIDEN_LOW <= simulated <= high * WIDEN_HIGH
+            rel = (simulated - obs.value) / obs.value if obs.value else None
+            off = factor_off(simulated, low, high)
+        scores.append(ObservationScore(
+            period_start=obs.period_start, period_end=obs.period_end, place=obs.place,
+            kind=obs.kind, value=obs.value, low=low, high=high, simulated=simulated,
+            within_range=within, relative_error=rel, within_widened=widened, factor_off=off,
+            coverage=coverage, source=obs.source))
+    return scores
+
+
+def summarise(scores: list[ObservationScore]) -> dict[str, Any]:
+    """Return the overall figures of a list of scores.
+
+    Shares count every observation (one the run does not cover is not matched); the mean
+    absolute relative error and the largest factor are over the measured ones.
+    """
+    n = len(scores)
+    measured = [s for s in scores if s.simulated is not None]
+    errors = [abs(s.relative_error) for s in measured if s.relative_error is not None]
+    factors = [s.factor_off for s in measured if s.factor_off is not None]
+    return {
+        "n_observations": n,
+        "n_measured": len(measured),
+        "matched_share": sum(bool(s.within_range) for s in scores) / n if n else None,
+        "matched_share_widened": sum(bool(s.within_widened) for s in scores) / n if n else None,
+        "mean_abs_relative_error": sum(errors) / len(errors) if errors else None,
+        "max_factor_off": max(factors) if factors else None,
+    }
+
+
+def score(run_dir: Path) -> dict[str, Any]:
+    """Score a run: every observation, the overall figures and, for Flee camp data, the ARD.
+
+    Returns:
+        A dict with `observations` (list of dicts), `matched_share`, `matched_share_widened`,
+        `mean_abs_relative_error`, `max_factor_off` (float; `inf` possible), `n_observations`,
+        `n_measured`, `run_dir` and `ard` (Flee's averaged relative difference over the camps
+        with `present` observations, for runs of the `flee` model; None otherwise).
+    """
+    scores = compare(run_dir)
+    result: dict[str, Any] = {"run_dir": str(run_dir)}
+    result["observations"] = [asdict(s) for s in scores]
+    result.update(summarise(scores))
+    result["ard"] = _ard(Path(run_dir))
+    return result
+
+
+def _ard(run_dir: Path) -> float | None:
+    """Flee's ARD over the camps, when the run is of the `flee` model and has camp counts."""
+    try:
+        from corridor.analysis.ard import ard
+    except ImportError:  # the Flee work is not installed
+        return None
+    scenario = _load(run_dir)
+    if scenario.config.model != "flee":
+        return None
+    import numpy as np
+
+    from corridor.flee.validation import CountSeries
+
+    camps = {p.id for p in scenario.places if p.kind == "camp"}
+    tables = RunTables.open(run_dir, scenario)
+    points: dict[str, list[tuple[int, float]]] = {}
+    for obs in scenario.observations:
+        if obs.kind == "present" and obs.place in camps and obs.period_start == obs.period_end:
+            points.setdefault(obs.place, []).append(((obs.period_start - tables.start_date).days,
+                                                     obs.value))
+    if not points:
+        return None
+    names = sorted(points)
+    observed = np.zeros((tables.days, len(names)))
+    for j, name in enumerate(names):
+        days, counts = zip(*sorted(points[name]), strict=True)
+        series = CountSeries(name, (), np.array(days), np.array(counts, dtype=np.float64))
+        observed[:, j] = series.daily(tables.days)
+    return ard(tables.present_by_place(names), observed)
+
+
+def to_json(result: dict[str, Any]) -> str:
+    """Return a score as JSON: dates as ISO text, infinite factors as the string "inf"."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, float) and math.isinf(value):
+            return "inf"
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
+    return json.dumps(clean(result), indent=2, ensure_ascii=False)

@@ -1,0 +1,90 @@
+"""`corridor score`: a run against its scenario's observations."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from corridor.cli.errors import fail, handle_errors
+
+
+def _num(value: float | None, percent: bool = False) -> str:
+    if value is None:
+        return "–"
+    if math.isinf(value):
+        return "inf"
+    if percent:
+        return f"{value:+.0%}"
+    return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.2f}"
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """Return a score as a plain-text table with the overall figures below it."""
+    head = ("period", "place", "kind", "observed", "range", "run", "in range", "±25 %",
+            "rel. error", "factor")
+    rows = []
+    for o in result["observations"]:
+        start, end = str(o["period_start"]), str(o["period_end"])
+        period = start if start == end else f"{start}..{end}"
+        rng = "" if o["low"] == o["high"] else f"{_num(o['low'])}–{_num(o['high'])}"
+        flag = {True: "yes", False: "no", None: "–"}
+        run = _num(o["simulated"])
+        if o["simulated"] is not None and o["coverage"] < 1:
+            run += f" ({o['coverage']:.0%} of period)"
+        rows.append((period, o["place"], o["kind"], _num(o["value"]), rng, run,
+                     flag[o["within_range"]], flag[o["within_widened"]],
+                     _num(o["relative_error"], percent=True),
+                     "" if o["factor_off"] is None else (
+                         "inf" if math.isinf(o["factor_off"]) else f"{o['factor_off']:.2f}")))
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(head)]
+    right = {3, 4, 5, 8, 9}
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    out = [line(head), line(tuple("-" * w for w in widths)), *(line(r) for r in rows), ""]
+    n = result["n_observations"]
+
+    def share(key: str) -> str:
+        value = result[key]
+        return "–" if value is None else f"{value:.0%} ({round(value * n)} of {n})"
+
+    out.append(f"within the observed range:        {share('matched_share')}")
+    out.append(f"within the range widened by 25 %: {share('matched_share_widened')}")
+    mare = result["mean_abs_relative_error"]
+    out.append(f"mean absolute relative error:     {'–' if mare is None else f'{mare:.0%}'}")
+    factor = result["max_factor_off"]
+    out.append("largest factor off the range:     "
+               + ("–" if factor is None else "inf" if math.isinf(factor) else f"{factor:.2f}"))
+    if result.get("ard") is not None:
+        out.append(f"ARD over the camps (Flee):        {result['ard']:.3f}")
+    return "\n".join(out)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `corridor score` to the app."""
+
+    @app.command()
+    @handle_errors
+    def score(
+        run_dir: Annotated[Path, typer.Argument(help="A run folder (corridor run --out DIR).")],
+        as_json: Annotated[bool, typer.Option("--json", help="Print the score as JSON.")]
+        = False,
+    ) -> None:
+        """Compare a run with its scenario's observations (scenario/observations.csv)."""
+        from corridor.analysis.score import score as score_run
+        from corridor.analysis.score import to_json
+
+        if not (run_dir / "run.json").is_file():
+            fail(f"{run_dir} is not a run folder (no run.json); write one with "
+                 f"`corridor run --out {run_dir}`")
+        result = score_run(run_dir)
+        if not result["observations"]:
+            fail(f"the scenario of {run_dir} has no observations (scenario/observations.csv): "
+                 f"there is nothing to score")
+        typer.echo(to_json(result) if as_json else format_table(result))
