@@ -199,3 +199,23 @@ def test_two_simulations_do_not_interfere(tiny):
     for _ in range(15):
         a.step()
     assert np.array_equal(a.agents.place, b.agents.place)
+
+
+def test_threads_do_not_change_results():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks.generated import generated_scenario
+
+    from corridor.engine import movement
+
+    sc = generated_scenario(20_000, days=25)
+    old = movement.PARALLEL_MIN_AGENTS
+    movement.PARALLEL_MIN_AGENTS = 0
+    try:
+        one = Simulation(sc, seed=3, threads=1).run()
+        two = Simulation(sc, seed=3, threads=2).run()
+    finally:
+        movement.PARALLEL_MIN_AGENTS = old
+    assert one.daily.equals(two.daily) and one.flows.equals(two.flows)

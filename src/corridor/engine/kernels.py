@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from corridor.engine.random import uniform
 
@@ -37,11 +37,11 @@ def choose_link(i, p, key, counter, prev_place, out_ptr, out_links, link_to, lin
 
 
 @njit(cache=True)
-def move_agents(n, place, link, travelled, state, prev_place, countries, kinds,
+def move_range(lo, hi, place, link, travelled, state, prev_place, countries, kinds,
                 movable, move_chance, link_weight, out_ptr, out_links, link_to, link_km,
                 place_country, place_kind, stop_place, stop_link, backtrack_weight,
                 walk_km, ride_km, ride_chance, key, flows, stopped):
-    """Advance every movable agent by one day.
+    """Advance the movable agents lo..hi-1 by one day.
 
     An agent at a place leaves with the place's move chance, along a link drawn by weight. It
     then gets a day's travel budget (a ride with chance `ride_chance`, else walking) and travels
@@ -50,10 +50,10 @@ def move_agents(n, place, link, travelled, state, prev_place, countries, kinds,
     `stopped`. Draw counters: 0 = ride, 1 = first decision to leave, then one per decision.
 
     Returns:
-        How many indices were written to `stopped`.
+        How many indices were written to `stopped` (from its start).
     """
     n_stopped = 0
-    for i in range(n):
+    for i in range(lo, hi):
         if not movable[state[i]]:
             continue
         c = 2
@@ -103,6 +103,53 @@ def move_agents(n, place, link, travelled, state, prev_place, countries, kinds,
                 travelled[i] += budget
                 budget = 0.0
     return n_stopped
+
+
+@njit(cache=True)
+def move_agents(n, place, link, travelled, state, prev_place, countries, kinds,
+                movable, move_chance, link_weight, out_ptr, out_links, link_to, link_km,
+                place_country, place_kind, stop_place, stop_link, backtrack_weight,
+                walk_km, ride_km, ride_chance, key, flows, stopped):
+    """Advance every movable agent by one day on one core (see `move_range`)."""
+    return move_range(0, n, place, link, travelled, state, prev_place, countries, kinds,
+                      movable, move_chance, link_weight, out_ptr, out_links, link_to, link_km,
+                      place_country, place_kind, stop_place, stop_link, backtrack_weight,
+                      walk_km, ride_km, ride_chance, key, flows, stopped)
+
+
+@njit(cache=True, parallel=True)
+def move_agents_parallel(n, place, link, travelled, state, prev_place, countries, kinds,
+                         movable, move_chance, link_weight, out_ptr, out_links, link_to,
+                         link_km, place_country, place_kind, stop_place, stop_link,
+                         backtrack_weight, walk_km, ride_km, ride_chance, key, flows, stopped,
+                         chunks):
+    """Advance every movable agent by one day, `chunks` contiguous ranges in parallel.
+
+    Each chunk has its own flow counts and its own segment of `stopped`; they are combined
+    afterwards. Draws depend only on (key, agent, counter), so the result is the same as
+    `move_agents` whatever the number of threads.
+    """
+    size = (n + chunks - 1) // chunks
+    part_flows = np.zeros((chunks, flows.shape[0]), dtype=flows.dtype)
+    found = np.zeros(chunks, dtype=np.int64)
+    for c in prange(chunks):
+        lo = c * size
+        hi = min(n, lo + size)
+        if lo < hi:
+            found[c] = move_range(lo, hi, place, link, travelled, state, prev_place, countries,
+                                  kinds, movable, move_chance, link_weight, out_ptr, out_links,
+                                  link_to, link_km, place_country, place_kind, stop_place,
+                                  stop_link, backtrack_weight, walk_km, ride_km, ride_chance,
+                                  key, part_flows[c], stopped[lo:hi])
+    total = 0
+    for c in range(chunks):
+        lo = c * size
+        for j in range(found[c]):
+            stopped[total + j] = stopped[lo + j]
+        total += found[c]
+        for lk in range(flows.shape[0]):
+            flows[lk] += part_flows[c, lk]
+    return total
 
 
 @njit(cache=True)

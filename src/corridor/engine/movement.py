@@ -8,7 +8,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from corridor.engine.gates import Gates
-from corridor.engine.kernels import move_agents
+from corridor.engine.kernels import move_agents, move_agents_parallel
 from corridor.engine.models import MovementModel
 from corridor.engine.paths import Paths, distance_to
 from corridor.engine.states import N_STATES, State
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 DEFAULT_MOVE_CHANCE = {"default": 1.0, "destination": 0.0}
 DEFAULT_ATTRACTIVENESS = {"default": 1.0}
 PURPOSE_MOVE = 1
+PARALLEL_MIN_AGENTS = 100_000  # below this, threads cost more than they save
 
 
 def _by_kind(value: dict[str, float], defaults: dict[str, float]) -> dict[str, float]:
@@ -166,10 +167,15 @@ class CorridorModel(MovementModel):
         if len(self._stopped) < a.n:
             self._stopped = np.empty(max(a.n, 2 * len(self._stopped)), dtype=np.int32)
         stopped = self._stopped
-        n_stopped = move_agents(
-            a.n, a.place, a.link, a.travelled, a.state, a.prev_place, a.countries, a.kinds,
-            self.movable, self.move_chance, self.link_weights(gates), net.out_ptr,
-            net.out_links, net.link_to, net.link_km, net.country, net.kind, gates.stop_place,
-            gates.stop_link, p.backtrack_weight, p.walk_speed_km, p.ride_speed_km,
-            p.ride_chance, sim.key_for(day, PURPOSE_MOVE), sim.recorder.day_flows, stopped)
+        args = (a.n, a.place, a.link, a.travelled, a.state, a.prev_place, a.countries, a.kinds,
+                self.movable, self.move_chance, self.link_weights(gates), net.out_ptr,
+                net.out_links, net.link_to, net.link_km, net.country, net.kind,
+                gates.stop_place, gates.stop_link, p.backtrack_weight, p.walk_speed_km,
+                p.ride_speed_km, p.ride_chance, sim.key_for(day, PURPOSE_MOVE),
+                sim.recorder.day_flows, stopped)
+        threads = sim.threads
+        if threads > 1 and a.n >= PARALLEL_MIN_AGENTS:
+            n_stopped = move_agents_parallel(*args, 4 * threads)
+        else:
+            n_stopped = move_agents(*args)
         return stopped[:n_stopped].copy()

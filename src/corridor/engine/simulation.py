@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from corridor.engine.agents import Agents
@@ -48,11 +49,13 @@ class Simulation:
             overrides `seed` for the random streams.
         sink: Where tables go as they are produced (default: memory).
         member: Index of the run in an ensemble; makes the run id distinct (`...-m<k>`).
+        threads: Threads for the kernels (default: all that numba may use); results do not
+            depend on it.
     """
 
     def __init__(self, scenario: Scenario, seed: int | None = None, engine: str = "agents",
                  seed_sequence: np.random.SeedSequence | None = None, sink=None,
-                 member: int | None = None):
+                 member: int | None = None, threads: int | None = None):
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")
         if scenario.parameters is None:
@@ -61,6 +64,7 @@ class Simulation:
             scenario = finalize(scenario)
         self.scenario = scenario
         self.engine = engine
+        self.threads = max(1, min(threads or numba.get_num_threads(), numba.get_num_threads()))
         self.seed = scenario.config.seed if seed is None else int(seed)
         self.seed_sequence = seed_sequence or np.random.SeedSequence(self.seed)
         streams = self.seed_sequence.spawn(2)
