@@ -54,10 +54,11 @@ def run_all(sizes: tuple[int, ...] = SIZES, busy: bool = False, threads: int = 1
 
 def table(rows: list[dict]) -> str:
     """Format rows as a text table."""
-    lines = [f"{'workload':>9} {'threads':>7} {'agents':>10} {'days':>5} {'wall s':>8} {'M agent-steps/s':>16} "
-             f"{'state B/agent':>14} {'peak RSS B/agent':>17}"]
+    lines = [f"{'workload':>9} {'threads':>7} {'agents':>10} {'days':>5} {'wall s':>8} "
+             f"{'M agent-steps/s':>16} {'state B/agent':>14} {'peak RSS B/agent':>17}"]
     for r in rows:
-        lines.append(f"{r['workload']:>9} {r.get('threads', 1):>7} {r['agents']:>10,} {r['days']:>5} {r['wall_s']:>8.2f} "
+        lines.append(f"{r['workload']:>9} {r.get('threads', 1):>7} {r['agents']:>10,} "
+                     f"{r['days']:>5} {r['wall_s']:>8.2f} "
                      f"{r['agent_steps_per_s'] / 1e6:>16.1f} {r['state_bytes_per_agent']:>14} "
                      f"{r['peak_rss_growth_bytes_per_agent']:>17.1f}")
     return "\n".join(lines)
