@@ -177,6 +177,8 @@ def _map_section(runs: list[RunData], png: PngFn) -> Section:
     sec = Section("map", "Map of the corridor")
     first = maps.prepare(runs[0])
     prepared = [first, *[maps.prepare(r, window=first.window) for r in runs[1:]]]
+    if len(runs) > 1:  # two maps side by side in the PNG, each about 0.7 of a full-width one
+        prepared = [maps.relabel(m, 0.72) for m in prepared]
     titles = [f"run {r.label}" if len(runs) > 1 else "" for r in runs]
     path, shown = png("map")
     zooms = [maps.zoom(prepared[0])] * len(prepared)
@@ -212,8 +214,10 @@ def _map_section(runs: list[RunData], png: PngFn) -> Section:
         if biggest
         else ""
     )
+    # names are chosen for each drawing's width: the page's maps are narrower than the PNG's
+    on_page = [maps.relabel(m, 0.85 / len(runs)) for m in prepared]
     sec.figure(
-        maps.plotly_figure(list(zip(titles, prepared, strict=True))),
+        maps.plotly_figure(list(zip(titles, on_page, strict=True))),
         "Places of the scenario (scenario/places.csv) at their latitude and longitude, coloured "
         "by kind; dotted lines are the routes of the network (scenario/routes.csv). Red lines "
         "join places people moved between: their width is the number of people who completed "

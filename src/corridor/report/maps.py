@@ -96,16 +96,17 @@ def _through(run: RunData) -> dict[str, int]:
 
 
 def _labelled(
-    places: list[Place], through: dict[str, int], window: tuple[float, ...]
+    places: list[Place], through: dict[str, int], window: tuple[float, ...], scale: float = 1.0
 ) -> dict[str, str]:
     """Pick place names to write, and on which side of the marker ("right" or "left").
 
     Origins and border places come first, then the busiest. A name goes to the right of its
     marker, else to the left, else is left out, so that no two names (and no name and another
-    place's marker) overlap; text boxes are estimated from the name's length.
+    place's marker) overlap; text boxes are estimated from the name's length. `scale` is the
+    drawing's width relative to a full-width map (names take more room on a smaller drawing).
     """
     x0, y0, x1, y1 = window
-    char_w, line_h = CHAR_WIDTH * (x1 - x0), LINE_HEIGHT * (y1 - y0)
+    char_w, line_h = CHAR_WIDTH * (x1 - x0) / scale, LINE_HEIGHT * (y1 - y0) / scale
     priority = {
         "origin": 0,
         "conflict_zone": 0,
@@ -183,6 +184,16 @@ def prepare(run: RunData, window: tuple[float, float, float, float] | None = Non
         labelled=_labelled(places, through, window),
         countries={p.country for p in places},
     )
+
+
+def relabel(m: MapData, scale: float) -> MapData:
+    """The same map with names chosen for a drawing `scale` times as wide as a full-width one."""
+    inside = [
+        p
+        for p in m.places
+        if m.window[0] <= p.lon <= m.window[2] and m.window[1] <= p.lat <= m.window[3]
+    ]
+    return replace(m, labelled=_labelled(inside, m.through, m.window, scale))
 
 
 def country_labels(m: MapData) -> list[tuple[str, float, float]]:
@@ -364,8 +375,10 @@ def plotly_figure(maps: list[tuple[str, MapData]]) -> go.Figure:
                 },
             }
         )
+    ratio = (x1 - x0) / ((y1 - y0) * geo.aspect(y0, y1))  # width / height of one map
+    width = 1100 / len(maps)  # about the page's width, shared by the maps
     fig.update_layout(
-        height=620 if len(maps) == 1 else 520,
+        height=int(min(max(width / ratio, 300), 820)) + 80,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         plot_bgcolor="#dbe9f4",
         font={"family": FONT_STACK, "size": 12},
