@@ -103,10 +103,13 @@ def compare(run_dir: Path) -> list[ObservationScore]:
         CorridorError: When the folder is not a run folder.
     """
     scenario = _load(run_dir)
+    return _compare(scenario, RunTables.open(run_dir, scenario))
+
+
+def _compare(scenario: Any, tables: RunTables) -> list[ObservationScore]:
     if not scenario.observations:
         return []
     catalog = Catalog.from_scenario(scenario)
-    tables = RunTables.open(run_dir, scenario)
     scores = []
     for obs in scenario.observations:
         low = obs.value if obs.low is None else obs.low
@@ -157,21 +160,22 @@ def score(run_dir: Path) -> dict[str, Any]:
         `n_measured`, `run_dir` and `ard` (Flee's averaged relative difference over the camps
         with `present` observations, for runs of the `flee` model; None otherwise).
     """
-    scores = compare(run_dir)
+    scenario = _load(run_dir)
+    tables = RunTables.open(run_dir, scenario)
+    scores = _compare(scenario, tables)
     result: dict[str, Any] = {"run_dir": str(run_dir)}
     result["observations"] = [asdict(s) for s in scores]
     result.update(summarise(scores))
-    result["ard"] = _ard(Path(run_dir))
+    result["ard"] = _ard(scenario, tables)
     return result
 
 
-def _ard(run_dir: Path) -> float | None:
+def _ard(scenario: Any, tables: RunTables) -> float | None:
     """Flee's ARD over the camps, when the run is of the `flee` model and has camp counts."""
     try:
         from corridor.analysis.ard import ard
     except ImportError:  # the Flee work is not installed
         return None
-    scenario = _load(run_dir)
     if scenario.config.model != "flee":
         return None
     import numpy as np
@@ -179,7 +183,6 @@ def _ard(run_dir: Path) -> float | None:
     from corridor.flee.validation import CountSeries
 
     camps = {p.id for p in scenario.places if p.kind == "camp"}
-    tables = RunTables.open(run_dir, scenario)
     points: dict[str, list[tuple[int, float]]] = {}
     for obs in scenario.observations:
         if obs.kind == "present" and obs.place in camps and obs.period_start == obs.period_end:
