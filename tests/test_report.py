@@ -56,6 +56,34 @@ KIND = {p[0]: p[3] for p in PLACES}
 COUNTRY_ORDER = ["HN", "GT", "MX", "US"]
 
 
+REAL_RULES = """
+[[rule]]
+id = "mx-transit-denial"
+kind = "border_control"
+title = "Mexico stops irregular entrants"
+start = "2019-06-07"
+where = { border = "GT>MX" }
+then = "detain"
+detain_at = "siglo-xxi"
+
+[[rule]]
+id = "us-mpp"
+kind = "mpp"
+start = "2019-01-29"
+city = "tijuana"
+port = "san-ysidro"
+us_place = "us-interior"
+home = "sps"
+
+[[rule]]
+id = "hn-aca"
+kind = "aca"
+start = "2020-02-01"
+partner = "HN"
+applied = false
+"""
+
+
 @dataclass
 class Person:
     depart: int
@@ -280,7 +308,7 @@ def write_run(
         "2020-01-20,2020-01-22,Chiapas,detained,60,50,80,R14,toy region count\n"
         "2020-01-15,2020-01-17,Honduras-Guatemala border,entered_guatemala,250,200,300,R3,toy\n"
     )
-    (sc / "rules.toml").write_text("# read by a fake load_rules in these tests\n")
+    (sc / "rules.toml").write_text(REAL_RULES)
     return folder
 
 
@@ -358,13 +386,10 @@ def fake_compare(run_dir: Path) -> list[FakeScore]:
 
 @contextmanager
 def faked() -> Iterator[None]:
-    """Fake `corridor.rules.load_rules` and `corridor.analysis.score.compare` for a while."""
-    rules = types.ModuleType("corridor.rules")
-    rules.load_rules = fake_rules  # type: ignore[attr-defined]
+    """Fake `corridor.analysis.score.compare` for a while (to control the scores drawn)."""
     score = types.ModuleType("corridor.analysis.score")
     score.compare = fake_compare  # type: ignore[attr-defined]
     with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(sys.modules, "corridor.rules", rules)
         mp.setitem(sys.modules, "corridor.analysis.score", score)
         yield
 
@@ -473,8 +498,11 @@ def test_observations_and_rules_tables_come_from_their_modules(report_a: Path) -
     text = report_a.read_text(encoding="utf-8")
     assert "1 of 2 measured observations inside their reported range" in text
     assert "Honduras-Guatemala border" in text and "not measured" in text
+    # rules read by corridor.rules.load_rules: where each acts, in place and country names
     rules = text[text.index('id="rules"') : text.index('id="about"')]
-    assert re.search(r"<td>hn-aca</td>.*?<td class=\"no\">no</td></tr>", rules)
+    assert "<td>on the Guatemala → Mexico border</td>" in rules
+    assert "<td>at San Ysidro port</td>" in rules
+    assert re.search(r"<td>hn-aca</td>.*?<td class=\"no\">no</td></tr>", rules)  # never applied
     assert re.search(r"<td>us-mpp</td>.*?<td class=\"yes\">yes</td></tr>", rules)
 
 
@@ -544,49 +572,18 @@ def test_wrong_columns_are_a_clear_error(run_a: Path, tmp_path: Path) -> None:
         write_report(broken)
 
 
-REAL_RULES = """
-[[rule]]
-id = "mx-transit-denial"
-kind = "border_control"
-title = "Mexico stops irregular entrants"
-start = "2019-06-07"
-where = { border = "GT>MX" }
-then = "detain"
-detain_at = "siglo-xxi"
+def test_timeline_accepts_plain_rule_records(run_a: Path) -> None:
+    """Rules given as plain records (string dates, `where` as text) are drawn as well."""
+    from corridor.report import timeline
+    from corridor.report.data import load_run
 
-[[rule]]
-id = "us-mpp"
-kind = "mpp"
-start = "2019-01-29"
-city = "tijuana"
-port = "san-ysidro"
-us_place = "us-interior"
-home = "sps"
-
-[[rule]]
-id = "hn-aca"
-kind = "aca"
-start = "2020-02-01"
-partner = "HN"
-applied = false
-"""
-
-
-def test_rules_from_the_real_loader(run_a: Path, tmp_path: Path) -> None:
-    """With corridor.rules.load_rules itself: where each rule acts, in place and country names."""
-    pytest.importorskip("corridor.rules.load")
-    from corridor.report import write_report
-
-    run = tmp_path / "run"
-    shutil.copytree(run_a, run)
-    (run / "scenario" / "rules.toml").write_text(REAL_RULES)
-    text = write_report(run).read_text(encoding="utf-8")
-    rules = text[text.index('id="rules"') : text.index('id="about"')]
-    assert "<td>on the Guatemala → Mexico border</td>" in rules
-    assert "<td>at San Ysidro port</td>" in rules
-    assert re.search(r"<td>hn-aca</td>.*?<td class=\"no\">no</td></tr>", rules)  # never applied
-    assert re.search(r"<td>us-mpp</td>.*?<td class=\"yes\">yes</td></tr>", rules)
-    assert_png(run / "figures" / "rules.png")
+    run = load_run(run_a)
+    run.rules = fake_rules(run_a / "scenario" / "rules.toml")
+    bars = {b.id: b for b in timeline.prepare([run])}
+    assert bars["us-mpp"].in_force == (True,) and bars["us-mpp"].where == "at Tijuana"
+    assert bars["us-aca-guatemala"].in_force == (False,)  # not in run.json's rules
+    assert bars["mx-transit-denial"].title == "Mexico: no transit north"
+    assert bars["us-metering"].start is None and bars["us-aca-guatemala"].end == date(2020, 3, 16)
 
 
 def test_sankey_stages_follow_the_outcome_rows(run_a: Path) -> None:

@@ -110,7 +110,7 @@ def _where(rule: Any, run: RunData) -> str:
     if where is not None and not isinstance(where, str | list | tuple | dict):
         return _scope(where, run)
     if isinstance(where, str) and where:
-        return run.place_name(where) if where in run.places else where
+        return f"at {run.place_name(where)}" if where in run.places else where
     for name, template in WHERE_FIELDS:
         value = _field(rule, name)
         if not value:
