@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-# name → dtype; 29 bytes per agent in all.
+# name → dtype; 33 bytes per row in all.
 COLUMNS: dict[str, np.dtype] = {
     "place": np.dtype(np.int32),       # current place, or the place the link started from
     "link": np.dtype(np.int32),        # link being travelled, -1 when at a place
@@ -17,6 +17,7 @@ COLUMNS: dict[str, np.dtype] = {
     "flags": np.dtype(np.uint16),      # bit flags set by rules (permit, registered entry, …)
     "countries": np.dtype(np.uint16),  # bit i set: has been in country i of the network
     "kinds": np.dtype(np.uint16),      # bit k set: has reached a place of kind k
+    "count": np.dtype(np.uint32),      # people in the row: 1 per agent; many in count mode
 }
 
 
@@ -56,8 +57,8 @@ class Agents:
         return sum(dt.itemsize for dt in COLUMNS.values())
 
     def add(self, count: int, place: int, group: int, day: int, state: int,
-            country_bit: int, kind_bit: int) -> slice:
-        """Add `count` people at a place; return the slice of their indices."""
+            country_bit: int, kind_bit: int, per_row: int = 1) -> slice:
+        """Add `count` rows at a place, each of `per_row` people; return their slice."""
         start = self.n
         end = start + count
         if end > self._cap:
@@ -74,8 +75,43 @@ class Agents:
         d["flags"][start:end] = 0
         d["countries"][start:end] = country_bit
         d["kinds"][start:end] = kind_bit
+        d["count"][start:end] = per_row
         self.n = end
         return slice(start, end)
+
+    def split_row(self, row: int, k: int) -> int:
+        """Move k people of a row into a new row (a copy); return the new row's index."""
+        if self.n + 1 > self._cap:
+            self._grow(self.n + 1)
+        new = self.n
+        for arr in self._data.values():
+            arr[new] = arr[row]
+        self._data["count"][new] = k
+        self._data["count"][row] -= k
+        self.n += 1
+        return new
+
+    def merge(self) -> None:
+        """Merge rows that differ in nothing but their count (count representation)."""
+        if self.n < 2:
+            return
+        cols = [self._data[name][: self.n] for name in COLUMNS if name != "count"]
+        order = np.lexsort(cols[::-1])
+        same = np.ones(self.n, dtype=np.bool_)
+        for col in cols:
+            c = col[order]
+            same[1:] &= c[1:] == c[:-1]
+        same[0] = False
+        group = np.cumsum(~same) - 1
+        counts = np.bincount(group, weights=self._data["count"][: self.n][order])
+        keep = order[~same]
+        keep_counts = counts.astype(np.uint32)
+        alive = keep_counts > 0
+        keep, keep_counts = keep[alive], keep_counts[alive]
+        for arr in self._data.values():
+            arr[: len(keep)] = arr[keep]
+        self._data["count"][: len(keep)] = keep_counts
+        self.n = len(keep)
 
     def _grow(self, needed: int) -> None:
         cap = max(needed, int(self._cap * 1.5) + 16)

@@ -153,9 +153,9 @@ def move_agents_parallel(n, place, link, travelled, state, prev_place, countries
 
 
 @njit(cache=True)
-def count_positions(n, place, link, state, n_places, counts):
-    """Add each agent to counts[position, state]; position = place, or n_places + link."""
+def count_positions(n, place, link, state, weight, n_places, counts):
+    """Add each row's people to counts[position, state]; position = place, or n_places + link."""
     for i in range(n):
         lk = link[i]
         pos = place[i] if lk < 0 else n_places + lk
-        counts[pos, state[i]] += 1
+        counts[pos, state[i]] += weight[i]

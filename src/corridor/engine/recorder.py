@@ -57,10 +57,11 @@ class Recorder:
         return code
 
     def add_transitions(self, positions: np.ndarray, old: np.ndarray, new: int,
-                        rule: str) -> None:
-        """Count people changing state at their positions."""
+                        rule: str, weights: np.ndarray | None = None) -> None:
+        """Count people (rows × weights) changing state at their positions."""
         key = positions.astype(np.int64) * (N_STATES + 1) + old
-        values, counts = np.unique(key, return_counts=True)
+        values, inverse = np.unique(key, return_inverse=True)
+        counts = np.bincount(inverse, weights=weights, minlength=len(values)).astype(np.int64)
         for v, c in zip(values.tolist(), counts.tolist(), strict=True):
             self.add_count(v // (N_STATES + 1), v % (N_STATES + 1), new, rule, c)
 
@@ -74,7 +75,7 @@ class Recorder:
         a = self.sim.agents
         net = self.sim.network
         self.counts[:] = 0
-        count_positions(a.n, a.place, a.link, a.state, net.n_places, self.counts)
+        count_positions(a.n, a.place, a.link, a.state, a.count, net.n_places, self.counts)
         pos, st = np.nonzero(self.counts)
         self._buf["daily"].append((np.full(len(pos), day, np.int32), pos, st,
                                    self.counts[pos, st]))
@@ -137,9 +138,11 @@ class Recorder:
             key = ((pos << np.uint64(37)) | (a.state[sl].astype(np.uint64) << np.uint64(32))
                    | (a.countries[sl].astype(np.uint64) << np.uint64(16))
                    | a.kinds[sl].astype(np.uint64))
-            values, counts = np.unique(key, return_counts=True)
+            values, inverse = np.unique(key, return_inverse=True)
+            counts = np.bincount(inverse, weights=a.count[sl], minlength=len(values))
             for v, c in zip(values.tolist(), counts.tolist(), strict=True):
-                totals[v] = totals.get(v, 0) + c
+                if c:
+                    totals[v] = totals.get(v, 0) + int(c)
         values = np.array(sorted(totals), dtype=np.uint64)
         counts = np.array([totals[int(v)] for v in values], dtype=np.int64)
         pos_u = (values >> np.uint64(37)).astype(np.int64)

@@ -13,13 +13,13 @@ from corridor.engine.agents import Agents
 from corridor.engine.hooks import RuleHooks
 from corridor.engine.models import model_class
 from corridor.engine.network import Network
-from corridor.engine.random import day_key, master_key, uniforms
+from corridor.engine.random import binomials, day_key, master_key, uniforms
 from corridor.engine.recorder import NOT_DEPARTED, Recorder
 from corridor.engine.states import N_STATES, State
 from corridor.io.sinks import MemorySink
 from corridor.scenario.model import Scenario
 
-ENGINES = ("agents",)
+ENGINES = ("agents", "counts")
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ class Simulation:
             scenario = finalize(scenario)
         self.scenario = scenario
         self.engine = engine
+        self.count_rows = engine == "counts"
         self.threads = max(1, min(threads or numba.get_num_threads(), numba.get_num_threads()))
         self.seed = scenario.config.seed if seed is None else int(seed)
         self.seed_sequence = seed_sequence or np.random.SeedSequence(self.seed)
@@ -114,8 +115,10 @@ class Simulation:
         """Add people at a place; counted as a change of state from `not_departed`."""
         net = self.network
         country = int(net.country[place])
-        new = self.agents.add(count, place, group, self.day, int(state),
-                              1 << country if country < 16 else 0, 1 << int(net.kind[place]))
+        rows, per_row = (1 if count else 0, count) if self.count_rows else (count, 1)
+        new = self.agents.add(rows, place, group, self.day, int(state),
+                              1 << country if country < 16 else 0, 1 << int(net.kind[place]),
+                              per_row=per_row)
         self.departed += count
         if count:
             self.recorder.add_count(place, N_STATES, int(state), rule, count)
@@ -132,9 +135,93 @@ class Simulation:
         if len(idx) == 0:
             return
         a = self.agents
-        self.recorder.add_transitions(self.positions(idx), a.state[idx], int(new), rule)
+        self.recorder.add_transitions(self.positions(idx), a.state[idx], int(new), rule,
+                                      a.count[idx])
         a.state[idx] = int(new)
         a.since[idx] = self.day
+
+    # --- people as rows: decisions that work for both representations ----------------------
+    def people(self, idx: np.ndarray | None = None) -> int:
+        """Number of people in rows idx (all rows when None)."""
+        a = self.agents
+        return int(a.count[idx].sum()) if idx is not None else int(a.count.sum())
+
+    def split(self, idx: np.ndarray, p: float, purpose: int) -> tuple[np.ndarray, np.ndarray]:
+        """Partition the people of rows idx: each, with chance p, goes to the first part.
+
+        One Bernoulli draw per person (agents), or one binomial split per row (counts).
+        """
+        if self.count_rows:
+            return self._split_rows(idx, p, purpose)
+        yes = self.uniforms(idx, purpose) < p
+        return idx[yes], idx[~yes]
+
+    def split3(self, idx: np.ndarray, p1: float, p2: float,
+               purpose: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Partition people three ways: chance p1, chance p2, and the rest."""
+        if self.count_rows:
+            first, rest = self._split_rows(idx, p1, purpose)
+            second, rest = self._split_rows(rest, p2 / (1.0 - p1) if p1 < 1 else 0.0,
+                                            purpose, counter=1)
+            return first, second, rest
+        u = self.uniforms(idx, purpose)
+        first = u < p1
+        second = ~first & (u < p1 + p2)
+        return idx[first], idx[second], idx[~first & ~second]
+
+    def take(self, idx: np.ndarray, n: int, fifo: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Take the first n people of rows idx; return (taken, rest).
+
+        People longest in their state come first (or, with `fifo=False`, the given order). A
+        row is split when only part of it fits.
+        """
+        if fifo and len(idx):
+            idx = idx[np.lexsort((idx, self.agents.since[idx]))]
+        if not self.count_rows:
+            return idx[:n], idx[n:]
+        counts = self.agents.count[idx].astype(np.int64)
+        before = np.cumsum(counts) - counts
+        full = before + counts <= n
+        partial = np.flatnonzero(~full & (before < n))
+        taken = list(idx[full])
+        rest = list(idx[~full])
+        for k in partial:
+            row = int(idx[k])
+            piece = self.agents.split_row(row, int(n - before[k]))
+            taken.append(piece)
+        return np.array(taken, dtype=np.int64), np.array(rest, dtype=np.int64)
+
+    def set_timers(self, idx: np.ndarray, first: int, last: int, purpose: int) -> None:
+        """Set each person's timer to a day drawn uniformly from first..last."""
+        a = self.agents
+        span = last - first + 1
+        if not self.count_rows:
+            u = self.uniforms(idx, purpose)
+            a.timer[idx] = first + np.floor(u * span).astype(np.int64)
+            return
+        rest = idx
+        for v in range(span):
+            if not len(rest):
+                break
+            now, rest = self._split_rows(rest, 1.0 / (span - v), purpose, counter=v)
+            a.timer[now] = first + v
+
+    def _split_rows(self, idx: np.ndarray, p: float, purpose: int,
+                    counter: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        a = self.agents
+        if not len(idx):
+            return idx, idx
+        k = binomials(self.key_for(self.day, purpose), np.asarray(idx, dtype=np.int64), counter,
+                      a.count[idx].astype(np.int64), float(p))
+        n = a.count[idx].astype(np.int64)
+        all_yes = k == n
+        none = k == 0
+        mixed = ~all_yes & ~none
+        pieces = [a.split_row(int(row), int(kk)) for row, kk in zip(idx[mixed], k[mixed],
+                                                                    strict=True)]
+        yes = np.concatenate([idx[all_yes], np.array(pieces, dtype=np.int64)])
+        no = np.concatenate([idx[none], idx[mixed]])
+        return yes.astype(np.int64), no.astype(np.int64)
 
     def occupancy(self) -> np.ndarray:
         """Return the number of people at each place at the end of the previous day."""

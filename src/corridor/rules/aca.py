@@ -75,33 +75,31 @@ class CompiledSafeThirdCountry(CompiledRule):
         rule: SafeThirdCountry = self.rule
         if self._day != day:
             self._day, self._used = day, 0
-        covered = self.applies(idx) & (self.draw(idx, 0) < rule.share)
-        chosen = idx[covered]
+        ok = self.applies(idx)
+        chosen, rest = self.split(idx[ok], rule.share, 0)
+        rest = np.concatenate([idx[~ok], rest])
         if rule.daily_capacity is not None:
             room = max(rule.daily_capacity - self._used, 0)
-            chosen = chosen[:room]
-        self._used += len(chosen)
-        rest = np.setdiff1d(idx, chosen, assume_unique=True)
+            chosen, over = self.sim.take(chosen, room, fifo=False)
+            rest = np.concatenate([rest, over])
+        self._used += self.sim.people(chosen)
         if not len(chosen):
             return rest
         self.move_to(chosen, self.transfer_to)
         self.sim.change_state(chosen, State.TRANSFERRED_ACA, self.id)
         self.trace(chosen, f"safe third country ({rule.partner})", rule.share,
                    f"transferred to {rule.partner}", State.TRANSFERRED_ACA)
-        u = self.draw(chosen, 1)
-        claim = u < rule.claim_chance
-        self.sim.agents.flags[chosen[claim]] |= Flag.ACA_CLAIMED
-        self.trace(chosen[claim], "after the transfer", rule.claim_chance,
+        claimed, others = self.split(chosen, rule.claim_chance, 1)
+        self.sim.agents.flags[claimed] |= Flag.ACA_CLAIMED
+        self.trace(claimed, "after the transfer", rule.claim_chance,
                    f"claims asylum in {rule.partner}", None)
-        others = chosen[~claim]
-        home = self.draw(others, 2) < rule.home_chance
-        went = others[home]
+        went, stay = self.split(others, rule.home_chance, 2)
         if self.home >= 0:
             self.move_to(went, self.home)
             self.sim.change_state(went, State.RETURNED_VOLUNTARY, self.id)
             self.trace(went, "after the transfer", rule.home_chance, "went home",
                        State.RETURNED_VOLUNTARY)
-        leave = others[~home] if self.home >= 0 else others
+        leave = stay if self.home >= 0 else others
         self.sim.change_state(leave, State.IN_TRANSIT, self.id)
         self.trace(leave, "after the transfer", None, "left to move on", State.IN_TRANSIT)
         return rest

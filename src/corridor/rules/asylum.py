@@ -62,10 +62,10 @@ class CompiledAsylumTransit(CompiledRule):
         a = self.sim.agents
         idx = idx[(a.place[idx] == self.office) & (a.state[idx] == State.IN_TRANSIT)]
         idx = idx[self.applies(idx)]
-        applying = self.draw(idx, 0) < self.rule.apply_chance
-        self.trace(idx[~applying], "may ask for asylum here", self.rule.apply_chance,
+        applying, not_applying = self.split(idx, self.rule.apply_chance, 0)
+        self.trace(not_applying, "may ask for asylum here", self.rule.apply_chance,
                    "did not apply", None)
-        self.take(day, idx[applying], self.rule.apply_chance)
+        self.take(day, applying, self.rule.apply_chance)
 
     def take(self, day: int, idx: np.ndarray, chance: float | None = None) -> None:
         """Register applications: applicants wait at the office, bound to the state."""
@@ -73,7 +73,7 @@ class CompiledAsylumTransit(CompiledRule):
             return
         self.move_to(idx, self.office)
         self.sim.change_state(idx, State.ASYLUM_TRANSIT, self.id)
-        self.sim.agents.timer[idx] = day + self.days_from(self.rule.processing_days, idx, 1)
+        self.set_timers(idx, day, self.rule.processing_days, 1)
         self.trace(idx, "asylum application", chance, "applied; bound to the state",
                    State.ASYLUM_TRANSIT)
 
@@ -84,19 +84,17 @@ class CompiledAsylumTransit(CompiledRule):
         if not len(waiting):
             return
         rule: AsylumTransit = self.rule
-        leave = self.draw(waiting, 2) < rule.abandon_chance
-        gone = waiting[leave]
+        gone, waiting = self.split(waiting, rule.abandon_chance, 2)
         self.sim.change_state(gone, State.IN_TRANSIT, self.id)
         self.trace(gone, "waiting for a decision", rule.abandon_chance,
                    "left the state irregularly", State.IN_TRANSIT)
-        waiting = waiting[~leave]
+        a = self.sim.agents
         due = waiting[a.timer[waiting] <= day]
         a.timer[due] = -1
-        recognised = self.draw(due, 3) < rule.recognition_chance
-        self.sim.change_state(due[recognised], State.REFUGEE_TRANSIT, self.id)
-        self.trace(due[recognised], "asylum decision", rule.recognition_chance, "recognised",
+        recognised, rejected = self.split(due, rule.recognition_chance, 3)
+        self.sim.change_state(recognised, State.REFUGEE_TRANSIT, self.id)
+        self.trace(recognised, "asylum decision", rule.recognition_chance, "recognised",
                    State.REFUGEE_TRANSIT)
-        rejected = due[~recognised]
         self.trace(rejected, "asylum decision", rule.recognition_chance, "rejected", None)
         if rule.on_reject == "return":
             self.sim.change_state(rejected, State.DETAINED, self.id)

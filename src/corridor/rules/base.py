@@ -191,10 +191,6 @@ class CompiledRule:
         """Act on people already held (default: nothing)."""
 
     # helpers --------------------------------------------------------------------------------
-    def draw(self, idx: np.ndarray, purpose: int) -> np.ndarray:
-        """Uniform draws for these agents today, for this rule and purpose."""
-        return self.sim.uniforms(idx, purpose=self._purpose_base + purpose)
-
     @property
     def _purpose_base(self) -> int:
         return 1000 + 16 * self.sim.rules.index_of(self.id)
@@ -219,10 +215,18 @@ class CompiledRule:
             a.countries[idx] |= np.uint16(1 << country)
         a.kinds[idx] |= np.uint16(1 << int(net.kind[place]))
 
-    def days_from(self, days: Any, idx: np.ndarray, purpose: int) -> np.ndarray:
-        """Draw a number of days in [min, max] per agent."""
-        u = self.draw(idx, purpose)
-        return days.min + np.floor(u * (days.max - days.min + 1)).astype(np.int64)
+    def split(self, idx: np.ndarray, p: float, purpose: int) -> tuple[np.ndarray, np.ndarray]:
+        """Partition people: each with chance p into the first part (see Simulation.split)."""
+        return self.sim.split(idx, p, self._purpose_base + purpose)
+
+    def split3(self, idx: np.ndarray, p1: float, p2: float,
+               purpose: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Partition people three ways: chance p1, chance p2, the rest."""
+        return self.sim.split3(idx, p1, p2, self._purpose_base + purpose)
+
+    def set_timers(self, idx: np.ndarray, day: int, days: Any, purpose: int) -> None:
+        """Schedule each person's next decision `days.min`–`days.max` days from `day`."""
+        self.sim.set_timers(idx, day + days.min, day + days.max, self._purpose_base + purpose)
 
 
 def in_states(sim: Simulation, states: tuple[State, ...]) -> np.ndarray:

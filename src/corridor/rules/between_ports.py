@@ -76,23 +76,20 @@ class CompiledCrossingBetweenPorts(CompiledRule):
             return
         rule: CrossingBetweenPorts = self.rule
         self.move_to(idx, self.crossing)
-        caught = self.draw(idx, 0) < rule.apprehension_chance
-        through = idx[~caught]
+        held, through = self.split(idx, rule.apprehension_chance, 0)
         self.move_to(through, self.us_place)
         self.sim.change_state(through, State.ENTERED_US_IRREGULAR, self.id)
         self.trace(through, "crossing between ports", rule.apprehension_chance,
                    "not apprehended", State.ENTERED_US_IRREGULAR)
-        held = idx[caught]
         self.sim.change_state(held, State.APPREHENDED_US, self.id)
         self.trace(held, "crossing between ports", rule.apprehension_chance, "apprehended",
                    State.APPREHENDED_US)
         rest = self.sim.rules.us_processing(day, held, self.city, self)
-        removed = self.draw(rest, 1) < rule.removal_chance
-        self.move_to(rest[removed], self.home)
-        self.sim.change_state(rest[removed], State.RETURNED_AIR, self.id)
-        self.trace(rest[removed], "after apprehension", rule.removal_chance, "removed",
+        removed, admitted = self.split(rest, rule.removal_chance, 1)
+        self.move_to(removed, self.home)
+        self.sim.change_state(removed, State.RETURNED_AIR, self.id)
+        self.trace(removed, "after apprehension", rule.removal_chance, "removed",
                    State.RETURNED_AIR)
-        admitted = rest[~removed]
         self.move_to(admitted, self.us_place)
         self.sim.change_state(admitted, State.US_PROCEEDINGS, self.id)
         self.trace(admitted, "after apprehension", rule.removal_chance,

@@ -136,8 +136,7 @@ class CompiledBorderControl(_Interception):
         a = self.sim.agents
         rule: BorderControl = self.rule
         if rule.entry == "registered":
-            reg = self.draw(idx, 0) < rule.register_chance
-            registered, irregular = idx[reg], idx[~reg]
+            registered, irregular = self.split(idx, rule.register_chance, 0)
             a.flags[registered] |= Flag.REGISTERED
             a.flags[irregular] |= Flag.IRREGULAR
             self.sim.change_state(registered, State.IN_TRANSIT, self.id)  # registered entries
@@ -149,12 +148,11 @@ class CompiledBorderControl(_Interception):
                 self.sim.rules.detain(registered, self.detain_at, self, "registered and taken "
                                       "to a migration station", 1.0)
             return
-        stopped = self.draw(idx, 1) < rule.stop_chance
-        through = idx[~stopped]
+        stopped, through = self.split(idx, rule.stop_chance, 1)
         a.flags[through] |= Flag.IRREGULAR
         self.trace(through, "irregular crossing", rule.stop_chance, "not stopped",
                    State.IN_TRANSIT)
-        self.stop(idx[stopped], rule.on_stop, "irregular crossing stopped", rule.stop_chance)
+        self.stop(stopped, rule.on_stop, "irregular crossing stopped", rule.stop_chance)
 
 
 class CompiledCheckpoint(_Interception):
@@ -176,7 +174,7 @@ class CompiledCheckpoint(_Interception):
         if not len(idx):
             return
         rule: Checkpoint = self.rule
-        caught = self.draw(idx, 0) < rule.intercept_chance
-        self.trace(idx[~caught], "checkpoint", rule.intercept_chance, "passed", State.IN_TRANSIT)
-        self.stop(idx[caught], rule.on_intercept, "intercepted at a checkpoint",
+        caught, passed = self.split(idx, rule.intercept_chance, 0)
+        self.trace(passed, "checkpoint", rule.intercept_chance, "passed", State.IN_TRANSIT)
+        self.stop(caught, rule.on_intercept, "intercepted at a checkpoint",
                   rule.intercept_chance)

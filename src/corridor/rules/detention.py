@@ -90,13 +90,13 @@ class CompiledDetention(CompiledRule):
         a = self.sim.agents
         rule: Detention = self.rule
         if rule.capacity is not None:
-            held = int(np.count_nonzero((a.state == State.DETAINED) & (a.place == self.station)))
+            held = self.sim.people(np.flatnonzero((a.state == State.DETAINED)
+                                                  & (a.place == self.station)))
             room = max(rule.capacity - held, 0)
-            over = idx[room:]
-            idx = idx[:room]
+            idx, over = self.sim.take(idx, room, fifo=False)
             self.sim.rules.release(over, self, "station full: released")
         self.sim.change_state(idx, State.DETAINED, by)
-        a.timer[idx] = day + self.days_from(rule.decision_days, idx, 0)
+        self.set_timers(idx, day, rule.decision_days, 0)
         self.trace(idx, "detained", None, f"decision in {rule.decision_days.min}–"
                    f"{rule.decision_days.max} days", State.DETAINED)
 
@@ -111,10 +111,10 @@ class CompiledDetention(CompiledRule):
         if not len(due):
             return
         a.timer[due] = -1
-        release = self.draw(due, 1) < self.rule.release_chance
-        self.sim.rules.release(due[release], self, "released after the decision",
+        freed, kept = self.split(due, self.rule.release_chance, 1)
+        self.sim.rules.release(freed, self, "released after the decision",
                                self.rule.release_chance)
-        self.sim.rules.review(day, due[~release], self.station)
+        self.sim.rules.review(day, kept, self.station)
 
 
 class CompiledCaseReview(CompiledRule):
@@ -145,18 +145,16 @@ class CompiledCaseReview(CompiledRule):
             rules.release(idx, self, "case review: transit permit granted")
             return rest
         rule: CaseReview = self.rule
-        accept = self.draw(idx, 0) < rule.accept_chance
-        settled = idx[accept]
+        settled, refused = self.split(idx, rule.accept_chance, 0)
         self.move_to(settled, self.settle_at)
         self.sim.change_state(settled, State.SETTLED_SOUTH, self.id)
         self.trace(settled, "offer to stay and work", rule.accept_chance, "accepted",
                    State.SETTLED_SOUTH)
-        refused = idx[~accept]
-        asks = self.draw(refused, 1) < rule.asylum_chance
-        self.trace(refused[asks], "offer to stay and work", rule.accept_chance,
+        asks, declines = self.split(refused, rule.asylum_chance, 1)
+        self.trace(asks, "offer to stay and work", rule.accept_chance,
                    "refused; applies for asylum", None)
-        left = rules.apply_asylum(day, refused[asks], self)
-        refusing = np.concatenate([refused[~asks], left])
+        left = rules.apply_asylum(day, asks, self)
+        refusing = np.concatenate([declines, left])
         self.trace(refusing, "offer to stay and work", rule.accept_chance,
                    "refused; no permit to transit", None)
         if rule.on_refuse == "return":

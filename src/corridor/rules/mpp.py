@@ -69,8 +69,7 @@ class CompiledRemainInMexico(CompiledRule):
         enrolled = idx[ok]
         self.move_to(enrolled, self.city)
         self.sim.change_state(enrolled, State.WAITING_MPP, self.id)
-        self.sim.agents.timer[enrolled] = day + self.days_from(self.rule.hearing_days,
-                                                               enrolled, 0)
+        self.set_timers(enrolled, day, self.rule.hearing_days, 0)
         self.trace(enrolled, "Remain in Mexico", 1.0, f"sent back to {self.rule.city} to wait "
                    f"{self.rule.hearing_days.min}–{self.rule.hearing_days.max} days for a "
                    f"hearing", State.WAITING_MPP)
@@ -83,25 +82,21 @@ class CompiledRemainInMexico(CompiledRule):
         if not len(waiting):
             return
         rule: RemainInMexico = self.rule
-        u = self.draw(waiting, 1)
-        give_up = u < rule.give_up_chance
-        home = ~give_up & (u < rule.give_up_chance + rule.return_home_chance)
-        self.sim.change_state(waiting[give_up], State.GAVE_UP, self.id)
-        self.trace(waiting[give_up], "waiting under MPP", rule.give_up_chance, "gave up",
-                   State.GAVE_UP)
-        went = waiting[home]
+        quit_, went, waiting = self.split3(waiting, rule.give_up_chance,
+                                           rule.return_home_chance, 1)
+        self.sim.change_state(quit_, State.GAVE_UP, self.id)
+        self.trace(quit_, "waiting under MPP", rule.give_up_chance, "gave up", State.GAVE_UP)
         self.move_to(went, self.home)
         self.sim.change_state(went, State.RETURNED_VOLUNTARY, self.id)
         self.trace(went, "waiting under MPP", rule.return_home_chance, "went home",
                    State.RETURNED_VOLUNTARY)
-        waiting = waiting[~give_up & ~home]
+        a = self.sim.agents
         due = waiting[(a.timer[waiting] <= day) & (a.timer[waiting] >= 0)]
         a.timer[due] = -1
-        missed = self.draw(due, 2) < rule.miss_chance
-        self.sim.change_state(due[missed], State.GAVE_UP, self.id)
-        self.trace(due[missed], "MPP hearing", rule.miss_chance,
+        missed, attend = self.split(due, rule.miss_chance, 2)
+        self.sim.change_state(missed, State.GAVE_UP, self.id)
+        self.trace(missed, "MPP hearing", rule.miss_chance,
                    "missed the hearing; ordered removed in absentia", State.GAVE_UP)
-        attend = due[~missed]
         self.move_to(attend, self.us_place)
         self.sim.change_state(attend, State.US_PROCEEDINGS, self.id)
         self.trace(attend, "MPP hearing", rule.miss_chance, "attended; in U.S. proceedings",

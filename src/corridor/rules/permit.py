@@ -80,8 +80,8 @@ class CompiledTransitPermit(_Interception):
         idx = self.entering(idx)
         a = self.sim.agents
         idx = idx[(a.flags[idx] & Flag.PERMIT) == 0]
-        caught = self.draw(idx, 0) < self.rule.intercept_chance
-        self.trace(idx[~caught], "crossing the transit line without a permit",
+        caught, passed = self.split(idx, self.rule.intercept_chance, 0)
+        self.trace(passed, "crossing the transit line without a permit",
                    self.rule.intercept_chance, "not stopped", None)
-        self.stop(idx[caught], self.rule.on_intercept, "stopped at the transit line",
+        self.stop(caught, self.rule.on_intercept, "stopped at the transit line",
                   self.rule.intercept_chance)

@@ -80,14 +80,13 @@ class CompiledPortOfEntry(CompiledRule):
         a.flags[idx] |= Flag.DECIDED_APPROACH
         rules = self.sim.rules
         can_cross = rules.crossing_at(day, self.city) is not None
-        at_port = (self.draw(idx, 0) < rule.claim_share) | (not can_cross)
-        a.flags[idx[at_port]] |= Flag.AT_PORT
-        self.trace(idx[at_port], "approach at the border", rule.claim_share,
+        claim, cross = self.split(idx, rule.claim_share if can_cross else 1.0, 0)
+        a.flags[claim] |= Flag.AT_PORT
+        self.trace(claim, "approach at the border", rule.claim_share,
                    "asks for asylum at the port", None)
-        self.trace(idx[~at_port], "approach at the border", rule.claim_share,
+        self.trace(cross, "approach at the border", rule.claim_share,
                    "will cross between ports", None)
-        rules.cross_between_ports(day, idx[~at_port], self.city)
-        claim = idx[at_port]
+        rules.cross_between_ports(day, cross, self.city)
         if rule.daily_quota is None:
             self.process(day, claim)
         else:
@@ -104,19 +103,13 @@ class CompiledPortOfEntry(CompiledRule):
         if not len(listed):
             return
         rule: PortOfEntry = self.rule
-        u = self.draw(listed, 1)
-        give_up = u < rule.give_up_chance
-        cross = (~give_up) & (u < rule.give_up_chance + rule.cross_chance)
-        self.sim.change_state(listed[give_up], State.GAVE_UP, self.id)
-        self.trace(listed[give_up], "waiting list", rule.give_up_chance, "gave up",
-                   State.GAVE_UP)
-        crossing = listed[cross]
+        quit_, crossing, listed = self.split3(listed, rule.give_up_chance, rule.cross_chance, 1)
+        self.sim.change_state(quit_, State.GAVE_UP, self.id)
+        self.trace(quit_, "waiting list", rule.give_up_chance, "gave up", State.GAVE_UP)
         self.sim.change_state(crossing, State.IN_TRANSIT, self.id)
         self.trace(crossing, "waiting list", rule.cross_chance, "tries between ports", None)
         self.sim.rules.cross_between_ports(day, crossing, self.city)
-        listed = listed[~give_up & ~cross]
-        order = np.lexsort((listed, a.since[listed]))
-        called = listed[order[: rule.daily_quota]]
+        called, _ = self.sim.take(listed, rule.daily_quota)
         self.trace(called, "metering", None, "called to the port", None)
         self.process(day, called)
 

@@ -68,15 +68,14 @@ class CompiledAssistedReturn(CompiledRule):
             cand = np.flatnonzero(at & ((a.state == State.IN_TRANSIT)
                                         | (a.state == State.WAITING)))
             cand = cand[self.applies(cand)]
-            cand = cand[self.draw(cand, 0) < rule.take_chance]
+            cand, _ = self.split(cand, rule.take_chance, 0)
         else:
             cand = np.flatnonzero(at & (a.state == State.DETAINED)
                                   & ((a.flags & Flag.RETURN_ORDERED) != 0))
             cand = cand[self.applies(cand)]
         if not len(cand):
             return
-        order = np.lexsort((cand, a.since[cand]))  # longest waiting first, then by index
-        taken = cand[order[: rule.daily_seats]]
+        taken, _ = self.sim.take(cand, rule.daily_seats)  # longest waiting first
         self.move_to(taken, self.home)
         a.flags[taken] &= ~Flag.RETURN_ORDERED
         self.sim.change_state(taken, self.state, self.id)
