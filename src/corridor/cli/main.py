@@ -37,6 +37,9 @@ def run(
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     days: Annotated[int | None, typer.Option(help="Number of days to run.")] = None,
     set_: SetOpt = None,
+    params: Annotated[Path | None, typer.Option(
+        "--params", help="A TOML file of NAME = value settings (as written by corridor "
+        "calibrate --write-params), applied before --set.")] = None,
     without: Annotated[list[str] | None, typer.Option(
         "--without", help="Disable a rule by id (repeatable).")] = None,
     engine: Annotated[str, typer.Option(help="Representation of people: agents.")] = "agents",
@@ -55,6 +58,10 @@ def run(
     from corridor.scenario import load_scenario
 
     settings = list(set_ or [])
+    if params is not None:
+        from corridor.analysis.params import read_params
+
+        settings = read_params(params) + settings
     if days is not None:
         settings.append(f"days={days}")
     settings += [f"rules.{rule}.enabled=false" for rule in (without or [])]
