@@ -117,6 +117,12 @@ def prepare(runs: list[RunData]) -> list[ScoreRow]:
     return rows
 
 
+def zero_at(rows: list[ScoreRow]) -> float:
+    """Where a run's 0 is drawn on the log axis: a third of the smallest positive value drawn."""
+    values = [v for r in rows for v in (r.value, r.low, *r.simulated) if v is not None and v > 0]
+    return min(values, default=1.0) / 3
+
+
 def _colour(within: bool | None) -> str:
     return MISSING if within is None else (INSIDE if within else OUTSIDE)
 
@@ -149,12 +155,30 @@ def plotly_figure(rows: list[ScoreRow], labels: list[str]) -> go.Figure:
         pts = [
             (r, r.simulated[i]) for r in rows if r.simulated[i] is not None and r.simulated[i] > 0
         ]
+        zeros = [r for r in rows if r.simulated[i] == 0]
+        name = f"run {label}" if len(labels) > 1 else "this run"
+        if zeros:
+            fig.add_trace(
+                go.Scatter(
+                    x=[zero_at(rows)] * len(zeros),
+                    y=[r.label for r in zeros],
+                    mode="markers",
+                    name=f"{name}: none (drawn at the left edge)",
+                    marker={
+                        "symbol": "x-thin-open",
+                        "size": 10,
+                        "color": OUTSIDE,
+                        "line": {"width": 2, "color": OUTSIDE},
+                    },
+                    hovertemplate="%{y}<br>" + name + ": 0<extra></extra>",
+                )
+            )
         fig.add_trace(
             go.Scatter(
                 x=[v for _, v in pts],
                 y=[r.label for r, _ in pts],
                 mode="markers",
-                name=f"run {label}" if len(labels) > 1 else "this run",
+                name=name,
                 marker={
                     "symbol": RUN_SYMBOLS[i % 2],
                     "size": 9,
@@ -174,6 +198,7 @@ def plotly_figure(rows: list[ScoreRow], labels: list[str]) -> go.Figure:
         plot_bgcolor="white",
         xaxis={
             "type": "log",
+            "range": [math.log10(zero_at(rows) / 1.6), None],
             "title": "people (log scale)",
             "gridcolor": "#eeeeee",
             "dtick": "D2",
@@ -203,20 +228,24 @@ def draw_scores(ax: Axes, rows: list[ScoreRow], labels: list[str]) -> None:
         )
         for i in range(len(labels)):
             v = r.simulated[i]
-            if v is not None and v > 0:
+            if v == 0:
+                ax.plot([zero_at(rows)], [j], "x", color=OUTSIDE, ms=7, mew=2)
+            elif v is not None and v > 0:
                 ax.plot(
                     [v],
                     [j],
                     RUN_MARKERS[i % 2],
                     color=_colour(r.within_range[i]),
                     mec="#222",
-                    ms=6,
-                    alpha=0.85,
+                    ms=7,
+                    alpha=0.9,
+                    zorder=3,  # over the observed diamond when they coincide
                 )
     ax.set_yticks(range(len(rows)), [r.label for r in rows], fontsize=7)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xscale("log")
-    ax.set_xlabel("people (log scale)")
+    ax.set_xlim(left=zero_at(rows) / 1.6)
+    ax.set_xlabel("people (log scale; × at the left edge: the run has none)")
     ax.grid(axis="x", color="#eeeeee")
     handles = [Line2D([], [], marker="D", color="black", ls="-", label="observed, bar = low–high")]
     for i, label in enumerate(labels):
@@ -253,7 +282,9 @@ def _off(factor: float | None) -> str:
         return "–"
     if math.isinf(factor):
         return "run has none"
-    return "inside" if factor <= 1.0 else f"×{factor:.1f}"
+    if factor <= 1.0:
+        return "inside"
+    return f"×{factor:.2f}" if factor < 1.1 else f"×{factor:.1f}"
 
 
 def table_cells(rows: list[ScoreRow], labels: list[str]) -> tuple[list[str], list[list[str]]]:
@@ -279,7 +310,7 @@ def table_cells(rows: list[ScoreRow], labels: list[str]) -> tuple[list[str], lis
             cover = r.coverage[i] if i < len(r.coverage) else None
             run = "not measured" if sim is None else fmt(sim)
             if sim is not None and cover is not None and cover < 1:
-                run += f" ({cover:.0%} of the period run)"
+                run += f" (run covers {cover:.0%} of the period)"
             cells += [
                 run,
                 "–" if within is None else ("yes" if within else "no"),
