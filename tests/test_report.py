@@ -698,3 +698,12 @@ def test_long_observation_lists_are_summarised_by_series() -> None:
     assert body[0][-2] == "17 (68%)" and body[0][-1] == "5%"
     head, body = table_cells(rows, ["run"])
     assert len(body) == 50 and body[0][-3:] == ["yes", "inside", "+5%"]
+
+
+def test_a_run_where_nobody_left_still_gets_a_report(tmp_path: Path) -> None:
+    from corridor.report import write_report
+
+    run = write_run(tmp_path / "empty", n=0, days=3)
+    text = write_report(run).read_text(encoding="utf-8")
+    assert "0 people departed" in text
+    assert_offline(text)

@@ -210,7 +210,7 @@ def state_rows(runs: list[RunData]) -> tuple[list[str], list[list[str]]]:
         body.append(row)
     total = ["all", "departed"]
     for r in runs:
-        total += [fmt(r.departed), "100%"]
+        total += [fmt(r.departed), pct(r.departed, r.departed)]
     if len(runs) == 2:
         d = runs[1].departed - runs[0].departed
         total.append(f"{d:+,}" if d else "0")
