@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def run(scenario: Scenario | str | Path, seed: int | None = None,
         settings: list[str] | None = None, out: Path | str | None = None,
-        engine: str = "agents", progress: Callable[[int], None] | None = None,
+        engine: str = "auto", progress: Callable[[int], None] | None = None,
         seed_sequence: np.random.SeedSequence | None = None,
         member: int | None = None) -> RunResult:
     """Run a scenario once.
@@ -28,7 +28,7 @@ def run(scenario: Scenario | str | Path, seed: int | None = None,
         settings: `NAME=VALUE` overrides (as `--set`).
         out: When given, tables stream to Parquet files in this folder, with `summary.json`,
             `run.json` and a copy of the scenario; otherwise everything stays in memory.
-        engine: Representation of people ("agents").
+        engine: Representation of people: "agents", "counts" or "auto".
         progress: Called with the number of days done, after each day.
         seed_sequence: The run's random streams (an ensemble member's spawned sequence);
             overrides `seed` for the draws.

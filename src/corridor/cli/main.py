@@ -42,7 +42,9 @@ def run(
         "calibrate --write-params), applied before --set.")] = None,
     without: Annotated[list[str] | None, typer.Option(
         "--without", help="Disable a rule by id (repeatable).")] = None,
-    engine: Annotated[str, typer.Option(help="Representation of people: agents.")] = "agents",
+    engine: Annotated[str, typer.Option(
+        help="Representation of people: agents, counts, or auto (counts for large runs).")]
+    = "auto",
     report: Annotated[bool, typer.Option(help="Write report.html and figures.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     flee_validation: Annotated[Path | None, typer.Option(

@@ -79,6 +79,16 @@ class Agents:
         self.n = end
         return slice(start, end)
 
+    @property
+    def capacity(self) -> int:
+        """Rows allocated (in use or spare)."""
+        return self._cap
+
+    def reserve(self, rows: int) -> None:
+        """Make room for at least `rows` rows in all."""
+        if rows > self._cap:
+            self._grow(rows)
+
     def split_row(self, row: int, k: int) -> int:
         """Move k people of a row into a new row (a copy); return the new row's index."""
         if self.n + 1 > self._cap:

@@ -25,6 +25,7 @@ class MovementModel:
     name: ClassVar[str] = ""
     parameters_type: ClassVar[type[BaseModel]]
     needs_departures: ClassVar[bool] = True
+    supports_counts: ClassVar[bool] = False  # has a count representation (engine="counts")
 
     def __init__(self, sim: Simulation):
         self.sim = sim

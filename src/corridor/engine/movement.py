@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from corridor.engine.count_kernels import MAX_NEW_ROWS, move_rows
 from corridor.engine.gates import Gates
 from corridor.engine.kernels import move_agents, move_agents_parallel
 from corridor.engine.models import MovementModel
@@ -103,6 +104,7 @@ class CorridorModel(MovementModel):
     name = "corridor"
     parameters_type = CorridorParameters
     needs_departures = True
+    supports_counts = True
 
     @classmethod
     def check(cls, scenario: Scenario, params: CorridorParameters,
@@ -160,6 +162,8 @@ class CorridorModel(MovementModel):
 
     def move(self, day: int, gates: Gates) -> np.ndarray:
         """Advance everybody in transit by one day."""
+        if self.sim.count_rows:
+            return self._move_rows(day, gates)
         sim = self.sim
         net = sim.network
         a = sim.agents
@@ -178,4 +182,32 @@ class CorridorModel(MovementModel):
             n_stopped = move_agents_parallel(*args, 4 * threads)
         else:
             n_stopped = move_agents(*args)
+        return stopped[:n_stopped].copy()
+
+    def _move_rows(self, day: int, gates: Gates) -> np.ndarray:
+        """Advance rows of many people (count representation), splitting them as they go."""
+        sim = self.sim
+        net = sim.network
+        a = sim.agents
+        p = self.params
+        weights = self.link_weights(gates)
+        n_orig = a.n
+        stopped = np.empty(max(2 * n_orig, MAX_NEW_ROWS * 2), dtype=np.int64)
+        start, n_stopped = 0, 0
+        while True:
+            a.reserve(a.n + 2 * MAX_NEW_ROWS)
+            f = a.full
+            start, n, n_stopped = move_rows(
+                start, n_orig, a.n, a.capacity, f("place"), f("link"), f("travelled"),
+                f("state"), f("group"), f("prev_place"), f("since"), f("timer"), f("flags"),
+                f("countries"), f("kinds"), f("count"), self.movable, self.move_chance,
+                weights, net.out_ptr, net.out_links, net.link_to, net.link_km, net.country,
+                net.kind, gates.stop_place, gates.stop_link, p.backtrack_weight,
+                p.walk_speed_km, p.ride_speed_km, p.ride_chance,
+                sim.key_for(day, PURPOSE_MOVE), sim.recorder.day_flows, stopped, n_stopped)
+            a.n = n
+            if start >= n_orig:
+                break
+            if len(stopped) - n_stopped < MAX_NEW_ROWS:
+                stopped = np.concatenate([stopped, np.empty_like(stopped)])
         return stopped[:n_stopped].copy()

@@ -19,7 +19,23 @@ from corridor.engine.states import N_STATES, State
 from corridor.io.sinks import MemorySink
 from corridor.scenario.model import Scenario
 
-ENGINES = ("agents", "counts")
+ENGINES = ("agents", "counts", "auto")
+AUTO_COUNTS_FROM = 200_000  # people from which `auto` picks the count representation
+
+
+def choose_engine(scenario: Scenario, engine: str) -> str:
+    """Resolve `auto`: counts for large runs of models that have a count representation."""
+    from corridor.errors import Problem, ScenarioError
+
+    model = model_class(scenario.config.model)
+    if engine == "counts" and not model.supports_counts:
+        raise ScenarioError([Problem("--engine", None, None,
+                                     f"the '{scenario.config.model}' model has no count "
+                                     f"representation yet; use --engine agents")])
+    if engine != "auto":
+        return engine
+    people = sum(d.count for d in scenario.departures)
+    return "counts" if model.supports_counts and people >= AUTO_COUNTS_FROM else "agents"
 
 
 @dataclass(frozen=True)
@@ -44,7 +60,8 @@ class Simulation:
     Args:
         scenario: A validated scenario (see `corridor.load_scenario`).
         seed: Seed of the run; defaults to the scenario's seed.
-        engine: Representation of people; "agents" (one row per person).
+        engine: Representation of people: "agents" (one row per person), "counts" (rows of
+            interchangeable people, split by binomial draws), or "auto" (counts for large runs).
         seed_sequence: An explicit `SeedSequence` (e.g. spawned for an ensemble member);
             overrides `seed` for the random streams.
         sink: Where tables go as they are produced (default: memory).
@@ -57,14 +74,17 @@ class Simulation:
                  seed_sequence: np.random.SeedSequence | None = None, sink=None,
                  member: int | None = None, threads: int | None = None):
         if engine not in ENGINES:
-            raise ValueError(f"unknown engine {engine!r}; expected one of {ENGINES}")
+            from corridor.errors import Problem, ScenarioError
+
+            raise ScenarioError([Problem("--engine", None, None, f"unknown engine {engine!r}; "
+                                         f"expected one of {', '.join(ENGINES)}")])
         if scenario.parameters is None:
             from corridor.scenario.load import finalize
 
             scenario = finalize(scenario)
         self.scenario = scenario
-        self.engine = engine
-        self.count_rows = engine == "counts"
+        self.engine = choose_engine(scenario, engine)
+        self.count_rows = self.engine == "counts"
         self.threads = max(1, min(threads or numba.get_num_threads(), numba.get_num_threads()))
         self.seed = scenario.config.seed if seed is None else int(seed)
         self.seed_sequence = seed_sequence or np.random.SeedSequence(self.seed)
@@ -248,6 +268,8 @@ class Simulation:
         arrived = self.model.move(day, gates)
         if len(arrived):
             self.rules.on_arrival(day, arrived)
+        if self.count_rows:
+            self.agents.merge()
         self.recorder.end_day(day)
         self.day += 1
 

@@ -1,0 +1,191 @@
+"""Movement of rows that each hold many people (the count representation).
+
+The decisions of the individual kernel (`kernels.move_range`) become splits of a row: the
+number who leave a place is Binomial(count, move chance); those who get a ride,
+Binomial(leavers, ride chance); the split over outgoing links is multinomial (drawn as
+successive binomials). Each part becomes a row of its own and travels on; the day's work per
+row is bounded, so the cost of a day grows with the number of occupied states, not of people.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from corridor.engine.random import binomial
+
+MAX_NEW_ROWS = 4096  # free rows needed before a row is processed (else the caller grows)
+STACK = 4096
+
+
+@njit(cache=True)
+def _copy_row(src, dst, k, place, link, travelled, state, group, prev_place, since, timer,
+              flags, countries, kinds, count):
+    place[dst] = place[src]
+    link[dst] = link[src]
+    travelled[dst] = travelled[src]
+    state[dst] = state[src]
+    group[dst] = group[src]
+    prev_place[dst] = prev_place[src]
+    since[dst] = since[src]
+    timer[dst] = timer[src]
+    flags[dst] = flags[src]
+    countries[dst] = countries[src]
+    kinds[dst] = kinds[src]
+    count[dst] = k
+    count[src] -= k
+
+
+@njit(cache=True)
+def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_place, since,
+              timer, flags, countries, kinds, count, movable, move_chance, link_weight,
+              out_ptr, out_links, link_to, link_km, place_country, place_kind, stop_place,
+              stop_link, backtrack_weight, walk_km, ride_km, ride_chance, key, flows, stopped,
+              n_stopped):
+    """Advance rows start..n_orig-1 by one day, appending the rows their people split into.
+
+    Returns:
+        (next row to process, rows in use, rows written to `stopped`). When the next row is
+        below `n_orig`, the buffers ran short: grow them and call again from there.
+    """
+    st_row = np.empty(STACK, dtype=np.int64)
+    st_budget = np.empty(STACK, dtype=np.float64)
+    st_hop = np.empty(STACK, dtype=np.int64)
+    st_decided = np.empty(STACK, dtype=np.bool_)
+    i = start
+    while i < n_orig:
+        if cap - n < MAX_NEW_ROWS or stopped.shape[0] - n_stopped < MAX_NEW_ROWS:
+            return i, n, n_stopped
+        if not movable[state[i]] or count[i] == 0:
+            i += 1
+            continue
+        r = i
+        if link[i] < 0:
+            mc = move_chance[place[i]]
+            if mc <= 0.0:
+                i += 1
+                continue
+            c = np.int64(count[i])
+            k = c if mc >= 1.0 else binomial(key, i, 1, c, mc)
+            if k == 0:
+                i += 1
+                continue
+            if k < c:
+                r = n
+                n += 1
+                _copy_row(i, r, k, place, link, travelled, state, group, prev_place, since,
+                          timer, flags, countries, kinds, count)
+        top = 0
+        cr = np.int64(count[r])
+        riders = binomial(key, r, 0, cr, ride_chance)
+        if riders == cr:
+            st_row[top], st_budget[top] = r, ride_km
+            st_hop[top], st_decided[top] = 0, True
+            top += 1
+        elif riders == 0:
+            st_row[top], st_budget[top] = r, walk_km
+            st_hop[top], st_decided[top] = 0, True
+            top += 1
+        else:
+            j = n
+            n += 1
+            _copy_row(r, j, riders, place, link, travelled, state, group, prev_place, since,
+                      timer, flags, countries, kinds, count)
+            st_row[top], st_budget[top], st_hop[top], st_decided[top] = j, ride_km, 0, True
+            top += 1
+            st_row[top], st_budget[top], st_hop[top], st_decided[top] = r, walk_km, 0, True
+            top += 1
+        while top > 0:
+            top -= 1
+            row = st_row[top]
+            budget = st_budget[top]
+            hop = st_hop[top]
+            decided = st_decided[top]
+            ctr = 2 + hop * 64
+            if link[row] < 0:
+                p = place[row]
+                if not decided:
+                    mc = move_chance[p]
+                    cnt = np.int64(count[row])
+                    if mc <= 0.0:
+                        continue
+                    k = cnt if mc >= 1.0 else binomial(key, row, ctr, cnt, mc)
+                    if k == 0:
+                        continue
+                    if k < cnt:
+                        new = n
+                        n += 1
+                        _copy_row(row, new, k, place, link, travelled, state, group,
+                                  prev_place, since, timer, flags, countries, kinds, count)
+                        row = new
+                prev = prev_place[row]
+                total = 0.0
+                for m in range(out_ptr[p], out_ptr[p + 1]):
+                    lk = out_links[m]
+                    w = link_weight[lk]
+                    if link_to[lk] == prev:
+                        w *= backtrack_weight
+                    total += w
+                if total <= 0.0:
+                    continue
+                left = total
+                j = 0
+                for m in range(out_ptr[p], out_ptr[p + 1]):
+                    lk = out_links[m]
+                    w = link_weight[lk]
+                    if link_to[lk] == prev:
+                        w *= backtrack_weight
+                    if w <= 0.0:
+                        continue
+                    remaining = np.int64(count[row])
+                    if remaining == 0:
+                        break
+                    if w >= left * (1.0 - 1e-12):
+                        k = remaining
+                    else:
+                        k = binomial(key, row, ctr + 1 + j, remaining, w / left)
+                    j += 1
+                    left -= w
+                    if k == 0:
+                        continue
+                    target = row
+                    if k < remaining:
+                        target = n
+                        n += 1
+                        _copy_row(row, target, k, place, link, travelled, state, group,
+                                  prev_place, since, timer, flags, countries, kinds, count)
+                    link[target] = lk
+                    travelled[target] = 0.0
+                    if top < STACK:
+                        st_row[top], st_budget[top] = target, budget
+                        st_hop[top], st_decided[top] = hop + 1, True
+                        top += 1
+                    if target == row:  # the whole remainder went this way
+                        break
+                continue
+            lk = link[row]
+            remaining_km = link_km[lk] - travelled[row]
+            if budget >= remaining_km:
+                budget -= remaining_km
+                q = link_to[lk]
+                prev_place[row] = place[row]
+                place[row] = q
+                link[row] = -1
+                travelled[row] = 0.0
+                flows[lk] += count[row]
+                country = place_country[q]
+                if country < 16:
+                    countries[row] |= np.uint16(1 << country)
+                kinds[row] |= np.uint16(1 << place_kind[q])
+                if stop_place[q] or stop_link[lk]:
+                    stopped[n_stopped] = row
+                    n_stopped += 1
+                    continue
+                if budget > 0.0 and top < STACK:
+                    st_row[top], st_budget[top] = row, budget
+                    st_hop[top], st_decided[top] = hop + 1, False
+                    top += 1
+            else:
+                travelled[row] += budget
+        i += 1
+    return i, n, n_stopped
