@@ -19,6 +19,7 @@ never change a result.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -234,3 +235,13 @@ def make_backend(jobs: int | None = None, scheduler: str | None = None) -> Backe
 
         raise CorridorError(f"--jobs must be at least 1, got {jobs}")
     return InlineBackend() if jobs == 1 else ProcessBackend(jobs)
+
+
+@contextlib.contextmanager
+def using(backend: Backend | None) -> Iterator[Backend]:
+    """Yield the given backend, or a local one on every core that is closed afterwards."""
+    if backend is not None:
+        yield backend
+        return
+    with make_backend() as own:
+        yield own

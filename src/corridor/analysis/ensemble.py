@@ -171,7 +171,7 @@ class Study:
         """Return where a member's tables are kept (None when they are not)."""
         if not self.keep:
             return None
-        base = self.folder if len(self.points) == 1 else self.folder / "points" / str(point)
+        base = self.folder if self.kind == "ensemble" else self.folder / "points" / str(point)
         return base / MEMBERS / str(member)
 
     def fingerprint(self) -> dict[str, Any]:
@@ -340,15 +340,11 @@ def run_ensemble(scenario: Scenario, runs: int, folder: Path, seed: int | None =
     check(outputs, scenario)
     study = Study("ensemble", scenario, [Point(0)], runs, seed, Path(folder), outputs,
                   keep=True, observations=bool(scenario.observations))
-    if backend is None:
-        from corridor.analysis.backends import make_backend
+    from corridor.analysis.backends import using
 
-        with make_backend() as local:
-            result = run_study(study, local, progress)
-            where = local.describe()
-    else:
-        result = run_study(study, backend, progress)
-        where = backend.describe()
+    with using(backend) as runner:
+        result = run_study(study, runner, progress)
+        where = runner.describe()
     folder = study.folder
     if not (folder / "scenario").is_dir():
         copy_scenario(scenario.files, folder)

@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "corridor.cli.report_commands",
     "corridor.cli.flee_commands",
     "corridor.cli.score_commands",
+    "corridor.cli.ensemble_commands",
 )
 
 

@@ -1,0 +1,434 @@
+"""`corridor ensemble`, `sweep`, `sensitivity` and `calibrate`: many runs, on all cores or Dask."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from corridor.cli.errors import EXIT_INTERNAL, handle_errors
+
+if TYPE_CHECKING:
+    from corridor.analysis.backends import Backend
+    from corridor.scenario.model import Scenario
+
+EXIT_INTERRUPTED = 130
+
+ScenarioArg = Annotated[str, typer.Argument(
+    help="A scenario folder, a built-in name, or a Flee input folder.")]
+SetOpt = Annotated[list[str] | None, typer.Option(
+    "--set", help="Override a setting: NAME=VALUE (repeatable).")]
+ParamsFileOpt = Annotated[Path | None, typer.Option(
+    "--params", help="A TOML file of NAME = value settings (corridor calibrate "
+    "--write-params), applied before --set.")]
+DaysOpt = Annotated[int | None, typer.Option(help="Number of days to run.")]
+WithoutOpt = Annotated[list[str] | None, typer.Option(
+    "--without", help="Disable a rule by id (repeatable).")]
+SeedOpt = Annotated[int | None, typer.Option(
+    help="Root seed; member k uses the k-th child of SeedSequence(seed) (default: the "
+    "scenario's seed).")]
+JobsOpt = Annotated[int | None, typer.Option(
+    "--jobs", "-j", help="Local worker processes (default: every core; 1 runs here).")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    help="Run on a Dask cluster: the scheduler's address, e.g. tcp://host:8786.")]
+OutputOpt = Annotated[list[str] | None, typer.Option(
+    "--output", help="Output metric (repeatable): departed, reached_us_border, "
+    "reached:KIND, returned_by:DATE, STATE or final:STATE, ard, matched_share, "
+    "mean_abs_log_error.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+FleeValidationOpt = Annotated[Path | None, typer.Option(
+    help="With a Flee input folder: its validation folder.")]
+FleeSettingsOpt = Annotated[Path | None, typer.Option(
+    help="With a Flee input folder: its simsetting.yml.")]
+
+
+# --- shared pieces ----------------------------------------------------------------------------
+def load(scenario: str, settings: list[str] | None = None, params: Path | None = None,
+         days: int | None = None, without: list[str] | None = None,
+         flee_validation: Path | None = None, flee_settings: Path | None = None
+         ) -> tuple[Scenario, list[str]]:
+    """Load a scenario (or a Flee input folder) with the command's settings.
+
+    Returns:
+        The scenario and the settings applied to it.
+    """
+    from corridor.flee.convert import is_flee_input, load_flee
+    from corridor.scenario import load_scenario
+
+    applied = list(settings or [])
+    if params is not None:
+        from corridor.analysis.params import read_params
+
+        applied = read_params(params) + applied
+    if days is not None:
+        applied.append(f"days={days}")
+    applied += [f"rules.{rule}.enabled=false" for rule in (without or [])]
+    if flee_validation or flee_settings or is_flee_input(scenario):
+        return load_flee(scenario, flee_validation, flee_settings, applied), applied
+    return load_scenario(scenario, applied), applied
+
+
+class _Tracker:
+    """Drives a rich progress bar (on stderr) from (done, failed, total) calls."""
+
+    def __init__(self, label: str, unit: str, enabled: bool):
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            ProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.text import Text
+
+        class RateColumn(ProgressColumn):
+            def render(self, task: Any) -> Text:
+                speed = task.finished_speed or task.speed
+                return Text(f"{speed:.2f} {unit}/s" if speed else f"– {unit}/s")
+
+        self.label, self.enabled = label, enabled
+        self.done = self.failed = self.total = 0
+        self.started_with = None
+        self._task = None
+        self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                            MofNCompleteColumn(), TextColumn(unit),
+                            TextColumn("[red]{task.fields[failed]} failed"), RateColumn(),
+                            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                            console=Console(stderr=True), transient=True,
+                            disable=not enabled)
+
+    def __call__(self, done: int, failed: int, total: int) -> None:
+        self.done, self.failed, self.total = done, failed, total
+        if self.started_with is None:
+            self.started_with = done
+        if self._task is None:
+            self._task = self.bar.add_task(self.label, total=total, completed=done,
+                                           failed=failed)
+        else:
+            self.bar.update(self._task, completed=done, failed=failed)
+
+
+@contextlib.contextmanager
+def tracked(label: str, unit: str, quiet: bool, resume_hint: str) -> Iterator[_Tracker]:
+    """Yield a progress callback; on Ctrl-C say what was kept and exit 130."""
+    tracker = _Tracker(label, unit, not quiet)
+    try:
+        with tracker.bar:
+            yield tracker
+    except KeyboardInterrupt:
+        typer.secho(f"interrupted: {tracker.done} of {tracker.total} {unit} done and recorded; "
+                    f"{resume_hint}", err=True, fg="yellow")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+def backend_for(jobs: int | None, scheduler: str | None) -> Backend:
+    """Return the backend of `--jobs` / `--scheduler`."""
+    from corridor.analysis.backends import make_backend
+
+    return make_backend(jobs, scheduler)
+
+
+def _num(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if math.isinf(value):
+        return "inf"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def _dist(d: dict[str, float] | None) -> str:
+    return "–" if not d else f"{_num(d['mean'])} [{_num(d['p05'])}–{_num(d['p95'])}]"
+
+
+def _report_failures(failed: list[Any], hint: str) -> None:
+    if failed:
+        typer.secho(f"{len(failed)} members failed (first: member {failed[0].member}: "
+                    f"{failed[0].error}); {hint}", err=True, fg="red")
+        raise typer.Exit(EXIT_INTERNAL)
+
+
+def _default_out(scenario: Scenario, what: str) -> Path:
+    return Path("results") / f"{scenario.name}-{what}"
+
+
+# --- commands ---------------------------------------------------------------------------------
+@handle_errors
+def ensemble_command(
+    scenario: ScenarioArg,
+    runs: Annotated[int, typer.Option(help="Number of members.")],
+    out: Annotated[Path | None, typer.Option(help="The ensemble folder (default: "
+                                             "results/<scenario>-ensemble).")] = None,
+    jobs: JobsOpt = None, scheduler: SchedulerOpt = None, seed: SeedOpt = None,
+    set_: SetOpt = None, params: ParamsFileOpt = None, days: DaysOpt = None,
+    without: WithoutOpt = None, output: OutputOpt = None,
+    report: Annotated[bool, typer.Option(help="Write report.html with the bands.")] = True,
+    quiet: QuietOpt = False, flee_validation: FleeValidationOpt = None,
+    flee_settings: FleeSettingsOpt = None,
+) -> None:
+    """Run N members of a scenario with spawned seeds; write quantile bands and the score.
+
+    Running the same command again after an interruption finishes the members not done yet.
+    """
+    from corridor.analysis.ensemble import ensemble_outputs, run_ensemble
+    from corridor.analysis.ensemble_score import format_score
+
+    sc, _ = load(scenario, set_, params, days, without, flee_validation, flee_settings)
+    folder = out or _default_out(sc, "ensemble")
+    outputs = tuple(dict.fromkeys(list(ensemble_outputs(sc)) + list(output or [])))
+    with backend_for(jobs, scheduler) as backend:
+        with tracked(f"{sc.name} ensemble", "members", quiet,
+                     "run the same command again to finish") as progress:
+            result = run_ensemble(sc, runs, folder, seed=seed, backend=backend,
+                                  outputs=outputs, progress=progress)
+    info, study = result.info, result.study
+    ran = study.done - study.skipped
+    rate = f" — {info['members_per_second']:.2f} members/s" if info["members_per_second"] else ""
+    typer.echo(f"{sc.name}: {study.done} of {runs} members done ({ran} now, {study.skipped} "
+               f"already done) in {study.wall_time_s:.1f} s on {info['backend']}{rate}; "
+               f"{len(study.failed)} failed")
+    shown = [m for m in outputs if not m.startswith("final:")] + [
+        m for m in outputs if m.startswith("final:") and (info["outputs"].get(m) or {}).get(
+            "max", 0) > 0]
+    typer.echo("outputs, mean [5–95 %] over members:")
+    for m in shown:
+        typer.echo(f"  {m:<28} {_dist(info['outputs'].get(m))}")
+    if result.score["n_observations"]:
+        typer.echo("")
+        typer.echo(format_score(result.score))
+    typer.echo(f"results in {result.folder} (bands.parquet, score.json, catalog.duckdb, "
+               "members/)")
+    if report and result.bands is not None:
+        _ensemble_report(result.folder)
+    _report_failures(study.failed, "run the same command again to retry them")
+
+
+def _ensemble_report(folder: Path) -> None:
+    try:
+        from corridor.report.bands import write_ensemble_report
+    except ImportError as err:
+        typer.secho(f"no report: the report extra is not installed ({err}); "
+                    "pip install 'corridor[report]'", err=True, fg="yellow")
+        return
+    typer.echo(f"report: {write_ensemble_report(folder)}")
+
+
+@handle_errors
+def sweep_command(
+    scenario: ScenarioArg,
+    param: Annotated[list[str], typer.Option(
+        "--param", help="NAME=v1,v2,... or NAME=lo:hi:n (repeatable; the grid is their "
+        "product).")],
+    runs_per_point: Annotated[int, typer.Option(help="Members at each point.")] = 1,
+    out: Annotated[Path | None, typer.Option(help="The sweep folder (default: "
+                                             "results/<scenario>-sweep).")] = None,
+    output: OutputOpt = None,
+    keep: Annotated[bool, typer.Option(help="Keep each member's tables "
+                                       "(points/<p>/members/<k>/).")] = True,
+    jobs: JobsOpt = None, scheduler: SchedulerOpt = None, seed: SeedOpt = None,
+    set_: SetOpt = None, params: ParamsFileOpt = None, days: DaysOpt = None,
+    without: WithoutOpt = None, quiet: QuietOpt = False,
+    flee_validation: FleeValidationOpt = None, flee_settings: FleeSettingsOpt = None,
+) -> None:
+    """Run a grid of parameter values, several members at each point (same seeds at each)."""
+    from corridor.analysis.factors import parse_values
+    from corridor.analysis.metrics import default_outputs
+    from corridor.analysis.sweep import SWEEP, grid, run_sweep
+
+    sc, _ = load(scenario, set_, params, days, without, flee_validation, flee_settings)
+    parsed = [parse_values(p) for p in param]
+    outputs = tuple(output or default_outputs(sc))
+    folder = out or _default_out(sc, "sweep")
+    n = len(grid(parsed)) * runs_per_point
+    with backend_for(jobs, scheduler) as backend:
+        with tracked(f"{sc.name} sweep ({n} runs)", "members", quiet,
+                     "run the same command again to finish") as progress:
+            result = run_sweep(sc, parsed, runs_per_point, folder, outputs, seed=seed,
+                               backend=backend, progress=progress, keep=keep)
+    _print_sweep(result.table.to_pylist(), [name for name, _ in parsed], outputs)
+    study = result.study
+    typer.echo(f"{study.done} of {study.total} members done in {study.wall_time_s:.1f} s; "
+               f"results in {result.folder / SWEEP} and {result.folder / 'catalog.duckdb'}")
+    _report_failures(study.failed, "run the same command again to retry them")
+
+
+def _print_sweep(rows: list[dict[str, Any]], names: list[str], outputs: tuple[str, ...]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="mean [5–95 %] over the members at each point")
+    for col in ["point", *names, *outputs]:
+        table.add_column(col, justify="right")
+    points: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        points.setdefault(r["point"], {"values": r, "metrics": {}})["metrics"][r["metric"]] = r
+    for p, entry in points.items():
+        cells = [str(p), *(str(entry["values"][n]) for n in names)]
+        for m in outputs:
+            r = entry["metrics"].get(m)
+            cells.append("–" if not r or not r["runs"] else
+                         f"{_num(r['mean'])} [{_num(r['p05'])}–{_num(r['p95'])}]")
+        table.add_row(*cells)
+    Console(width=160).print(table)
+
+
+@handle_errors
+def sensitivity_command(
+    scenario: ScenarioArg,
+    param: Annotated[list[str], typer.Option("--param", help="NAME=lo:hi (repeatable).")],
+    output: Annotated[list[str], typer.Option(
+        "--output", help="Output metric to analyse (repeatable); see corridor sweep --help.")],
+    method: Annotated[str, typer.Option(help="sobol or morris.")] = "sobol",
+    samples: Annotated[int, typer.Option(
+        help="SALib's N: base samples (Sobol', runs = N × (D + 2); a power of 2) or "
+        "trajectories (Morris, runs = N × (D + 1)).")] = 64,
+    runs_per_sample: Annotated[int, typer.Option(help="Members per sample (averaged).")] = 1,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: "
+                                             "results/<scenario>-sensitivity).")] = None,
+    jobs: JobsOpt = None, scheduler: SchedulerOpt = None, seed: SeedOpt = None,
+    set_: SetOpt = None, params: ParamsFileOpt = None, days: DaysOpt = None,
+    without: WithoutOpt = None, quiet: QuietOpt = False,
+    flee_validation: FleeValidationOpt = None, flee_settings: FleeSettingsOpt = None,
+) -> None:
+    """Sobol' or Morris sensitivity indices of output metrics to parameters (SALib)."""
+    from corridor.analysis.factors import resolve_factors
+    from corridor.analysis.sensitivity import run_sensitivity
+
+    sc, _ = load(scenario, set_, params, days, without, flee_validation, flee_settings)
+    factors = resolve_factors(sc, param)
+    folder = out or _default_out(sc, "sensitivity")
+    with backend_for(jobs, scheduler) as backend:
+        with tracked(f"{sc.name} {method}", "runs", quiet,
+                     "run the same command again to finish") as progress:
+            result = run_sensitivity(sc, factors, tuple(output), folder, method, samples,
+                                     runs_per_sample, seed, backend, progress)
+    _print_indices(result)
+    typer.echo(f"{result.study.total} runs; indices in {result.folder / 'sensitivity.json'}, "
+               f"samples in {result.folder / 'samples.parquet'}")
+    for path in result.figures:
+        typer.echo(f"figure: {path}")
+
+
+def _print_indices(result: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=140)
+    sobol = result.method == "sobol"
+    for metric, ind in result.indices.items():
+        table = Table(title=f"{metric}: {'Sobol' if sobol else 'Morris'} indices "
+                      f"(± 95 % confidence)")
+        cols = ("S1", "ST") if sobol else ("mu*", "sigma")
+        table.add_column("parameter")
+        for col in cols:
+            table.add_column(col, justify="right")
+        for i, f in enumerate(result.factors):
+            if sobol:
+                cells = [f"{ind['S1'][i]:.3f} ± {ind['S1_conf'][i]:.3f}",
+                         f"{ind['ST'][i]:.3f} ± {ind['ST_conf'][i]:.3f}"]
+            else:
+                cells = [f"{ind['mu_star'][i]:.4g} ± {ind['mu_star_conf'][i]:.3g}",
+                         f"{ind['sigma'][i]:.4g}"]
+            table.add_row(f.name + (" (whole numbers)" if f.integer else ""), *cells)
+        if ind.get("constant"):
+            table.caption = "the output was the same in every run: no sensitivity"
+        console.print(table)
+
+
+@handle_errors
+def calibrate_command(
+    scenario: ScenarioArg,
+    params: Annotated[list[str], typer.Option(
+        "--params", help="A parameter to fit and its range: NAME=lo:hi (repeatable).")],
+    against: Annotated[str, typer.Option(
+        help="'observations' (the scenario's observations.csv) or a CSV file of "
+        "observations in that format.")] = "observations",
+    objective: Annotated[str | None, typer.Option(
+        help="mean_abs_log_error (default), matched_share, or ard (default for Flee "
+        "scenarios).")] = None,
+    trials: Annotated[int, typer.Option(help="Finished trials wanted (a resumed study "
+                                        "runs the rest).")] = 50,
+    runs_per_trial: Annotated[int, typer.Option(help="Members per trial (averaged).")] = 1,
+    check_runs: Annotated[int, typer.Option(
+        help="Runs of the best values on fresh seeds, for the spread and the fit.")] = 10,
+    out: Annotated[Path | None, typer.Option(help="Output folder with optuna.db (default: "
+                                             "results/<scenario>-calibration).")] = None,
+    write_params: Annotated[Path | None, typer.Option(
+        help="Write the fitted values to this TOML file (for corridor run --params).")]
+    = None,
+    jobs: JobsOpt = None, scheduler: SchedulerOpt = None, seed: SeedOpt = None,
+    set_: SetOpt = None, days: DaysOpt = None, without: WithoutOpt = None,
+    quiet: QuietOpt = False, flee_validation: FleeValidationOpt = None,
+    flee_settings: FleeSettingsOpt = None,
+) -> None:
+    """Fit parameters to the observations with optuna; report their spread and the fit."""
+    from corridor.analysis.calibrate import run_calibration, with_observations
+    from corridor.analysis.factors import resolve_factors
+
+    sc, applied = load(scenario, set_, None, days, without, flee_validation, flee_settings)
+    sc = with_observations(sc, against, applied)
+    if not sc.observations:
+        from corridor.cli.errors import fail
+
+        fail(f"{sc.name} has no observations to calibrate against; give a file with --against")
+    factors = resolve_factors(sc, params, "--params")
+    folder = out or _default_out(sc, "calibration")
+    with backend_for(jobs, scheduler) as backend:
+        with tracked(f"{sc.name} calibration", "trials", quiet,
+                     "run the same command again to continue the study") as progress:
+            result = run_calibration(sc, factors, folder, trials, objective, runs_per_trial,
+                                     check_runs, seed, backend, progress)
+    _print_calibration(result.report)
+    if write_params is not None:
+        from corridor.analysis.params import write_params as write
+
+        rep = result.report
+        path = write(write_params, result.best_params, [
+            f"calibrated by corridor calibrate: {rep['scenario']}, {rep['objective']} "
+            f"{rep['best']['value']:.4g} (trial {rep['best']['trial']} of {rep['trials']})",
+            "use with: corridor run SCENARIO --params THIS_FILE"])
+        typer.echo(f"parameters written to {path}")
+    typer.echo(f"study in {result.folder / 'optuna.db'}; report in "
+               f"{result.folder / 'calibration.json'}")
+
+
+def _print_calibration(rep: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from corridor.analysis.ensemble_score import format_score
+
+    console = Console(width=160)
+    best = rep["best"]
+    console.print(f"[bold]{rep['scenario']}[/]: best {rep['objective']} {best['value']:.4g} "
+                  f"(trial {best['trial']} of {rep['trials']} finished, {rep['direction']}d)")
+    table = Table(title=f"fitted parameters; spread over the best {rep['top_trials']} trials")
+    for col in ("parameter", "best", "mean ± sd", "min–max", "range searched"):
+        table.add_column(col, justify="left" if col == "parameter" else "right")
+    for f in rep["factors"]:
+        s = rep["spread"][f["name"]]
+        table.add_row(f["name"], f"{best['params'][f['name']]:.4g}",
+                      f"{s['mean']:.4g} ± {s['sd']:.2g}", f"{s['min']:.4g}–{s['max']:.4g}",
+                      f"{f['low']:g}–{f['high']:g}")
+    console.print(table)
+    check = rep.get("check")
+    if check:
+        console.print(f"best values re-run on {check['done']} fresh seeds:")
+        for m, d in check["outputs"].items():
+            console.print(f"  {m:<22} {_dist(d)}")
+        if check.get("score"):
+            typer.echo(format_score(check["score"]))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ensemble commands to the app."""
+    app.command("ensemble")(ensemble_command)
+    app.command("sweep")(sweep_command)
+    app.command("sensitivity")(sensitivity_command)
+    app.command("calibrate")(calibrate_command)
