@@ -21,7 +21,16 @@ def register(app: typer.Typer) -> None:
             help="Another run folder to show side by side (a what-if).")] = None,
         out: Annotated[Path | None, typer.Option(help="Where to write the HTML.")] = None,
     ) -> None:
-        """Write one self-contained HTML report (and PNG figures) of a run."""
+        """Write one self-contained HTML report (and PNG figures) of a run.
+
+        RUN_DIR may also be an ensemble folder (corridor ensemble): the report then draws the
+        members' quantile bands.
+        """
+        if (run_dir / "ensemble.json").is_file() and compare is None:  # corridor ensemble
+            from corridor.report.bands import write_ensemble_report
+
+            typer.echo(f"report: {write_ensemble_report(run_dir, out=out)}")
+            return
         for folder in (run_dir, compare):
             if folder is not None and not (folder / "run.json").is_file():
                 fail(f"{folder} is not a run folder (no run.json); write one with corridor run")

@@ -80,6 +80,12 @@ def register(app: typer.Typer) -> None:
         from corridor.analysis.score import score as score_run
         from corridor.analysis.score import to_json
 
+        if (run_dir / "ensemble.json").is_file():  # corridor ensemble: the members' spread
+            from corridor.analysis.ensemble_score import format_score, score_ensemble
+
+            result = score_ensemble(run_dir)
+            typer.echo(to_json(result) if as_json else format_score(result))
+            return
         if not (run_dir / "run.json").is_file():
             fail(f"{run_dir} is not a run folder (no run.json); write one with "
                  f"`corridor run --out {run_dir}`")
