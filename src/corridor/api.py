@@ -19,7 +19,7 @@ def run(scenario: Scenario | str | Path, seed: int | None = None,
         settings: list[str] | None = None, out: Path | str | None = None,
         engine: str = "auto", progress: Callable[[int], None] | None = None,
         seed_sequence: np.random.SeedSequence | None = None,
-        member: int | None = None) -> RunResult:
+        member: int | None = None, threads: int | None = None) -> RunResult:
     """Run a scenario once.
 
     Args:
@@ -33,6 +33,8 @@ def run(scenario: Scenario | str | Path, seed: int | None = None,
         seed_sequence: The run's random streams (an ensemble member's spawned sequence);
             overrides `seed` for the draws.
         member: Index of the run in an ensemble (gives it a distinct run id).
+        threads: Threads for the kernels (default: all numba may use; an ensemble's members
+            use 1, its workers being the parallelism).
 
     Returns:
         The run's result; its tables are Arrow tables (`result.daily.to_pandas()`, or
@@ -47,12 +49,12 @@ def run(scenario: Scenario | str | Path, seed: int | None = None,
         scenario = finalize(apply_settings(scenario, settings))
     if out is None:
         return Simulation(scenario, seed=seed, engine=engine, seed_sequence=seed_sequence,
-                          member=member).run(progress)
+                          member=member, threads=threads).run(progress)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     sink = ParquetSink(folder)
     sim = Simulation(scenario, seed=seed, engine=engine, sink=sink,
-                     seed_sequence=seed_sequence, member=member)
+                     seed_sequence=seed_sequence, member=member, threads=threads)
     result = sim.run(progress)
     sink.commit()
     write_metadata(folder, result.summary, result.metadata)

@@ -88,7 +88,11 @@ class Simulation:
         self.threads = max(1, min(threads or numba.get_num_threads(), numba.get_num_threads()))
         self.seed = scenario.config.seed if seed is None else int(seed)
         self.seed_sequence = seed_sequence or np.random.SeedSequence(self.seed)
-        streams = self.seed_sequence.spawn(2)
+        # the sequence's first two children, whatever was spawned from it before: a sequence
+        # given twice (an ensemble member run again in one process) gives the same run
+        ss = self.seed_sequence
+        streams = [np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, i),
+                                          pool_size=ss.pool_size) for i in range(2)]
         self.master = master_key(streams[0])
         self.rng = np.random.default_rng(streams[1])
         self.days = scenario.config.days
