@@ -13,9 +13,9 @@
 
 A member with nobody at a place in a state on a day counts 0 there (the daily tables keep only
 non-zero cells), so every quantile is over all members; a (day, place, state) where every
-member has 0 has no rows. Rows `(place, "*")` are the people at a
-place in any state; rows `("*", state)` the people in a state wherever they are. The number of
-members is in the file's metadata (`members`).
+member has 0 has no rows. Rows `(place, "*")` are the people at a place in any state, rows
+`("*", state)` the people in a state wherever they are, and `("*", "*")` everyone departed.
+The number of members is in the file's metadata (`members`).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ WITH d AS (
            sum(count) AS c
     FROM d
     GROUP BY GROUPING SETS ((m, day, date, place, state), (m, day, date, place),
-                            (m, day, date, state))
+                            (m, day, date, state), (m, day, date))
 ), keys AS (
     SELECT DISTINCT day, date, place, state FROM agg
 ), members AS (

@@ -110,7 +110,7 @@ def run_member(task: MemberTask) -> MemberSummary:
         tmp = Path(tempfile.mkdtemp(prefix="corridor-member-"))
     try:
         result = run(task.scenario, seed=task.seed, out=tmp, seed_sequence=task.seed_sequence,
-                     member=task.member)
+                     member=task.member, threads=1)  # the workers are the parallelism
         view = MemberRun(task.scenario, tmp, result.summary)
         observations = view.observation_values() if task.observations else None
         metrics = evaluate(task.outputs, view)
