@@ -159,3 +159,58 @@ def count_positions(n, place, link, state, weight, n_places, counts):
         lk = link[i]
         pos = place[i] if lk < 0 else n_places + lk
         counts[pos, state[i]] += weight[i]
+
+
+@njit(cache=True)
+def first_come(n, state, place, link, flags, since, group, count, state_ok, place_ok, group_ok,
+               flag_mask, k):
+    """Return the rows of the first k people waiting (oldest `since`, then lowest row).
+
+    A row qualifies when it is at a place (not on a link) with `place_ok`, its state has
+    `state_ok`, its group has `group_ok` and all bits of `flag_mask` are set. Two passes, no
+    sort: memory stays O(k + days) whatever the number of people.
+
+    Returns:
+        (rows, people taken from each row): the last row may be taken only in part.
+    """
+    lo = 1 << 30
+    hi = -(1 << 30)
+    for i in range(n):
+        if (link[i] < 0 and state_ok[state[i]] and place_ok[place[i]] and group_ok[group[i]]
+                and (flags[i] & flag_mask) == flag_mask):
+            if since[i] < lo:
+                lo = since[i]
+            if since[i] > hi:
+                hi = since[i]
+    if hi < lo or k <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    hist = np.zeros(hi - lo + 1, dtype=np.int64)
+    for i in range(n):
+        if (link[i] < 0 and state_ok[state[i]] and place_ok[place[i]] and group_ok[group[i]]
+                and (flags[i] & flag_mask) == flag_mask):
+            hist[since[i] - lo] += count[i]
+    rows = []
+    parts = []
+    need = k
+    for d in range(hist.shape[0]):
+        if need <= 0:
+            break
+        if hist[d] == 0:
+            continue
+        day = lo + d
+        for i in range(n):
+            if need <= 0:
+                break
+            if (since[i] == day and link[i] < 0 and state_ok[state[i]] and place_ok[place[i]]
+                    and group_ok[group[i]] and (flags[i] & flag_mask) == flag_mask
+                    and count[i] > 0):
+                part = min(np.int64(count[i]), need)
+                rows.append(np.int64(i))
+                parts.append(part)
+                need -= part
+    out_rows = np.empty(len(rows), dtype=np.int64)
+    out_parts = np.empty(len(rows), dtype=np.int64)
+    for j in range(len(rows)):
+        out_rows[j] = rows[j]
+        out_parts[j] = parts[j]
+    return out_rows, out_parts

@@ -146,6 +146,11 @@ class CompiledRule:
         """Return the index of a place id."""
         return self.sim.network.index(place_id)
 
+    def group_mask(self) -> np.ndarray:
+        """Which groups of people (by index) the rule's nationality/attribute terms cover."""
+        self.applies(np.zeros(0, dtype=np.int64))
+        return self._group_ok_cache
+
     def applies(self, idx: np.ndarray) -> np.ndarray:
         """Return a mask of the agents (indices) this rule's `who` covers."""
         who = self.rule.who

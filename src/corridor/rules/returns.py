@@ -63,19 +63,25 @@ class CompiledAssistedReturn(CompiledRule):
             return
         a = self.sim.agents
         rule: AssistedReturn = self.rule
-        at = np.isin(a.place, self.pickup) & (a.link < 0)
         if rule.mode == "voluntary":
+            at = np.isin(a.place, self.pickup) & (a.link < 0)
             cand = np.flatnonzero(at & ((a.state == State.IN_TRANSIT)
                                         | (a.state == State.WAITING)))
             cand = cand[self.applies(cand)]
             cand, _ = self.split(cand, rule.take_chance, 0)
+            taken, _ = self.sim.take(cand, rule.daily_seats)  # longest waiting first
         else:
-            cand = np.flatnonzero(at & (a.state == State.DETAINED)
-                                  & ((a.flags & Flag.RETURN_ORDERED) != 0))
-            cand = cand[self.applies(cand)]
-        if not len(cand):
+            simple = rule.who.entered == "any" and not rule.who.transited
+            if simple:  # scan once, keep only the seats' worth (memory independent of N)
+                taken = self.sim.first_come((State.DETAINED,), self.pickup, rule.daily_seats,
+                                            self.group_mask(), int(Flag.RETURN_ORDERED))
+            else:
+                at = np.isin(a.place, self.pickup) & (a.link < 0)
+                cand = np.flatnonzero(at & (a.state == State.DETAINED)
+                                      & ((a.flags & Flag.RETURN_ORDERED) != 0))
+                taken, _ = self.sim.take(cand[self.applies(cand)], rule.daily_seats)
+        if not len(taken):
             return
-        taken, _ = self.sim.take(cand, rule.daily_seats)  # longest waiting first
         self.move_to(taken, self.home)
         a.flags[taken] &= ~Flag.RETURN_ORDERED
         self.sim.change_state(taken, self.state, self.id)

@@ -1,0 +1,124 @@
+"""Scale: wall time and peak memory as the number of people grows, for both representations.
+
+Each case runs in a fresh process (peak RSS belongs to it alone). Scenarios: caravan-2020 at
+×1, ×100, ×1,000 people, Mali 2012 (Flee) at ×1, ×10, ×100 when the Flee scenario is available,
+and 10 million individual agents for 300 days on the generated network (`--huge`).
+
+Run: `.venv/bin/python -m benchmarks.scale [--huge]`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CORRIDOR_SHARED", ROOT.parent / "shared"))
+FLEE_RESULTS = ROOT / "benchmarks" / "results" / "flee.json"
+
+
+def scaled(scenario, factor: int):
+    """Return the scenario with every departure multiplied by factor."""
+    deps = tuple(d.model_copy(update={"count": d.count * factor}) for d in scenario.departures)
+    return scenario.replace(departures=deps)
+
+
+def load_case(name: str, factor: int):
+    """Load one benchmark scenario at a scale factor."""
+    from corridor.scenario import load_scenario
+
+    if name == "caravan-2020":
+        return scaled(load_scenario("caravan-2020"), factor)
+    if name == "mali2012":
+        from corridor.flee.scenario import load_flee_scenario  # the Flee importer
+
+        folder = SHARED / "flee-scenarios" / "mali2012"
+        return load_flee_scenario(folder / "input", folder / "validation",
+                                  folder / "simsetting.yml", scale=factor)
+    if name == "generated":
+        from benchmarks.generated import generated_scenario
+
+        return generated_scenario(factor, days=300)
+    raise ValueError(name)
+
+
+def measure(name: str, factor: int, engine: str) -> dict:
+    """Run one case once, after a warm-up run that loads the kernels."""
+    from corridor.engine.simulation import Simulation
+
+    warm = load_case(name, 1) if name != "generated" else load_case(name, 1000)
+    Simulation(warm, seed=0, engine=engine).run()
+    scenario = load_case(name, factor)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    sim = Simulation(scenario, seed=1, engine=engine)
+    started = time.perf_counter()
+    result = sim.run()
+    wall = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    people = result.summary["departed"]
+    return {"scenario": name, "factor": factor, "engine": sim.engine, "people": people,
+            "rows": int(sim.agents.n), "days": sim.days, "wall_s": wall,
+            "peak_rss_mb": peak / 2**20, "rss_growth_bytes_per_person":
+                max(peak - base, 0) / max(people, 1),
+            "person_steps_per_s": people * sim.days / wall}
+
+
+def run_case(name: str, factor: int, engine: str) -> dict | None:
+    """Measure a case in a fresh process; None when it cannot run here."""
+    out = subprocess.run([sys.executable, "-m", "benchmarks.scale", "--one", name, str(factor),
+                          engine], capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        return {"scenario": name, "factor": factor, "engine": engine,
+                "error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def flee_seconds(factor: int) -> float | None:
+    """Flee 3.1's wall time on Mali at a factor, from the side-by-side Flee benchmark."""
+    if not FLEE_RESULTS.is_file():
+        return None
+    data = json.loads(FLEE_RESULTS.read_text())
+    for row in data if isinstance(data, list) else data.get("runs", []):
+        if row.get("simulator", "flee") == "flee" and row.get("scale", row.get("factor")) == factor:
+            return row.get("wall_s")
+    return None
+
+
+def table(rows: list[dict]) -> str:
+    """Format rows with ratios to ×1 (same scenario and engine) and to Flee 3.1."""
+    base = {(r["scenario"], r["engine"]): r["wall_s"] for r in rows
+            if r.get("factor") == 1 and "wall_s" in r}
+    lines = [f"{'scenario':<13}{'×':>6}{'engine':>8}{'people':>13}{'rows':>11}{'wall s':>9}"
+             f"{'vs ×1':>8}{'vs Flee':>9}{'peak MB':>9}{'B/person':>10}"]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"{r['scenario']:<13}{r['factor']:>6}{r['engine']:>8}  "
+                         f"not run: {r['error'][:70]}")
+            continue
+        ratio = r["wall_s"] / base[(r["scenario"], r["engine"])] if (
+            r["scenario"], r["engine"]) in base else float("nan")
+        flee = flee_seconds(r["factor"]) if r["scenario"] == "mali2012" else None
+        vs_flee = f"{flee / r['wall_s']:>8.0f}x" if flee else f"{'—':>9}"
+        lines.append(f"{r['scenario']:<13}{r['factor']:>6}{r['engine']:>8}{r['people']:>13,}"
+                     f"{r['rows']:>11,}{r['wall_s']:>9.2f}{ratio:>8.2f}{vs_flee}"
+                     f"{r['peak_rss_mb']:>9.0f}{r['rss_growth_bytes_per_person']:>10.1f}")
+    return "\n".join(lines)
+
+
+CASES = [("caravan-2020", f, e) for e in ("agents", "counts") for f in (1, 100, 1000)] + \
+        [("mali2012", f, e) for e in ("agents", "counts") for f in (1, 10, 100)]
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--one":
+        print(json.dumps(measure(sys.argv[2], int(sys.argv[3]), sys.argv[4])))
+    else:
+        cases = list(CASES)
+        if "--huge" in sys.argv:
+            cases.append(("generated", 10_000_000, "agents"))
+        print(table([run_case(*c) for c in cases]))
