@@ -157,7 +157,7 @@ class DaskBackend(Backend):
         timeout: Seconds to wait for the scheduler.
     """
 
-    def __init__(self, scheduler: Any, retries: int = 1, timeout: float = 30.0):
+    def __init__(self, scheduler: Any, retries: int = 1, timeout: float = 10.0):
         from dask.distributed import Client
 
         if isinstance(scheduler, Client):
