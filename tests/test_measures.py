@@ -108,9 +108,18 @@ def test_aggregate_country_and_region(tmp_path):
     assert cat.where("returns home").rules == ("go-*",)
 
 
+def test_an_aggregate_may_say_what_a_place_name_means(tmp_path):
+    cat = catalog(tmp_path, MEASURES + '[aggregates."Charlie"]\nplaces = ["c", "d"]\n'
+                  'rules = ["stop"]\n')
+    where = cat.where("charlie")
+    assert where.what == "aggregate" and where.places == {"c", "d"}
+    assert where.rules == ("stop",)
+    assert cat.where("c").what == "place"
+
+
 def test_unknown_place_or_kind_is_unresolved(tmp_path):
     cat = catalog(tmp_path)
-    with pytest.raises(Unresolved, match="not a place id or name"):
+    with pytest.raises(Unresolved, match="not an aggregate"):
         cat.where("Atlantis")
     with pytest.raises(Unresolved, match="not a state"):
         cat.measure("teleported")
@@ -147,7 +156,6 @@ def test_rule_restricted_aggregate_cannot_count_presence(tmp_path):
     ('[aggregates.x]\nregions = ["Atlantis"]\n', "aggregates.x.regions"),
     ('[aggregates.x]\ncountries = ["FR"]\n', "aggregates.x.countries"),
     ('[aggregates.Bravo2]\nplaces = ["b"]\nrules = ["nope"]\n', "aggregates.Bravo2.rules"),
-    ('[aggregates."Charlie"]\nplaces = ["b"]\n', "aggregates.Charlie"),
     ('[measures.m]\nto_states = ["flying"]\n', "measures.m.to_states"),
     ('[measures.m]\ncrossed = "a>d"\n', "measures.m.crossed"),
     ('[measures.m]\ncrossed = "HN>FR"\n', "measures.m.crossed"),

@@ -1,7 +1,7 @@
 """What an observation counts, in terms of a run's tables.
 
 An observation names a place and a kind of count. The place resolves (accents and case do not
-matter) to a set of place ids: a place id or name, an aggregate of `scenario.toml`, a country (ISO
+matter) to a set of place ids: an aggregate of `scenario.toml`, a place id or name, a country (ISO
 code or English name) or a region, tried in that order. The kind resolves to a `Measure`:
 
 - a state name (`detained`, `returned_air`, …): people entering that state (`transitions`);
@@ -208,7 +208,9 @@ class Catalog:
     def where(self, text: str) -> Where:
         """Resolve an observation's place.
 
-        Tried in order: a place id or name, an aggregate, a country, a region.
+        Tried in order: an aggregate, a place id or name, a country, a region. An aggregate may
+        take the name of a place: the scenario then says what that name means for observations
+        (e.g. detentions reported at a town happen, in the model, at a migration station).
 
         Raises:
             Unresolved: When the text names none of them.
@@ -217,20 +219,20 @@ class Catalog:
         if key in self._wheres:
             return self._wheres[key]
         pid = self.place_id(text)
-        if pid is not None:
-            where = Where(text, "place", frozenset({pid}))
-        elif key in self._aggregates:
+        if key in self._aggregates:
             name = self._aggregates[key]
             spec = self.aggregates[name]
             where = Where(text, "aggregate", frozenset(self._spec_places(spec, None, [])),
                           tuple(spec.rules))
+        elif pid is not None:
+            where = Where(text, "place", frozenset({pid}))
         elif (code := self.country_code(text)) is not None:
             where = Where(text, "country", frozenset(self._countries[code]))
         elif (region := self.region_places(text)) is not None:
             where = Where(text, "region", frozenset(region))
         else:
             raise Unresolved(
-                f"'{text}' is not a place id or name, an aggregate of scenario.toml, a country "
+                f"'{text}' is not an aggregate of scenario.toml, a place id or name, a country "
                 f"or a region of places.csv (aggregates: "
                 f"{', '.join(self.aggregates) or 'none defined'})")
         self._wheres[key] = where
@@ -334,10 +336,6 @@ class Catalog:
         known_rules = (*self.rule_ids, DEPARTURE_RULE)
         for name, spec in self.aggregates.items():
             label = f"aggregates.{name}"
-            if self.place_id(name) is not None:
-                problems.append(Problem(CONFIG, None, label,
-                                        f"'{name}' is the name of a place; an aggregate needs a "
-                                        f"name of its own"))
             self._spec_places(spec, label, problems)
             self._check_rules(spec.rules, label, known_rules)
         for name, spec in self.measure_specs.items():
