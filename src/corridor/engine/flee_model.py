@@ -275,18 +275,23 @@ class FleeModel(MovementModel):
         self.movechance_base[place] = self.params.default_movechance
         self.is_town[place] = True
 
-    def _apply_conflicts(self, day: int) -> None:
+    def _apply_conflicts(self, day: int) -> bool:
+        """Apply the day's conflict rows; return whether a conflict started or ended."""
+        changed = False
         for place, value in self.conflict_events.get(day, ()):
             previous = self.prev_value[place]
             in_conflict = self.intensity[place] > 0.0
             if value > POSITIVE:
                 if day == 0 or previous < POSITIVE:
                     self._start_conflict(place, value, day)
+                    changed = True
                 elif self.documented and in_conflict:
                     self.intensity[place] = value
             elif day > 0 and (previous == 1.0 or (self.documented and previous > POSITIVE)):
                 self._end_conflict(place)
+                changed = True
             self.prev_value[place] = value
+        return changed
 
     def decay(self, day: int) -> np.ndarray:
         """Return each place's conflict decay factor on a day (1 without a decay list)."""
@@ -306,7 +311,9 @@ class FleeModel(MovementModel):
                 series = self.camp_series.get(pid)
                 if series is not None:
                     self._add(int(series.at(0)[0]), int(place))
-        self._apply_conflicts(day)
+        # Flee refreshes spawn weights when a conflict starts or ends, else they are the
+        # previous day's: the decay of day - 1 applies.
+        weights_day = day if self._apply_conflicts(day) or day == 0 else day - 1
         conflict = self.intensity > 0.0
         if p.conflict_driven_spawning:
             amount = p.displaced_per_conflict_day * self.intensity
@@ -336,7 +343,7 @@ class FleeModel(MovementModel):
         if new > 0:
             weight = np.where(conflict, self.pop * self.intensity, 0.0)
             if p.conflict_spawn_decay:
-                weight = weight * self.decay(day)
+                weight = weight * self.decay(weights_day)
             if not weight.sum() > 0:
                 raise CorridorError(f"day {day} ({sim.scenario.date_of(day)}): {new} people "
                                     "should appear but no conflict zone has a population")

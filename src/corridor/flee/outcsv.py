@@ -79,3 +79,40 @@ def read_out_csv(path: str | Path) -> FleeOutput:
     obs = np.column_stack([column(f"{c} data") for c in camps])
     others = {name: column(name) for name in SUMMARY_COLUMNS if name in index}
     return FleeOutput(camps, column("Day").astype(np.int64), sim, obs, others)
+
+
+def write_out_csv(sim, path: str | Path) -> Path:
+    """Write Flee's `out.csv` for a finished (or partly run) simulation of the `flee` model.
+
+    Args:
+        sim: A `corridor.engine.simulation.Simulation` whose model is the flee model.
+        path: Where to write.
+
+    Returns:
+        The path written.
+    """
+    model = sim.model
+    days = model.days_done
+    observed = model.camp_observed()
+    names = [sim.network.names[p] for p in model.camp_places]
+    header = ["Day", "Date"]
+    for name in names:
+        header += [f"{name} sim", f"{name} data", f"{name} error"]
+    header += list(SUMMARY_COLUMNS)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for d in range(days):
+        sim_row, obs_row = model.camp_counts[d], observed[d]
+        raw = int(model.raw_by_day[d])
+        row: list[object] = [d, sim.scenario.date_of(d).isoformat()]
+        for s, o in zip(sim_row.tolist(), obs_row.tolist(), strict=True):
+            row += [s, o, 0.0 if o < 1e-5 else round(abs(s / o - 1.0), 4)]
+        total_error = float(np.abs(sim_row - obs_row).sum()) / raw if raw > 0 else 0.0
+        row += [total_error, int(obs_row.sum()), int(model.total_agents[d]), raw,
+                int(sim_row.sum()), int(model.debt_by_day[d])]
+        w.writerow(row)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return path

@@ -1,0 +1,141 @@
+"""Flee 3.1 against Corridor's `flee` model on Mali 2012, at ×1 and ×10 populations.
+
+Each run happens in its own process, so that peak memory (ru_maxrss) belongs to it alone.
+Flee runs in its own virtual environment (`FLEE_PYTHON`, default `/work/flee-venv/bin/python`,
+with `flee==3.1`) through `benchmarks/flee_driver.py`. Corridor's wall time is measured after a
+short warm-up run in the same process (so numba compilation is not counted; it is reported
+separately). Run: `.venv/bin/python -m benchmarks.flee_benchmark [--scales 1 10]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CORRIDOR_SHARED", REPO.parent / "shared"))
+FLEE_PYTHON = os.environ.get("FLEE_PYTHON", "/work/flee-venv/bin/python")
+
+
+def scenario_dirs(name: str = "mali2012") -> tuple[Path, Path, Path]:
+    """Return the input, validation and settings paths of a shared Flee scenario."""
+    base = SHARED / "flee-scenarios" / name
+    return base / "input", base / "validation", base / "simsetting.yml"
+
+
+def corridor_measure(name: str, scale: int, days: int, seed: int, out_csv: Path) -> dict:
+    """Run Corridor's flee model once on a (scaled) Flee scenario; write a Flee out.csv."""
+    from benchmarks.flee_driver import scaled_copy
+    from corridor.engine.simulation import Simulation
+    from corridor.flee.convert import load_flee
+    from corridor.flee.outcsv import write_out_csv
+
+    input_dir, validation_dir, settings = scenario_dirs(name)
+    with tempfile.TemporaryDirectory() as tmp:
+        if scale != 1:
+            input_dir, validation_dir = scaled_copy(input_dir, validation_dir, scale, Path(tmp))
+        t0 = time.perf_counter()
+        warm = load_flee(input_dir, validation_dir, settings, [f"days={min(days, 5)}"])
+        Simulation(warm, seed=seed).run()
+        warm_s = time.perf_counter() - t0
+        sc = load_flee(input_dir, validation_dir, settings, [f"days={days}"])
+    sim = Simulation(sc, seed=seed)
+    started = time.perf_counter()
+    sim.run()
+    wall = time.perf_counter() - started
+    write_out_csv(sim, out_csv)
+    steps = int(sim.model.total_agents.sum())
+    return {"engine": "corridor", "scale": scale, "days": days, "wall_time_s": round(wall, 3),
+            "warmup_s": round(warm_s, 3), "agent_steps": steps,
+            "agent_steps_per_s": round(steps / wall, 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "final_agents": int(sim.agents.n), "out_csv": str(out_csv)}
+
+
+def run_flee(name: str, scale: int, days: int, out_csv: Path) -> dict:
+    """Run Flee 3.1 through the driver in its own environment."""
+    input_dir, validation_dir, settings = scenario_dirs(name)
+    cmd = [FLEE_PYTHON, str(REPO / "benchmarks" / "flee_driver.py"), str(input_dir),
+           str(validation_dir), "--settings", str(settings), "--days", str(days), "--scale",
+           str(scale), "--out", str(out_csv)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    result = json.loads(done.stdout)
+    result["engine"] = "flee-3.1"
+    return result
+
+
+def run_corridor(name: str, scale: int, days: int, out_csv: Path, seed: int = 1) -> dict:
+    """Run Corridor in a fresh process (so its peak memory is its own)."""
+    cmd = [sys.executable, "-m", "benchmarks.flee_benchmark", "--one", name, str(scale),
+           str(days), str(seed), str(out_csv)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=REPO)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def with_ard(row: dict) -> dict:
+    """Add the rescaled and plain ARD of the run's out.csv."""
+    from corridor.analysis.ard import ard
+    from corridor.flee.outcsv import read_out_csv
+
+    out = read_out_csv(row["out_csv"])
+    row["ard"] = round(ard(out.simulated, out.observed), 4)
+    row["ard_plain"] = round(ard(out.simulated, out.observed, rescaled=False), 4)
+    return row
+
+
+def compare(name: str = "mali2012", scales: tuple[int, ...] = (1, 10), days: int = 300,
+            folder: Path | None = None) -> list[dict]:
+    """Run both simulators at each scale; return one row per (engine, scale)."""
+    folder = folder or Path(tempfile.mkdtemp(prefix="flee-bench-"))
+    rows = []
+    for scale in scales:
+        rows.append(with_ard(run_corridor(name, scale, days, folder / f"corridor-x{scale}.csv")))
+        rows.append(with_ard(run_flee(name, scale, days, folder / f"flee-x{scale}.csv")))
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    """Format rows as a text table, with Corridor's speed-up over Flee per scale."""
+    head = (f"{'engine':<10}{'scale':>6}{'days':>6}{'agents':>10}{'wall s':>10}"
+            f"{'agent-steps/s':>15}{'peak MB':>9}{'ARD':>8}{'ARD plain':>10}{'speed-up':>9}")
+    lines = [head, "-" * len(head)]
+    flee_wall = {r["scale"]: r["wall_time_s"] for r in rows if r["engine"] == "flee-3.1"}
+    for r in rows:
+        speedup = ""
+        if r["engine"] == "corridor" and r["scale"] in flee_wall:
+            speedup = f"{flee_wall[r['scale']] / r['wall_time_s']:.0f}×"
+        lines.append(f"{r['engine']:<10}{r['scale']:>6}{r['days']:>6}{r['final_agents']:>10,}"
+                     f"{r['wall_time_s']:>10.1f}{r['agent_steps_per_s']:>15,.0f}"
+                     f"{r['peak_rss_mb']:>9.0f}{r['ard']:>8.4f}{r['ard_plain']:>10.4f}"
+                     f"{speedup:>9}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--one", nargs=5, metavar=("NAME", "SCALE", "DAYS", "SEED", "OUT"),
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--scenario", default="mali2012")
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10])
+    parser.add_argument("--days", type=int, default=300)
+    parser.add_argument("--folder", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if args.one:
+        name, scale, days, seed, out = args.one
+        print(json.dumps(corridor_measure(name, int(scale), int(days), int(seed), Path(out))))
+        return 0
+    rows = compare(args.scenario, tuple(args.scales), args.days, args.folder)
+    print(table(rows))
+    print(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
