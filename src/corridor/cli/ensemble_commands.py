@@ -336,9 +336,9 @@ def _print_indices(result: Any) -> None:
                 cells = [f"{ind['mu_star'][i]:.4g} ± {ind['mu_star_conf'][i]:.3g}",
                          f"{ind['sigma'][i]:.4g}"]
             table.add_row(f.name + (" (whole numbers)" if f.integer else ""), *cells)
-        if ind.get("constant"):
-            table.caption = "the output was the same in every run: no sensitivity"
         console.print(table)
+        if ind.get("constant"):
+            console.print(f"{metric}: the output was the same in every run: no sensitivity")
 
 
 @handle_errors
