@@ -46,6 +46,10 @@ statistic = "mean"
 
 [measures.both]
 sum = ["held", "registered"]
+
+[measures.flown_home]
+rules = ["go-*"]
+anywhere = true
 """
 
 
@@ -173,6 +177,7 @@ def test_bad_definitions_are_problems_in_scenario_toml(tmp_path, extra, field):
     '[measures.m]\ndescription = "counts nothing"\n',
     '[measures.m]\nto_states = ["detained"]\nstatistic = "mean"\n',
     '[aggregates.x]\nrules = ["reg"]\n',
+    '[measures.m]\nrules = ["reg"]\nanywhere = true\nplaces = ["a"]\n',
 ])
 def test_a_measure_counts_one_way_and_an_aggregate_has_places(tmp_path, extra):
     with pytest.raises(ScenarioError) as err:
@@ -250,6 +255,8 @@ def test_entries_into_a_state_and_changes_caused_by_rules(tmp_path, tables):
     assert value(tables, cat, "departed", "a") == 50
     assert value(tables, cat, "both", "the border") == 26
     assert value(tables, cat, "returned_air", "returns home") == 3
+    assert value(tables, cat, "returned_air", "Charlie") == 0  # recorded on arrival home …
+    assert value(tables, cat, "flown_home", "Charlie") == 3  # … which a measure may count
 
 
 def test_presence_is_the_largest_daily_count_or_another_statistic(tmp_path, tables):

@@ -88,6 +88,7 @@ class Measure:
         states: For presence: states counted (empty = all).
         statistic: For presence: `max`, `mean` or `last` over the days of the period.
         places: The measure's own places (None = wherever the observation says).
+        anywhere: Whether the measure counts at every place, whatever the observation's place.
         parts: For a sum: the measures added up.
     """
 
@@ -101,6 +102,7 @@ class Measure:
     states: frozenset[str] = frozenset()
     statistic: str = "max"
     places: frozenset[str] | None = None
+    anywhere: bool = False
     parts: tuple[Measure, ...] = ()
 
     def kinds_of_count(self) -> set[str]:
@@ -307,17 +309,20 @@ class Catalog:
         if spec.places or spec.regions or spec.countries:
             places = frozenset(self._spec_places(spec, None, []))
         counts = spec.counts
+        if spec.anywhere:
+            places = frozenset(self.place_ids)
+        common = {"places": places, "anywhere": spec.anywhere}
         if counts == "sum":
             parts = tuple(self._build_measure(part, chain) for part in spec.sum)
-            return Measure(name, "sum", places=places, parts=parts)
+            return Measure(name, "sum", parts=parts, **common)
         if counts == "present":
             return Measure(name, "present", states=frozenset(spec.states),
-                           statistic=spec.statistic, places=places)
+                           statistic=spec.statistic, **common)
         if counts == "flows":
-            return Measure(name, "flows", crossed=self._crossed(spec.crossed), places=places)
+            return Measure(name, "flows", crossed=self._crossed(spec.crossed), **common)
         return Measure(name, "transitions", from_states=frozenset(spec.from_states),
                        to_states=frozenset(spec.to_states), rules=tuple(spec.rules),
-                       keep_state=bool(spec.rules), places=places)
+                       keep_state=bool(spec.rules), **common)
 
     def _crossed(self, text: str) -> tuple[str, str, str]:
         a, b = (x.strip() for x in text.split(">", 1))
@@ -401,7 +406,8 @@ class Catalog:
                                     f"'{obs.kind}' counts crossings or presence, which no rule "
                                     f"causes, but '{obs.place}' counts only changes caused by "
                                     f"rules {', '.join(where.rules)}"))
-        if measure.places is not None and not (measure.places & where.places):
+        if measure.places is not None and not measure.anywhere and not (
+                measure.places & where.places):
             problems.append(Problem(OBSERVATIONS, number, "kind",
                                     f"measure '{obs.kind}' counts at none of the places of "
                                     f"'{obs.place}'"))
@@ -512,7 +518,10 @@ class RunTables:
 
     def value(self, measure: Measure, where: Where, first: int, last: int) -> float:
         """Return a measure's value at a place set over run days `first`..`last` (inclusive)."""
-        places = where.places if measure.places is None else where.places & measure.places
+        if measure.anywhere:
+            places = measure.places
+        else:
+            places = where.places if measure.places is None else where.places & measure.places
         if measure.counts == "sum":
             return float(sum(self.value(p, Where(where.label, where.what, places, where.rules),
                                         first, last) for p in measure.parts))

@@ -153,6 +153,10 @@ class MeasureSpec(_Strict):
         places: Place ids or names where the measure counts.
         regions: Regions where the measure counts.
         countries: Countries (ISO codes or names) where the measure counts.
+        anywhere: Count wherever the change of state happened: the observation's place does
+            not narrow the count (its `rules` say which changes count). For changes that the
+            model records away from the place the source names, e.g. people returned home from
+            a border town are recorded on arrival at home.
         sources: Source keys.
     """
 
@@ -168,6 +172,7 @@ class MeasureSpec(_Strict):
     places: NameList = Field(default_factory=list)
     regions: NameList = Field(default_factory=list)
     countries: NameList = Field(default_factory=list)
+    anywhere: bool = False
     sources: str = ""
 
     @property
@@ -196,6 +201,9 @@ class MeasureSpec(_Strict):
                                                         else ""))
         if (self.states or self.statistic != "max") and not self.present:
             raise ValueError("states and statistic apply only with present = true")
+        if self.anywhere and (self.places or self.regions or self.countries):
+            raise ValueError("anywhere counts at every place; do not also give places, regions "
+                             "or countries")
         return self
 
 
