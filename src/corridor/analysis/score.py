@@ -182,7 +182,7 @@ def _ard(scenario: Any, tables: RunTables) -> float | None:
 
     from corridor.flee.validation import CountSeries
 
-    camps = {p.id for p in scenario.places if p.kind == "camp"}
+    camps = {p.id for p in scenario.places if p.kind in ("camp", "idp_camp")}
     points: dict[str, list[tuple[int, float]]] = {}
     for obs in scenario.observations:
         if obs.kind == "present" and obs.place in camps and obs.period_start == obs.period_end:
