@@ -236,3 +236,56 @@ def test_paths_skip_markers_and_never_revisit():
     ends2, _, nodes2 = enumerate_paths(4, out_ptr, order, link_to, km, np.ones(8, bool),
                                        marker, 2)
     assert sorted(map(tuple, nodes2[0])) == [(1, 2), (1, 2, 3), (3,), (3, 2)]
+
+
+@pytest.mark.parametrize("compat, people", [("documented", 1), ("flee-3.1", 4)])
+def test_a_conflict_of_intensity_below_one_ends(tmp_path, compat, people):
+    """Flee 3.1 ends a conflict only when the intensity was exactly 1 the day before."""
+    places = "a,A,AA,town,0,0,,1000\nx,X,BB,camp,0,1,,\n"
+    params = {**ONE_PERSON, "displaced_per_conflict_day": 2, "compat": compat}
+    sc = make(tmp_path, places, "a,x,10,0\n", params, days=4,
+              conflicts="2020-01-01,a,0.5\n2020-01-02,a,0\n")
+    assert run_days(sc, 4).agents.n == people
+
+
+def test_idp_camps_have_their_own_move_chance(tmp_path):
+    places = "a,A,AA,town,0,0,,1000\nx,X,AA,idp_camp,0,1,,\n"
+    params = {**ONE_PERSON, "displaced_per_conflict_day": 400, "idpcamp_movechance": 0.0,
+              "camp_movechance": 1.0}
+    sim = run_days(make(tmp_path, places, "a,x,500,0\n", params, conflicts=ONE_DAY_CONFLICT,
+                        days=6), 6)
+    assert ((sim.agents.place == 1) & (sim.agents.link < 0)).sum() == 400
+
+
+def test_population_weight_of_empty_places(tmp_path):
+    """Weighting by population: documented max(1, pop)^p; Flee 3.1 min(1, pop)^p zeroes b."""
+    places = ("a,A,AA,town,0,0,,1000\nb,B,AA,town,0,1,,0\nc,C,AA,town,0,2,,1000\n")
+    routes = "a,b,10,0\na,c,10,0\n"
+    shares = {}
+    for compat in ("documented", "flee-3.1"):
+        params = {**ONE_PERSON, "displaced_per_conflict_day": 400, "default_movechance": 0.01,
+                  "use_pop_for_loc_weight": True, "pop_power_for_loc_weight": 0.5,
+                  "compat": compat, "conflict_weight": 1.0}
+        sim = run_days(make(tmp_path, places, routes, params, conflicts=ONE_DAY_CONFLICT), 1)
+        at = np.bincount(sim.agents.place[sim.agents.prev_place == 0], minlength=3)
+        shares[compat] = at[1] / at.sum()
+    assert shares["flee-3.1"] == 0.0
+    assert 0.0 < shares["documented"] < 0.1  # 1 against sqrt(1000)
+
+
+def test_places_with_a_tiny_move_chance_become_camps(tmp_path):
+    """Flee turns a non-camp place whose move chance is below 0.005 into a camp."""
+    sc = make(tmp_path, "a,A,AA,town,0,0,,1\nb,B,AA,town,0,1,,1\n", "a,b,5,0\n",
+              {**ONE_PERSON, "default_movechance": 0.001}, conflicts=ONE_DAY_CONFLICT)
+    assert Simulation(sc, seed=0).model.is_camp.tolist() == [True, True]
+
+
+def test_extras_errors_name_file_row_field(tmp_path):
+    with pytest.raises(ScenarioError) as err:
+        make(tmp_path, "a,A,AA,town,0,0,,1\n", "", {},
+             closures="camp,a,,2020-01-05,2020-01-02\nborder,a,,2020-01-01,\n"
+                      "link,a,,2020-01-01,\ncountry,AA,ZZ,2020-01-01,\n",
+             totals="2020-01-02,5\n2020-01-01,3\n")
+    where = {(p.file, p.row, p.field) for p in err.value.problems}
+    assert where == {("closures.csv", 2, "end_date"), ("closures.csv", 3, "type"),
+                     ("closures.csv", 4, "name2"), ("totals.csv", 3, "date")}
