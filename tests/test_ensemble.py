@@ -243,3 +243,24 @@ def test_study_points_share_member_seeds(tiny_scenario, tmp_path):
     by = {(s.point, s.member): s.metrics["arrived"] for s in res.summaries}
     assert by[(0, 0)] == by[(1, 0)] and by[(0, 1)] == by[(1, 1)]
     assert by[(2, 0)] > by[(0, 0)]
+
+
+def test_the_python_examples_of_the_guide_run(tmp_path):
+    """docs/ensembles.md: the 'From Python' script, then the query of its folder."""
+    import re
+    import subprocess
+    import sys
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "ensembles.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    script = next(b for b in blocks if "run_ensemble" in b)
+    query = next(b for b in blocks if "catalog.duckdb" in b)
+    (tmp_path / "example.py").write_text(script)
+    done = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "'members': 4" in done.stdout
+    pytest.importorskip("polars")
+    namespace: dict = {}
+    exec(query.replace("results/caravan-ens", str(tmp_path / "ens-example")), namespace)
+    assert namespace["catalog"].execute("select count(*) from members").fetchone() == (4,)
