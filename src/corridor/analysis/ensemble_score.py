@@ -108,12 +108,20 @@ def score_ensemble(folder: Path) -> dict[str, Any]:
     return score_members(scenario, summaries)
 
 
-def format_score(result: dict[str, Any]) -> str:
-    """Return an ensemble score as a plain-text table and the overall figures."""
+def format_score(result: dict[str, Any], max_rows: int | None = None) -> str:
+    """Return an ensemble score as a plain-text table and the overall figures.
+
+    Args:
+        result: From `score_members` or `score_ensemble`.
+        max_rows: Leave the table out when there are more observations than this.
+    """
     head = ("period", "place", "kind", "observed", "p05", "p50", "p95", "in band",
             "members in range")
     lines = []
-    for r in result["observations"]:
+    shown = result["observations"]
+    if max_rows is not None and len(shown) > max_rows:
+        shown = []
+    for r in shown:
         period = r["period_start"] if r["period_start"] == r["period_end"] else \
             f"{r['period_start']}..{r['period_end']}"
         has = r["members"] > 0
@@ -128,6 +136,9 @@ def format_score(result: dict[str, Any]) -> str:
                          for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
     out = [fmt(head), fmt(tuple("-" * w for w in widths)), *(fmt(r) for r in lines), ""]
+    if not lines:
+        out = [f"({len(result['observations'])} observations: the table is in score.json, or "
+               "`corridor score DIR`)"]
     n = result["n_observations"]
     share = result["share_inside_band"]
     if share is not None:

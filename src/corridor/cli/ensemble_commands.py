@@ -201,7 +201,7 @@ def ensemble_command(
         typer.echo(f"  {m:<28} {_dist(info['outputs'].get(m))}")
     if result.score["n_observations"]:
         typer.echo("")
-        typer.echo(format_score(result.score))
+        typer.echo(format_score(result.score, max_rows=40))
     typer.echo(f"results in {result.folder} (bands.parquet, score.json, catalog.duckdb, "
                "members/)")
     if report and result.bands is not None:
@@ -423,7 +423,7 @@ def _print_calibration(rep: dict[str, Any]) -> None:
         for m, d in check["outputs"].items():
             console.print(f"  {m:<22} {_dist(d)}")
         if check.get("score"):
-            typer.echo(format_score(check["score"]))
+            typer.echo(format_score(check["score"], max_rows=40))
 
 
 def register(app: typer.Typer) -> None:
