@@ -264,3 +264,15 @@ def test_the_python_examples_of_the_guide_run(tmp_path):
     namespace: dict = {}
     exec(query.replace("results/caravan-ens", str(tmp_path / "ens-example")), namespace)
     assert namespace["catalog"].execute("select count(*) from members").fetchone() == (4,)
+
+
+def test_a_missing_extra_is_named_with_its_pip_command(monkeypatch, capsys):
+    import typer
+
+    from corridor.cli import ensemble_commands
+
+    monkeypatch.setitem(ensemble_commands.EXTRAS, "no_such_package_xyz", "calibrate")
+    with pytest.raises(typer.Exit) as exit_info:
+        ensemble_commands.need("duckdb", "no_such_package_xyz")
+    assert exit_info.value.exit_code == 2
+    assert "pip install 'corridor[calibrate]'" in capsys.readouterr().err

@@ -60,6 +60,16 @@ def test_sweep_runs_every_point_with_common_seeds_and_resumes(tmp_path):
     assert all(r["runs"] == 2 for r in rows)
     assert all(r["mean"] == 1500 for r in rows if r["metric"] == "departed")
     assert (tmp_path / "sw" / "points" / "2" / "members" / "1" / "daily.parquet").is_file()
+    import json
+
+    from corridor.analysis.catalog import RunCatalog
+
+    with RunCatalog(tmp_path / "sw", read_only=True) as cat:
+        rows = cat.db.execute("SELECT point, parameters FROM members WHERE member = 0 "
+                              "ORDER BY point").fetchall()
+    recorded = [json.loads(p) for _, p in rows]
+    assert [r["walk_speed_km"] for r in recorded] == [15, 30, 45]
+    assert all(r["ride_chance"] == 0 for r in recorded)
     again = run_sweep(sc, params, 3, tmp_path / "sw", outputs, seed=2, backend=InlineBackend())
     assert again.study.skipped == 6 and again.study.done == 9
 

@@ -20,7 +20,9 @@ never change a result.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -173,11 +175,16 @@ class DaskBackend(Backend):
                                     "`dask worker ADDRESS`.") from None
         self.retries = retries
         self.address = self.client.scheduler.address
+        self._threads, self._asked = 1, -math.inf
 
     @property
     def workers(self) -> int:  # type: ignore[override]
-        """The number of worker threads the cluster has now (at least 1)."""
-        return max(sum(self.client.nthreads().values()), 1)
+        """The number of worker threads the cluster has (at least 1; asked every 5 s)."""
+        now = time.monotonic()
+        if now - self._asked > 5.0:
+            self._threads = max(sum(self.client.nthreads().values()), 1)
+            self._asked = now
+        return self._threads
 
     def imap_unordered(self, fn: Callable[[T], Any], tasks: Iterable[T]
                        ) -> Iterator[tuple[T, Any]]:

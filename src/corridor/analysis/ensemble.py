@@ -231,7 +231,7 @@ def run_study(study: Study, backend: Backend, progress: Progress | None = None) 
     folder.mkdir(parents=True, exist_ok=True)
     scenarios = {p.index: point_scenario(study.scenario, p.settings) for p in study.points}
     seeds = np.random.SeedSequence(study.seed).spawn(study.runs)
-    values = {p.index: p.values for p in study.points}
+    values = {p.index: _parameters(scenarios[p.index], p) for p in study.points}
     total = len(study.points) * study.runs
     with RunCatalog(folder) as catalog:
         catalog.claim(study.fingerprint(), [(p.index, list(p.settings), p.values,
@@ -267,6 +267,12 @@ def run_study(study: Study, backend: Backend, progress: Progress | None = None) 
         wall = time.perf_counter() - started
         summaries = [s for s in catalog.summaries() if s.member < study.runs]
     return StudyResult(total, skipped, n_done, failed, wall, summaries)
+
+
+def _parameters(scenario: Scenario, point: Point) -> dict[str, Any]:
+    """Return a member's parameters for the catalog: the model's, and the point's values."""
+    params = scenario.parameters.model_dump(mode="json") if scenario.parameters else {}
+    return {**params, **point.values}
 
 
 def _complete(folder: Path | None) -> bool:

@@ -128,10 +128,33 @@ def tracked(label: str, unit: str, quiet: bool, resume_hint: str) -> Iterator[_T
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
+EXTRAS = {"duckdb": "data", "SALib": "calibrate", "optuna": "calibrate",
+          "dask.distributed": "dask"}
+
+
+def need(*modules: str) -> None:
+    """Exit 2 with the pip command to run when an optional package is missing."""
+    import importlib.util
+
+    from corridor.cli.errors import fail
+
+    for module in modules:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:  # a missing parent package
+            found = False
+        if not found:
+            extra = EXTRAS[module]
+            fail(f"this command needs {module.split('.')[0]}, in the '{extra}' extra: "
+                 f"pip install 'corridor[{extra}]'")
+
+
 def backend_for(jobs: int | None, scheduler: str | None) -> Backend:
     """Return the backend of `--jobs` / `--scheduler`."""
     from corridor.analysis.backends import make_backend
 
+    if scheduler:
+        need("dask.distributed")
     return make_backend(jobs, scheduler)
 
 
@@ -176,6 +199,7 @@ def ensemble_command(
 
     Running the same command again after an interruption finishes the members not done yet.
     """
+    need("duckdb")
     from corridor.analysis.ensemble import ensemble_outputs, run_ensemble
     from corridor.analysis.ensemble_score import format_score
 
@@ -237,6 +261,7 @@ def sweep_command(
     flee_validation: FleeValidationOpt = None, flee_settings: FleeSettingsOpt = None,
 ) -> None:
     """Run a grid of parameter values, several members at each point (same seeds at each)."""
+    need("duckdb")
     from corridor.analysis.factors import parse_values
     from corridor.analysis.metrics import default_outputs
     from corridor.analysis.sweep import SWEEP, grid, run_sweep
@@ -297,6 +322,7 @@ def sensitivity_command(
     flee_validation: FleeValidationOpt = None, flee_settings: FleeSettingsOpt = None,
 ) -> None:
     """Sobol' or Morris sensitivity indices of output metrics to parameters (SALib)."""
+    need("duckdb", "SALib")
     from corridor.analysis.factors import resolve_factors
     from corridor.analysis.sensitivity import run_sensitivity
 
@@ -368,6 +394,7 @@ def calibrate_command(
     flee_settings: FleeSettingsOpt = None,
 ) -> None:
     """Fit parameters to the observations with optuna; report their spread and the fit."""
+    need("optuna")
     from corridor.analysis.calibrate import run_calibration, with_observations
     from corridor.analysis.factors import resolve_factors
 
