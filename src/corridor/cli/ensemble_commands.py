@@ -234,13 +234,15 @@ def ensemble_command(
 
 
 def _ensemble_report(folder: Path) -> None:
+    from corridor.report.bands import write_ensemble_report
+
     try:
-        from corridor.report.bands import write_ensemble_report
-    except ImportError as err:
+        path = write_ensemble_report(folder)
+    except ModuleNotFoundError as err:  # matplotlib or plotly
         typer.secho(f"no report: the report extra is not installed ({err}); "
                     "pip install 'corridor[report]'", err=True, fg="yellow")
         return
-    typer.echo(f"report: {write_ensemble_report(folder)}")
+    typer.echo(f"report: {path}")
 
 
 @handle_errors
