@@ -196,9 +196,12 @@ def _mean_abs_log_error(run: MemberRun, _arg: str) -> float:
     return sum(abs(math.log((v + 1.0) / (value + 1.0))) for v, value in pairs) / len(pairs)
 
 
+CAMP_KINDS = ("camp", "idp_camp")  # the places Flee's ARD compares (as the score module)
+
+
 def camp_observations(scenario: Scenario) -> dict[str, list[tuple[int, float]]]:
     """Return the single-day `present` observations at camps: camp id → (day, count) pairs."""
-    camps = {p.id for p in scenario.places if p.kind == "camp"}
+    camps = {p.id for p in scenario.places if p.kind in CAMP_KINDS}
     points: dict[str, list[tuple[int, float]]] = {}
     for obs in scenario.observations:
         if obs.kind == "present" and obs.place in camps and obs.period_start == obs.period_end:
@@ -208,27 +211,21 @@ def camp_observations(scenario: Scenario) -> dict[str, list[tuple[int, float]]]:
 
 
 def _check_ard(scenario: Scenario, _arg: str) -> str | None:
+    if scenario.config.model != "flee":
+        return "the ARD is computed for scenarios of the flee model"
     if not camp_observations(scenario):
         return "the scenario has no camp counts (observations of kind 'present' at camps)"
     return None
 
 
 def _ard(run: MemberRun, _arg: str) -> float:
-    import numpy as np
-
-    from corridor.analysis.ard import ard
+    # the score module's ARD on the member's tables, so that it is the number `corridor score`
+    # gives for the member (a private function there, until it is made public)
     from corridor.analysis.measures import RunTables
-    from corridor.flee.validation import CountSeries
+    from corridor.analysis.score import _ard as score_ard
 
-    points = camp_observations(run.scenario)
-    names = sorted(points)
-    tables = RunTables.open(run.folder, run.scenario)
-    observed = np.zeros((tables.days, len(names)))
-    for j, name in enumerate(names):
-        days, counts = zip(*sorted(points[name]), strict=True)
-        series = CountSeries(name, (), np.array(days), np.array(counts, dtype=np.float64))
-        observed[:, j] = series.daily(tables.days)
-    return ard(tables.present_by_place(names), observed)
+    value = score_ard(run.scenario, RunTables.open(run.folder, run.scenario))
+    return math.nan if value is None else float(value)
 
 
 METRICS: dict[str, Metric] = {m.name: m for m in (
