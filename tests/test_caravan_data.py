@@ -57,15 +57,13 @@ REPORTED = [
 TOLERANCE = {("tapachula", "mexico-city"): 0.30}
 DEFAULT_TOLERANCE = 0.25
 
-# Observation places that name an aggregate, not a place, region or country (README).
-AGGREGATES = {
-    "Honduras-Guatemala border",
-    "Mexico to Honduras",
-    "arrivals in Honduras",
-    "US southwest border",
-    "US to Guatemala",
-    "Mexico",
-}
+COUNTRY_NAMES = {"Honduras": "HN", "Guatemala": "GT", "Mexico": "MX", "United States": "US"}
+
+
+def aggregates() -> set[str]:
+    """Observation places defined as aggregates in scenario.toml (README)."""
+    config = tomllib.loads((FOLDER / "scenario.toml").read_text(encoding="utf-8"))
+    return set(config.get("aggregates", {}))
 
 
 def read(name: str) -> list[dict[str, str]]:
@@ -240,8 +238,11 @@ def test_network_distance_matches_reported_road_distance(routes, a, b, low, high
 
 
 def test_departures_match_the_reported_entries(places):
-    """3,500–4,000 entered Guatemala 15–17 Jan (R3, R6); all leave 14–17 Jan from Honduras."""
-    rows = read("departures.csv")
+    """The caravan: 3,500–4,000 entered Guatemala 15–17 Jan (R3, R6); all leave 14–17 Jan from
+    Honduras. Every other row is a background flow (README, "Background flows")."""
+    every = read("departures.csv")
+    assert {r["cohort"] for r in every} == {"caravan", "background"}
+    rows = [r for r in every if r["cohort"] == "caravan"]
     total = sum(int(r["count"]) for r in rows)
     assert 3500 <= total <= 4000
     for r in rows:
@@ -253,6 +254,28 @@ def test_departures_match_the_reported_entries(places):
     main = [r for r in rows if r["date"] == "2020-01-15" and r["origin"] == ORIGIN]
     assert sum(int(r["count"]) for r in main) == 1000  # R1: close to 1,000 at the terminal
     assert any(r["date"] == "2020-01-14" for r in rows)  # R10, R29: first groups the night before
+
+
+def test_background_rows_are_those_build_background_writes():
+    """Background rows are generated (build_background.py), not edited by hand: they match the
+    script's streams, and none leaves from Honduras or after January."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_background",
+                                                  FOLDER / "build_background.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = [r for r in read("departures.csv") if r["cohort"] == "background"]
+    assert rows == module.background_rows()
+    for r in rows:
+        assert "2019-11-21" <= r["date"] <= "2020-01-31", r
+        assert r["stream"] in ("through", "asylum", "north"), r
+        assert read_places()[r["origin"]]["country"] in ("GT", "MX"), r
+        assert r["sources"].strip(), r
+
+
+def read_places() -> dict[str, dict[str, str]]:
+    return {row["id"]: row for row in read("places.csv")}
 
 
 def test_observations_are_the_shared_file(shared_dir):
@@ -268,17 +291,24 @@ def test_every_observation_names_a_place_region_country_or_aggregate(places):
     for obs in read("observations.csv"):
         place = obs["place"]
         assert (fold(place) in names or fold(place) in regions or place in countries
-                or place in AGGREGATES), place
+                or COUNTRY_NAMES.get(place) in countries or place in aggregates()), place
         assert obs["period_start"] <= obs["period_end"], obs
 
 
 def test_scenario_settings_and_a_source_for_every_number():
-    """The run starts 14 Jan 2020 and lasts ≥ 60 days; each number has a source or "assumption"."""
+    """The run covers every observed period (from 21 Nov 2019, the first ACA transfer, P13) to
+    12 Apr 2020 and lasts ≥ 60 days; each number has a source or "assumption"."""
+    import datetime as dt
+
     text = (FOLDER / "scenario.toml").read_text(encoding="utf-8")
     config = tomllib.loads(text)
     assert config["name"] == "caravan-2020"
-    assert str(config["start_date"]) == "2020-01-14"
+    start = dt.date.fromisoformat(str(config["start_date"]))
+    assert start == dt.date(2019, 11, 21)
     assert config["days"] >= 60
+    assert start + dt.timedelta(days=config["days"] - 1) == dt.date(2020, 4, 12)
+    observed = [dt.date.fromisoformat(o["period_start"]) for o in read("observations.csv")]
+    assert min(observed) >= start
     assert config["model"] == "corridor"
     assert 30 <= config["parameters"]["walk_speed_km"] <= 40  # E2, E22
     assert 150 <= config["parameters"]["ride_speed_km"] <= 300  # E2, E22
