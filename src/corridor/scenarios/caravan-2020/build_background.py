@@ -21,23 +21,23 @@ END = dt.date(2020, 1, 31)
 # (stream, nationality, origin, people a day, first day, sources). Sizes and their derivation:
 # README.md, "Background flows".
 STREAMS = [
-    ("through", "HN", "tecun-uman", 200, THROUGH_START,
+    ("through", "HN", "tecun-uman", 160, THROUGH_START,
      "derived: README Background flows (MPP 1974 and ACA >230; P6; P15)"),
-    ("through", "XX", "tecun-uman", 200, THROUGH_START,
+    ("through", "XX", "tecun-uman", 240, THROUGH_START,
      "derived: README Background flows (Honduras's returns; R19; P27)"),
-    ("through", "HN", "el-naranjo", 130, THROUGH_START,
+    ("through", "HN", "el-naranjo", 100, THROUGH_START,
      "derived: README Background flows (MPP 1974 and ACA >230; P6; P15)"),
-    ("through", "XX", "el-naranjo", 130, THROUGH_START,
+    ("through", "XX", "el-naranjo", 190, THROUGH_START,
      "derived: README Background flows (Honduras's returns; R19; P27)"),
     ("asylum", "HN", "frontera-hidalgo", 60, JANUARY,
      "derived: README Background flows (COMAR 5936 in Jan of which 2365 Honduran; R24)"),
     ("asylum", "XX", "frontera-hidalgo", 90, JANUARY,
      "derived: README Background flows (COMAR 5936 in Jan of which 3571 not Honduran; R24)"),
-    ("north", "XX", "monterrey", 700, NORTH_START,
+    ("north", "XX", "monterrey", 450, NORTH_START,
      "derived: README Background flows (36585 encounters in Jan; P6); split between hubs is an assumption"),
-    ("north", "XX", "chihuahua", 700, NORTH_START,
+    ("north", "XX", "chihuahua", 450, NORTH_START,
      "derived: README Background flows (36585 encounters in Jan; P6); split between hubs is an assumption"),
-    ("north", "XX", "hermosillo", 700, NORTH_START,
+    ("north", "XX", "hermosillo", 450, NORTH_START,
      "derived: README Background flows (36585 encounters in Jan; P6); split between hubs is an assumption"),
 ]
 COLUMNS = ["date", "origin", "count", "nationality", "cohort", "stream", "sources"]
