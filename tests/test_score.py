@@ -61,7 +61,8 @@ def test_compare_measures_each_observation_over_its_period(run_dir):
     assert entered.simulated == pc.sum(crossed["count"]).as_py() == 1500
     assert entered.within_range and entered.low == 1400 and entered.high == 1600
     assert wrong.simulated == 500 and not wrong.within_range and not wrong.within_widened
-    assert wrong.relative_error == pytest.approx(150 / 350) and wrong.factor_off == pytest.approx(500 / 380)
+    assert wrong.relative_error == pytest.approx(150 / 350)
+    assert wrong.factor_off == pytest.approx(500 / 380)
     assert partial.coverage == pytest.approx(1 / 3) and partial.simulated == 1000
     assert outside.simulated is None and outside.within_range is None
     assert outside.coverage == 0

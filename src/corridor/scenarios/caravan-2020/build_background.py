@@ -18,6 +18,9 @@ JANUARY = dt.date(2020, 1, 1)  # the COMAR and U.S. figures are for January 2020
 NORTH_START = dt.date(2019, 12, 30)  # people reach the border cities a day or two after leaving
 END = dt.date(2020, 1, 31)
 
+NORTH_SOURCES = ("derived: README Background flows (36585 encounters in Jan; P6); split between "
+                 "hubs is an assumption")
+
 # (stream, nationality, origin, people a day, first day, sources). Sizes and their derivation:
 # README.md, "Background flows".
 STREAMS = [
@@ -34,11 +37,11 @@ STREAMS = [
     ("asylum", "XX", "frontera-hidalgo", 90, JANUARY,
      "derived: README Background flows (COMAR 5936 in Jan of which 3571 not Honduran; R24)"),
     ("north", "XX", "monterrey", 450, NORTH_START,
-     "derived: README Background flows (36585 encounters in Jan; P6); split between hubs is an assumption"),
+     NORTH_SOURCES),
     ("north", "XX", "chihuahua", 450, NORTH_START,
-     "derived: README Background flows (36585 encounters in Jan; P6); split between hubs is an assumption"),
+     NORTH_SOURCES),
     ("north", "XX", "hermosillo", 450, NORTH_START,
-     "derived: README Background flows (36585 encounters in Jan; P6); split between hubs is an assumption"),
+     NORTH_SOURCES),
 ]
 COLUMNS = ["date", "origin", "count", "nationality", "cohort", "stream", "sources"]
 
