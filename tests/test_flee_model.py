@@ -289,3 +289,14 @@ def test_extras_errors_name_file_row_field(tmp_path):
     where = {(p.file, p.row, p.field) for p in err.value.problems}
     assert where == {("closures.csv", 2, "end_date"), ("closures.csv", 3, "type"),
                      ("closures.csv", 4, "name2"), ("totals.csv", 3, "date")}
+
+
+def test_hasten_divides_populations_capacities_and_counts(tmp_path):
+    places = "a,A,AA,conflict_zone,0,0,,1000\nx,X,BB,camp,0,1,95,\n"
+    obs = "2020-01-01,2020-01-01,x,present,70\n"
+    sc = make(tmp_path, places, "a,x,1000,0\n", {"hasten": 10, "max_move_speed": 1.0}, days=2,
+              totals="2020-01-01,100\n2020-01-02,600\n", observations=obs)
+    sim = run_days(sc, 2)
+    m = sim.model
+    assert m.total_agents.tolist() == [7, 57]  # 70 / 10 in the camp, then (600 - 100) / 10
+    assert m.capacity[1] == 9 and m.pop[0] == 100
