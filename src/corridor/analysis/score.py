@@ -166,12 +166,23 @@ def score(run_dir: Path) -> dict[str, Any]:
     result: dict[str, Any] = {"run_dir": str(run_dir)}
     result["observations"] = [asdict(s) for s in scores]
     result.update(summarise(scores))
-    result["ard"] = _ard(scenario, tables)
+    result["ard"] = camp_ard(scenario, tables)
     return result
 
 
-def _ard(scenario: Any, tables: RunTables) -> float | None:
-    """Flee's ARD over the camps, when the run is of the `flee` model and has camp counts."""
+def camp_ard(scenario: Any, tables: RunTables) -> float | None:
+    """Return Flee's ARD over the camps, or None.
+
+    Args:
+        scenario: The run's scenario.
+        tables: The run's tables.
+
+    Returns:
+        The averaged relative difference (rescaled, as Flee reports it) between the run's daily
+        counts at `camp` places and their `present` observations interpolated as Flee does, for
+        scenarios of the `flee` model with such observations; None otherwise (or when
+        `corridor.analysis.ard` is not installed).
+    """
     try:
         from corridor.analysis.ard import ard
     except ImportError:  # the Flee work is not installed
@@ -197,6 +208,9 @@ def _ard(scenario: Any, tables: RunTables) -> float | None:
         series = CountSeries(name, (), np.array(days), np.array(counts, dtype=np.float64))
         observed[:, j] = series.daily(tables.days)
     return ard(tables.present_by_place(names), observed)
+
+
+_ard = camp_ard  # the name other modules used before it was public
 
 
 def to_json(result: dict[str, Any]) -> str:
