@@ -180,9 +180,8 @@ def camp_ard(scenario: Any, tables: RunTables) -> float | None:
     Returns:
         The averaged relative difference (rescaled, as Flee reports it) between the run's daily
         counts at `camp` and `idp_camp` places and their `present` observations interpolated as
-        Flee does, for
-        scenarios of the `flee` model with such observations; None otherwise (or when
-        `corridor.analysis.ard` is not installed).
+        Flee does, for scenarios of the `flee` model with such observations; None otherwise (or
+        when `corridor.analysis.ard` is not installed).
     """
     try:
         from corridor.analysis.ard import ard
