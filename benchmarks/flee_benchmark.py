@@ -46,6 +46,7 @@ def corridor_measure(name: str, scale: int, days: int, seed: int, out_csv: Path)
         Simulation(warm, seed=seed).run()
         warm_s = time.perf_counter() - t0
         sc = load_flee(input_dir, validation_dir, settings, [f"days={days}"])
+    before = _current_rss_mb()
     sim = Simulation(sc, seed=seed)
     started = time.perf_counter()
     sim.run()
@@ -56,7 +57,15 @@ def corridor_measure(name: str, scale: int, days: int, seed: int, out_csv: Path)
             "warmup_s": round(warm_s, 3), "agent_steps": steps,
             "agent_steps_per_s": round(steps / wall, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "rss_before_run_mb": round(before, 1),
             "final_agents": int(sim.agents.n), "out_csv": str(out_csv)}
+
+
+def _current_rss_mb() -> float:
+    """Resident memory now (Linux), in MB."""
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def run_flee(name: str, scale: int, days: int, out_csv: Path) -> dict:
