@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from corridor.engine.kernels import choice_weight, total_weight
 from corridor.engine.random import binomial
 
 MAX_NEW_ROWS = 4096  # free rows needed before a row is processed (else the caller grows)
@@ -119,22 +120,15 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                                   prev_place, since, timer, flags, countries, kinds, count)
                         row = new
                 prev = prev_place[row]
-                total = 0.0
-                for m in range(out_ptr[p], out_ptr[p + 1]):
-                    lk = out_links[m]
-                    w = link_weight[lk]
-                    if link_to[lk] == prev:
-                        w *= backtrack_weight
-                    total += w
+                total = total_weight(p, prev, out_ptr, out_links, link_to, link_weight,
+                                     backtrack_weight)
                 if total <= 0.0:
                     continue
                 left = total
                 j = 0
                 for m in range(out_ptr[p], out_ptr[p + 1]):
                     lk = out_links[m]
-                    w = link_weight[lk]
-                    if link_to[lk] == prev:
-                        w *= backtrack_weight
+                    w = choice_weight(lk, prev, link_to, link_weight, backtrack_weight)
                     if w <= 0.0:
                         continue
                     remaining = np.int64(count[row])

@@ -9,25 +9,36 @@ from corridor.engine.random import uniform
 
 
 @njit(cache=True, inline="always")
+def choice_weight(link, prev_place, link_to, link_weight, backtrack_weight):
+    """Weight of taking a link for someone who came from prev_place (going back is damped)."""
+    w = link_weight[link]
+    if link_to[link] == prev_place:
+        w *= backtrack_weight
+    return w
+
+
+@njit(cache=True, inline="always")
+def total_weight(p, prev_place, out_ptr, out_links, link_to, link_weight, backtrack_weight):
+    """Sum of the choice weights of the links out of place p."""
+    total = 0.0
+    for k in range(out_ptr[p], out_ptr[p + 1]):
+        total += choice_weight(out_links[k], prev_place, link_to, link_weight, backtrack_weight)
+    return total
+
+
+@njit(cache=True, inline="always")
 def choose_link(i, p, key, counter, prev_place, out_ptr, out_links, link_to, link_weight,
                 backtrack_weight):
     """Draw an outgoing link of place p for agent i, weighted; -1 when no link has weight."""
-    total = 0.0
-    for k in range(out_ptr[p], out_ptr[p + 1]):
-        link = out_links[k]
-        w = link_weight[link]
-        if link_to[link] == prev_place:
-            w *= backtrack_weight
-        total += w
+    total = total_weight(p, prev_place, out_ptr, out_links, link_to, link_weight,
+                         backtrack_weight)
     if total <= 0.0:
         return -1
     r = uniform(key, i, counter) * total
     chosen = -1
     for k in range(out_ptr[p], out_ptr[p + 1]):
         link = out_links[k]
-        w = link_weight[link]
-        if link_to[link] == prev_place:
-            w *= backtrack_weight
+        w = choice_weight(link, prev_place, link_to, link_weight, backtrack_weight)
         if w > 0.0:
             chosen = link
             r -= w

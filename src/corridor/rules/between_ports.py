@@ -6,9 +6,9 @@ from typing import Literal
 
 import numpy as np
 
-from corridor.engine.gates import Gates
 from corridor.engine.states import State
-from corridor.rules.base import Chance, CompiledRule, Rule
+from corridor.rules.base import Chance, Rule
+from corridor.rules.city import CompiledCityRule
 from corridor.rules.flags import Flag
 
 
@@ -43,29 +43,21 @@ class CrossingBetweenPorts(Rule):
         return CompiledCrossingBetweenPorts(self, sim)
 
 
-class CompiledCrossingBetweenPorts(CompiledRule):
+class CompiledCrossingBetweenPorts(CompiledCityRule):
     """Apprehends or lets through; apprehended people go through U.S. processing."""
 
     def __init__(self, rule: CrossingBetweenPorts, sim):
         super().__init__(rule, sim)
-        self.city = self.place(rule.city)
         self.crossing = self.place(rule.crossing)
-        self.us_place = self.place(rule.us_place)
         self.home = self.place(rule.home)
-        self.at = np.array([self.city], dtype=np.int32)
-
-    def gates(self, day: int, gates: Gates) -> None:
-        """People reaching the city stop there."""
-        if self.in_force(day):
-            gates.stop_place[self.city] = True
 
     def on_arrival(self, day: int, idx: np.ndarray) -> None:
         """Arrivals that no port rule sorted (none in force here) cross between ports."""
         if not self.in_force(day):
             return
         a = self.sim.agents
-        idx = idx[(a.place[idx] == self.city) & (a.state[idx] == State.IN_TRANSIT)
-                  & ((a.flags[idx] & Flag.DECIDED_APPROACH) == 0)]
+        idx = self.arrivals(idx)
+        idx = idx[(a.flags[idx] & Flag.DECIDED_APPROACH) == 0]
         a.flags[idx] |= Flag.DECIDED_APPROACH
         self.cross(day, idx)
 

@@ -7,9 +7,9 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from corridor.engine.gates import Gates
 from corridor.engine.states import State
-from corridor.rules.base import Chance, CompiledRule, Rule
+from corridor.rules.base import Chance, Rule
+from corridor.rules.city import CompiledCityRule
 from corridor.rules.flags import Flag
 
 
@@ -52,27 +52,19 @@ class PortOfEntry(Rule):
         return CompiledPortOfEntry(self, sim)
 
 
-class CompiledPortOfEntry(CompiledRule):
+class CompiledPortOfEntry(CompiledCityRule):
     """Sorts arrivals at the city; runs the waiting list; processes claims at the port."""
 
     def __init__(self, rule: PortOfEntry, sim):
         super().__init__(rule, sim)
-        self.city = self.place(rule.city)
         self.port = self.place(rule.port)
-        self.us_place = self.place(rule.us_place)
-        self.at = np.array([self.city], dtype=np.int32)
-
-    def gates(self, day: int, gates: Gates) -> None:
-        """Everybody reaching the border city stops there and chooses how to approach."""
-        if self.in_force(day):
-            gates.stop_place[self.city] = True
 
     def on_arrival(self, day: int, idx: np.ndarray) -> None:
         """Arrivals choose: the port (list or processing) or between ports."""
         if not self.in_force(day):
             return
         a = self.sim.agents
-        idx = idx[(a.place[idx] == self.city) & (a.state[idx] == State.IN_TRANSIT)]
+        idx = self.arrivals(idx)
         idx = idx[self.applies(idx)]
         if not len(idx):
             return
