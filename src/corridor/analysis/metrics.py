@@ -219,12 +219,11 @@ def _check_ard(scenario: Scenario, _arg: str) -> str | None:
 
 
 def _ard(run: MemberRun, _arg: str) -> float:
-    # the score module's ARD on the member's tables, so that it is the number `corridor score`
-    # gives for the member (a private function there, until it is made public)
+    # the score module's ARD on the member's tables: the number `corridor score` gives for it
     from corridor.analysis.measures import RunTables
-    from corridor.analysis.score import _ard as score_ard
+    from corridor.analysis.score import camp_ard
 
-    value = score_ard(run.scenario, RunTables.open(run.folder, run.scenario))
+    value = camp_ard(run.scenario, RunTables.open(run.folder, run.scenario))
     return math.nan if value is None else float(value)
 
 
