@@ -33,35 +33,36 @@ ALL = "*"
 SCHEMA = pa.schema([("day", pa.int32()), ("date", pa.date32()), ("place", pa.string()),
                     ("state", pa.string()), ("quantile", pa.float64()), ("count", pa.float64())])
 
-_SQL = """
-WITH d AS (
-    SELECT filename AS m, day, date, place, state, count
-    FROM read_parquet($files, filename = true)
-), agg AS (
-    SELECT m, day, date, coalesce(place, '{all}') AS place, coalesce(state, '{all}') AS state,
-           sum(count) AS c
-    FROM d
-    GROUP BY GROUPING SETS ((m, day, date, place, state), (m, day, date, place),
-                            (m, day, date, state), (m, day, date))
-), keys AS (
-    SELECT DISTINCT day, date, place, state FROM agg
-), members AS (
-    SELECT unnest($files) AS m
-), full_grid AS (
-    SELECT k.day, k.date, k.place, k.state, coalesce(a.c, 0) AS c
-    FROM keys k CROSS JOIN members mm
-    LEFT JOIN agg a ON a.m = mm.m AND a.day = k.day AND a.place = k.place AND a.state = k.state
-), q AS (
-    SELECT day, date, place, state, quantile_cont(c, $quantiles) AS counts
-    FROM full_grid GROUP BY day, date, place, state
-)
-SELECT day, date, place, state, unnest($quantiles) AS quantile, unnest(counts) AS count
-FROM q ORDER BY place, state, day, quantile
+CHUNK = 4_000_000  # counts held at a time when computing quantiles (keys × members)
+
+# each member's counts per (day, place, state), and the totals per place, per state and overall
+_AGG = """
+CREATE TEMP TABLE agg AS
+WITH members AS (SELECT unnest($files) AS filename, unnest(range(len($files))) AS m)
+SELECT m, day, date, coalesce(place, '{all}') AS place, coalesce(state, '{all}') AS state,
+       sum(count)::DOUBLE AS c
+FROM read_parquet($files, filename = true) JOIN members USING (filename)
+GROUP BY GROUPING SETS ((m, day, date, place, state), (m, day, date, place),
+                        (m, day, date, state), (m, day, date))
 """
+_KEYS = """
+CREATE TEMP TABLE keys AS
+SELECT (row_number() OVER (ORDER BY place, state, day) - 1)::BIGINT AS k, day, date, place, state
+FROM (SELECT DISTINCT day, date, place, state FROM agg)
+"""
+_CELLS = "SELECT k, m, c FROM agg JOIN keys USING (day, place, state)"
+
+
+def _arrow(relation) -> pa.Table:
+    fetch = getattr(relation, "to_arrow_table", None) or relation.arrow  # duckdb 2 / 1.x
+    return fetch()
 
 
 def compute_bands(daily_files: Sequence[Path]) -> pa.Table:
     """Return the quantile bands over the members' `daily.parquet` files.
+
+    DuckDB sums each member's counts per key; the quantiles are taken over a dense
+    keys × members array (zeros where a member has no row), a slice of keys at a time.
 
     Args:
         daily_files: One `daily.parquet` per member.
@@ -70,20 +71,38 @@ def compute_bands(daily_files: Sequence[Path]) -> pa.Table:
         The bands as an Arrow table (see the module documentation for the columns).
     """
     import duckdb
+    import numpy as np
 
     files = [str(Path(f).resolve()) for f in daily_files]
     if not files:
         return SCHEMA.empty_table()
     con = duckdb.connect()
     try:
-        sql = _SQL.format(all=ALL)
-        relation = con.sql(sql, params={"files": files, "quantiles": list(QUANTILES)})
-        # duckdb 2 names it to_arrow_table, 1.x arrow
-        fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
-        table = fetch().cast(SCHEMA)
+        con.execute("SET enable_progress_bar = false")
+        con.execute(_AGG.format(all=ALL), {"files": files})
+        con.execute(_KEYS)
+        keys = _arrow(con.sql("SELECT day, date, place, state FROM keys ORDER BY k"))
+        cells = _arrow(con.sql(_CELLS))
     finally:
         con.close()
-    return table.replace_schema_metadata({"members": str(len(files))})
+    k = cells.column("k").to_numpy()
+    m = cells.column("m").to_numpy()
+    c = cells.column("c").to_numpy()
+    order = np.argsort(k, kind="stable")
+    k, m, c = k[order], m[order], c[order]
+    n_keys, n_members = keys.num_rows, len(files)
+    out = np.empty((n_keys, len(QUANTILES)))
+    step = max(1, CHUNK // n_members)
+    for lo in range(0, n_keys, step):
+        hi = min(lo + step, n_keys)
+        a, b = np.searchsorted(k, [lo, hi])
+        grid = np.zeros((hi - lo, n_members))
+        grid[k[a:b] - lo, m[a:b]] = c[a:b]
+        out[lo:hi] = np.quantile(grid, QUANTILES, axis=1).T
+    rows = keys.take(np.repeat(np.arange(n_keys), len(QUANTILES)))
+    table = rows.append_column("quantile", pa.array(np.tile(QUANTILES, n_keys)))
+    table = table.append_column("count", pa.array(out.ravel()))
+    return table.cast(SCHEMA).replace_schema_metadata({"members": str(n_members)})
 
 
 def write_bands(folder: Path, member_folders: Sequence[Path]) -> Path:
