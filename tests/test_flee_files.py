@@ -218,3 +218,10 @@ def test_kinds_and_countries():
     assert country_code("Burkina_Faso") == "BF" and country_code("DRC") == "CD"
     assert country_code("Atlantis") is None
     assert country_code("Atlantis", {"atlantis": "XA"}) == "XA"
+
+
+def test_settings_without_effect_are_noted(tmp_path):
+    sc = read_tiny(tmp_path, {"simsetting.yml": "spawn_rules:\n  conflict_zone_spawning_only: "
+                                                "false\nmove_rules:\n  max_crossing_speed: 10\n"})
+    text = "\n".join(sc.notes)
+    assert "conflict_zone_spawning_only" in text and "max_crossing_speed" in text

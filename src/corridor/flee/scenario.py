@@ -118,6 +118,12 @@ def read_flee_scenario(input_dir: str | Path, validation_dir: str | Path,
         notes.append("no simsetting.yml found: Flee 3.1's default settings are used")
     else:
         settings, ignored = read_settings(settings_file, problems)
+        if not settings.conflict_zone_spawning_only:
+            notes.append(f"{settings_file.name}: 'conflict_zone_spawning_only: false' has no "
+                         "effect in Flee 3.1 (only conflict zones spawn people); the same here")
+        if "max_crossing_speed" in settings.model_fields_set:
+            notes.append(f"{settings_file.name}: 'max_crossing_speed' is read but never used by "
+                         "Flee 3.1; ignored")
         for key in ignored:
             why = ("only controls Flee's logging" if key == "log_levels"
                    else "is not read by Flee 3.1")
