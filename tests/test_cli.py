@@ -88,3 +88,20 @@ def test_report_command_writes_html(cli, tiny, tmp_path):
     assert (out / "report.html").is_file()
     res = cli.invoke(app, ["report", str(tmp_path / "nope")])
     assert res.exit_code == 2 and "not a run folder" in res.output
+
+
+def test_a_library_interrupt_exits_130_not_1():
+    import typer
+
+    from corridor.cli.errors import handle_errors
+
+    class InterruptException(Exception):  # what DuckDB raises on Ctrl-C
+        pass
+
+    @handle_errors
+    def interrupted():
+        raise InterruptException("Query interrupted")
+
+    with pytest.raises(typer.Exit) as info:
+        interrupted()
+    assert info.value.exit_code == 130

@@ -39,6 +39,9 @@ def handle_errors(func: F) -> F:
             typer.secho("interrupted; no partial result was kept", err=True, fg="yellow")
             raise typer.Exit(130) from None
         except Exception as err:  # noqa: BLE001 - the last resort: report and exit 1
+            if _is_interrupt(err):
+                typer.secho("interrupted; no partial result was kept", err=True, fg="yellow")
+                raise typer.Exit(130) from None
             if os.environ.get("CORRIDOR_DEBUG"):
                 traceback.print_exc()
             else:
@@ -48,6 +51,11 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _is_interrupt(err: BaseException) -> bool:
+    """Whether an exception is a Ctrl-C seen by a library (DuckDB raises its own on SIGINT)."""
+    return type(err).__name__ in ("InterruptException", "Interrupt")
 
 
 def fail(message: str) -> None:
