@@ -1,6 +1,7 @@
 """Ensemble throughput (members per second) by backend, and the overhead per member.
 
-Run: `.venv/bin/python -m benchmarks.ensemble_throughput [MEMBERS] [DAYS]` or `make bench`.
+Run: `.venv/bin/python -m benchmarks.ensemble_throughput [MEMBERS] [DAYS]` or `make bench`
+(DAYS: default the scenario's).
 
 Each backend first runs a warm-up study (worker start-up, imports, compiled kernels loaded),
 then a timed study of MEMBERS members of caravan-2020 in a fresh folder. The overhead per
@@ -19,10 +20,10 @@ from pathlib import Path
 import numpy as np
 
 
-def _scenario(days: int):
+def _scenario(days: int | None):
     from corridor.scenario import load_scenario
 
-    return load_scenario("caravan-2020", [f"days={days}"])
+    return load_scenario("caravan-2020", [f"days={days}"] if days else [])
 
 
 def _study(scenario, members: int, folder: Path):
@@ -68,7 +69,8 @@ def bare_simulation_s(scenario, repeats: int = 5) -> tuple[float, float]:
     return float(np.mean(bare)), float(np.mean(written))
 
 
-def run_all(members: int = 24, days: int = 90, dask: bool = True) -> tuple[list[dict], dict]:
+def run_all(members: int = 24, days: int | None = None, dask: bool = True
+            ) -> tuple[list[dict], dict]:
     """Time every backend; return the rows and the per-member costs."""
     from corridor.analysis.backends import DaskBackend, InlineBackend, ProcessBackend
 
@@ -90,22 +92,25 @@ def run_all(members: int = 24, days: int = 90, dask: bool = True) -> tuple[list[
                         Client(cluster) as client:
                     rows.append(time_backend(f"dask-localcluster-{n}", DaskBackend(client),
                                              scenario, members, root))
-    costs = {"simulation_s": bare, "simulation_and_files_s": written}
+    costs = {"simulation_s": bare, "simulation_and_files_s": written,
+             "days": scenario.config.days, "people": int(sum(d.count for d in
+                                                              scenario.departures))}
     for row in rows:
         # what a worker spends per member beyond the bare simulation
         row["overhead_s_per_member"] = row["workers"] / row["members_per_s"] - bare
     return rows, costs
 
 
-def table(rows: list[dict], costs: dict, days: int) -> str:
+def table(rows: list[dict], costs: dict) -> str:
     """Return the rows as a plain-text table with the per-member costs underneath."""
     head = f"{'backend':<22}{'workers':>8}{'members':>8}{'wall s':>9}{'members/s':>11}" \
-           f"{'overhead s/member':>19}{'start-up s':>12}"
-    lines = [f"caravan-2020, {days} days, cores here: {os.cpu_count()}", head, "-" * len(head)]
+           f"{'worker s/member':>17}{'overhead s/member':>19}{'start-up s':>12}"
+    lines = [f"caravan-2020: {costs['days']} days, {costs['people']:,} people; cores here: "
+             f"{os.cpu_count()}", head, "-" * len(head)]
     for r in rows:
         lines.append(f"{r['backend']:<22}{r['workers']:>8}{r['members']:>8}{r['wall_s']:>9.2f}"
-                     f"{r['members_per_s']:>11.2f}{r['overhead_s_per_member']:>19.3f}"
-                     f"{r['startup_s']:>12.2f}")
+                     f"{r['members_per_s']:>11.2f}{r['worker_s_per_member']:>17.3f}"
+                     f"{r['overhead_s_per_member']:>19.3f}{r['startup_s']:>12.2f}")
     lines.append(f"one member, in this process: simulation {costs['simulation_s']:.3f} s; "
                  f"with its folder written {costs['simulation_and_files_s']:.3f} s")
     return "\n".join(lines)
@@ -113,6 +118,6 @@ def table(rows: list[dict], costs: dict, days: int) -> str:
 
 if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 24
-    d = int(sys.argv[2]) if len(sys.argv) > 2 else 90
+    d = int(sys.argv[2]) if len(sys.argv) > 2 else None
     result_rows, result_costs = run_all(n, d)
-    print(table(result_rows, result_costs, d))
+    print(table(result_rows, result_costs))
