@@ -32,6 +32,12 @@ class Agents:
         self.n = 0
         self._cap = max(int(reserve), 16)
         self._data = {name: np.zeros(self._cap, dtype=dt) for name, dt in COLUMNS.items()}
+        self._extra: dict[str, float] = {}  # model columns (name → value of new rows)
+
+    def add_column(self, name: str, dtype: type, fill: float = 0) -> None:
+        """Add a model-owned column; it is copied by `split_row` and is part of `merge`'s key."""
+        self._data[name] = np.full(self._cap, fill, dtype=dtype)
+        self._extra[name] = fill
 
     def __len__(self) -> int:
         return self.n
@@ -76,6 +82,8 @@ class Agents:
         d["countries"][start:end] = country_bit
         d["kinds"][start:end] = kind_bit
         d["count"][start:end] = per_row
+        for name, fill in self._extra.items():
+            d[name][start:end] = fill
         self.n = end
         return slice(start, end)
 
@@ -105,7 +113,7 @@ class Agents:
         """Merge rows that differ in nothing but their count (count representation)."""
         if self.n < 2:
             return
-        cols = [self._data[name][: self.n] for name in COLUMNS if name != "count"]
+        cols = [arr[: self.n] for name, arr in self._data.items() if name != "count"]
         order = np.lexsort(cols[::-1])
         same = np.ones(self.n, dtype=np.bool_)
         for col in cols:

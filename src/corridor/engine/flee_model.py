@@ -13,6 +13,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from corridor.engine.flee_count_kernels import (
+    MARGIN,
+    count_people_at_places,
+    flee_count_pass1,
+    flee_count_pass2,
+)
 from corridor.engine.flee_kernels import (
     WEIGHT_DISTANCE,
     WEIGHT_FULL,
@@ -33,11 +39,17 @@ if TYPE_CHECKING:
 
 POSITIVE = 1e-6
 AUTO_CAMP_CHANCE = 0.005
+ROUNDS = 16  # count representation: slices of each row's leavers, taking turns (first pass)
 PURPOSE_MOVE = 11
 PURPOSE_SINK = 12
 _AGENT_COLUMNS = {"active": np.bool_, "r_start": np.int32, "r_len": np.int16,
                   "r_pos": np.int16, "entry_gen": np.int32, "recent": np.float32,
                   "home": np.int32}
+
+
+_ROW_COLUMNS = ("place", "link", "travelled", "state", "group", "prev_place", "since", "timer",
+                "flags", "countries", "kinds", "count", "active", "r_start", "r_len", "r_pos",
+                "entry_gen", "home")
 
 
 class FleeParameters(FleeSettings):
@@ -95,6 +107,7 @@ class FleeModel(MovementModel):
     name = "flee"
     parameters_type = FleeParameters
     needs_departures = False
+    supports_counts = True
 
     # --- loading ------------------------------------------------------------------------------
     @classmethod
@@ -177,7 +190,20 @@ class FleeModel(MovementModel):
         self.debt_by_day = np.zeros(days, dtype=np.int64)
         self.cols = {k: np.zeros(1024, dtype=dt) for k, dt in _AGENT_COLUMNS.items()}
         self.cols["r_start"][:] = -1
-        self.expected_agents = self._expected_agents()
+        self.counts = sim.count_rows
+        self.expected_agents = 4096 if self.counts else self._expected_agents()
+        if self.counts and p.avoid_short_stints:
+            raise CorridorError("avoid_short_stints has no count representation (it keeps a "
+                                "per-person moving average); use --engine agents")
+
+    def attach_columns(self) -> None:
+        """Add the model's per-row columns to the agents (count representation)."""
+        a = self.sim.agents
+        if "r_start" in a._data:
+            return
+        for name, fill in (("active", True), ("r_start", -1), ("r_len", 0), ("r_pos", 0),
+                           ("entry_gen", 0), ("home", 0)):
+            a.add_column(name, _AGENT_COLUMNS[name], fill)
 
     def _kind_chance(self, kind: str) -> float:
         p = self.params
@@ -367,7 +393,16 @@ class FleeModel(MovementModel):
                     f"'{self.sim.network.place_ids[place]}' but only {int(self.pop[place])} live "
                     "there; raise its population or turn take_from_population off")
             self.pop[place] -= count
+        if self.counts:
+            self.attach_columns()
         new = self.sim.add_people(count, place, self.group)
+        if self.counts:
+            a = self.sim.agents
+            if self.params.stay_close_to_home and self.documented:
+                a.full("home")[new] = place
+            if not self.sim.scenario.rules:  # nothing reads `since`: rows of all days merge
+                a.full("since")[new] = 0
+            return
         self._grow(new.stop)
         c = self.cols
         c["active"][new] = True
@@ -516,6 +551,8 @@ class FleeModel(MovementModel):
         p = self.params
         self._apply_closures(day, gates)
         score, pop_weight, movechance = self._daily_place_arrays(day)
+        if self.counts:
+            return self._move_rows(day, score, pop_weight, movechance)
         count = count_at_places(a.n, a.place, a.link, net.n_places)
         c = self.cols
         flee_day(a.n, a.place, a.link, a.travelled, a.prev_place, a.countries, a.kinds,
@@ -536,6 +573,57 @@ class FleeModel(MovementModel):
             self.total_agents[day] = a.n
         self.days_done = day + 1
         return np.zeros(0, dtype=np.int64)
+
+    def _move_rows(self, day: int, score: np.ndarray, pop_weight: np.ndarray,
+                   movechance: np.ndarray) -> np.ndarray:
+        """Flee's two passes over rows of interchangeable people (count representation)."""
+        sim = self.sim
+        net = sim.network
+        a = sim.agents
+        p = self.params
+        self.attach_columns()
+        occ = count_people_at_places(a.n, a.full("place"), a.full("link"), a.full("count"),
+                                     net.n_places)
+        key = sim.key_for(day, PURPOSE_MOVE)
+        common = (self.route_store, self.opt_ptr, self.opt_end, self.opt_inv, self.opt_route,
+                  self.opt_rlen, net.out_ptr, net.out_links)
+        weights = (p.capacity_buffer, p.weight_softening, p.weight_power, self.weight_mode,
+                   self.home_dist, p.home_distance_power, not self.documented)
+        n_orig = a.n
+        a.reserve(n_orig + n_orig * ROUNDS * (len(self.scratch) + 1) + MARGIN)
+        rows = tuple(a.full(k) for k in _ROW_COLUMNS)
+        a.n = flee_count_pass1(n_orig, a.n, ROUNDS, rows, *common, net.link_to, self.link_open,
+                               self.link_gen, self.forced_link, movechance, self.is_camp,
+                               score, pop_weight, occ, self.capacity, *weights, key,
+                               self.scratch)
+        n_orig = a.n
+        i = 0
+        while i < n_orig:
+            a.reserve(a.n + 2 * MARGIN)
+            rows = tuple(a.full(k) for k in _ROW_COLUMNS)
+            i, a.n = flee_count_pass2(
+                i, n_orig, a.n, a.capacity, rows, *common, net.link_from, net.link_to,
+                net.link_km, self.link_speed, self.walk_prob, self.link_open, self.link_gen,
+                self.forced_link, movechance, self.is_camp, score, pop_weight, occ,
+                self.capacity, net.country, net.kind, *weights, p.max_move_speed,
+                p.max_walk_speed, p.start_on_foot, key, sim.recorder.day_flows, self.scratch)
+        if p.sinks:
+            self._deactivate_rows()
+        if day < len(self.camp_counts):
+            self.camp_counts[day] = occ[self.camp_places]
+            self.total_agents[day] = sim.departed
+        self.days_done = day + 1
+        return np.zeros(0, dtype=np.int64)
+
+    def _deactivate_rows(self) -> None:
+        sim = self.sim
+        a = sim.agents
+        prob = self.deactivation_probability()
+        for place in np.flatnonzero((prob > 0) & self.is_camp):
+            idx = np.flatnonzero(a.active & (a.link < 0) & (a.place == place))
+            if len(idx):
+                yes, _ = sim.split(idx, float(prob[place]), PURPOSE_SINK)
+                a.full("active")[yes] = False
 
     def _deactivate(self, day: int, count: np.ndarray) -> None:
         sim = self.sim

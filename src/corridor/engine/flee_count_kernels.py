@@ -1,0 +1,348 @@
+"""Numba kernels of the `flee` model's count representation (rows of interchangeable people).
+
+Each decision of the individual kernel (`flee_kernels.flee_day`) becomes a split of a row: the
+people who leave a place are Binomial(count, move chance); the choice among route options is a
+multinomial (successive binomials) over the option weights at the time the row is processed;
+the walkers on a link with a walking chance are Binomial(count, chance). A row's people share
+their position, route and route position, km travelled, entry generation, history and
+activity, so a following step along a planned route is the same for all of them and needs no
+draw. The day keeps Flee's two passes (departures from places, then travel) and live place
+counts; rows, not people, are the unit of order (see `docs/flee-compatibility.md`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from corridor.engine.flee_kernels import WEIGHT_DISTANCE, WEIGHT_UNIFORM, capacity_factor
+from corridor.engine.random import binomial
+
+MARGIN = 4096  # free rows needed before a row is processed (else the caller grows and resumes)
+STACK = 4096
+PASS2_COUNTER = 1 << 20  # binomial counters of the second pass start here
+
+
+@njit(cache=True)
+def _copy(src, dst, k, rows):
+    """Move k people of row src into row dst, a copy of src (`rows` is the column tuple)."""
+    (place, link, travelled, state, group, prev_place, since, timer, flags, countries, kinds,
+     count, active, r_start, r_len, r_pos, entry_gen, home) = rows
+    place[dst] = place[src]
+    link[dst] = link[src]
+    travelled[dst] = travelled[src]
+    state[dst] = state[src]
+    group[dst] = group[src]
+    prev_place[dst] = prev_place[src]
+    since[dst] = since[src]
+    timer[dst] = timer[src]
+    flags[dst] = flags[src]
+    countries[dst] = countries[src]
+    kinds[dst] = kinds[src]
+    active[dst] = active[src]
+    r_start[dst] = r_start[src]
+    r_len[dst] = r_len[src]
+    r_pos[dst] = r_pos[src]
+    entry_gen[dst] = entry_gen[src]
+    home[dst] = home[src]
+    count[dst] = k
+    count[src] -= k
+
+
+@njit(cache=True)
+def _clear_route(r, r_start, r_len, r_pos):
+    r_start[r] = -1
+    r_len[r] = 0
+    r_pos[r] = 0
+
+
+@njit(cache=True)
+def _follow(r, p, rows, route_nodes, out_ptr, out_links, link_to, link_open, is_camp, occ,
+            capacity, buffer):
+    """Take the next step of row r's planned route from place p; the link, or -1 to stay."""
+    r_start, r_len, r_pos = rows[13], rows[14], rows[15]
+    nxt = route_nodes[r_start[r] + r_pos[r]]
+    lk = -1
+    for m in range(out_ptr[p], out_ptr[p + 1]):
+        cand = out_links[m]
+        if link_to[cand] == nxt and link_open[cand]:
+            lk = cand
+            break
+    if lk < 0:
+        _clear_route(r, r_start, r_len, r_pos)
+        return -1
+    dest = route_nodes[r_start[r] + r_len[r] - 1]
+    if is_camp[dest] and capacity_factor(dest, occ, capacity, buffer) < 0.5:
+        _clear_route(r, r_start, r_len, r_pos)
+        return -1
+    r_pos[r] += 1
+    if r_pos[r] >= r_len[r]:
+        _clear_route(r, r_start, r_len, r_pos)
+    return lk
+
+
+@njit(cache=True)
+def _enter(r, p, lk, rows, occ, link_gen):
+    link, travelled, count, entry_gen = rows[1], rows[2], rows[11], rows[16]
+    occ[p] -= count[r]
+    link[r] = lk
+    travelled[r] = 0.0
+    entry_gen[r] = link_gen[lk]
+
+
+@njit(cache=True)
+def _leave(r, p, n, key, ctr, rows, entered, route_nodes, opt_ptr, opt_end, opt_inv,
+           opt_route, opt_rlen, out_ptr, out_links, link_to, link_open, link_gen, forced_link,
+           is_camp, score, pop_weight, occ, capacity, buffer, weight_softening, weight_power,
+           weight_mode, home_dist, home_power, home_is_current, scratch):
+    """Row r's people, all leaving place p: forced link, planned route, or a new route each.
+
+    The parts that step onto a link are written to `entered`; returns (rows in use, parts).
+    """
+    r_start, r_len, r_pos, home, count = rows[13], rows[14], rows[15], rows[17], rows[11]
+    n_in = 0
+    f = forced_link[p]
+    if f >= 0 and link_open[f]:
+        _clear_route(r, r_start, r_len, r_pos)
+        _enter(r, p, f, rows, occ, link_gen)
+        entered[0] = r
+        return n, 1
+    if r_start[r] >= 0:
+        lk = _follow(r, p, rows, route_nodes, out_ptr, out_links, link_to, link_open, is_camp,
+                     occ, capacity, buffer)
+        if lk >= 0:
+            _enter(r, p, lk, rows, occ, link_gen)
+            entered[0] = r
+            return n, 1
+        return n, 0
+    k0 = opt_ptr[p]
+    no = opt_ptr[p + 1] - k0
+    if no <= 0:
+        return n, 0
+    ref = p if home_is_current else home[r]
+    total = 0.0
+    for j in range(no):
+        k = k0 + j
+        if weight_mode == WEIGHT_UNIFORM:
+            w = 1.0
+        elif weight_mode == WEIGHT_DISTANCE:
+            w = opt_inv[k]
+        else:
+            e = opt_end[k]
+            base = score[e] * pop_weight[e]
+            if home_dist.shape[0] > 1:
+                base *= 1.0 / max(1.0, home_dist[e, ref]) ** home_power
+            w = (weight_softening + base) * opt_inv[k] * capacity_factor(e, occ, capacity,
+                                                                        buffer)
+            if weight_power != 1.0:
+                w = w ** weight_power
+        scratch[j] = w
+        total += w
+    if not total > 0.0:
+        for j in range(no):
+            scratch[j] = 1.0
+        total = float(no)
+    left = total
+    for j in range(no):
+        w = scratch[j]
+        if w <= 0.0:
+            continue
+        rem = np.int64(count[r])
+        if rem == 0:
+            break
+        if w >= left * (1.0 - 1e-12):
+            kk = rem
+        else:
+            kk = binomial(key, r, ctr + j, rem, min(w / left, 1.0))
+        left -= w
+        if kk == 0:
+            continue
+        t = r
+        if kk < rem:
+            t = n
+            n += 1
+            _copy(r, t, kk, rows)
+        k = k0 + j
+        r_start[t] = opt_route[k]
+        r_len[t] = opt_rlen[k]
+        r_pos[t] = 0
+        lk = _follow(t, p, rows, route_nodes, out_ptr, out_links, link_to, link_open, is_camp,
+                     occ, capacity, buffer)
+        if lk >= 0:
+            _enter(t, p, lk, rows, occ, link_gen)
+            entered[n_in] = t
+            n_in += 1
+        if t == r:
+            break
+    return n, n_in
+
+
+@njit(cache=True)
+def flee_count_pass1(n_orig, n, rounds, rows, route_nodes, opt_ptr, opt_end, opt_inv,
+                     opt_route, opt_rlen, out_ptr, out_links, link_to, link_open, link_gen,
+                     forced_link, movechance, is_camp, score, pop_weight, occ, capacity, buffer,
+                     weight_softening, weight_power, weight_mode, home_dist, home_power,
+                     home_is_current, key, scratch):
+    """First pass over rows 0..n_orig-1: people at places leave onto links.
+
+    The leavers of each row (Binomial(count, move chance)) are cut into `rounds` slices
+    (successive binomials) and the rows take turns, a slice each, so that the live place
+    counts a decision sees fall gradually over the pass, as when Flee interleaves people of
+    many places. The caller reserves room for the rows this adds (at most
+    n_orig × rounds × (options + 1)).
+
+    Returns:
+        Rows in use.
+    """
+    place, link, count, active = rows[0], rows[1], rows[11], rows[12]
+    entered = np.empty(scratch.shape[0] + 1, dtype=np.int64)
+    slices = np.zeros((n_orig, rounds), dtype=np.int64)
+    any_left = False
+    for i in range(n_orig):
+        if not active[i] or link[i] >= 0 or count[i] == 0:
+            continue
+        mc = movechance[place[i]]
+        if mc <= 0.0:
+            continue
+        c = np.int64(count[i])
+        k = c if mc >= 1.0 else binomial(key, i, 0, c, mc)
+        for j in range(rounds):
+            if k == 0:
+                break
+            kj = k if j == rounds - 1 else binomial(key, i, 1 + j, k, 1.0 / (rounds - j))
+            slices[i, j] = kj
+            k -= kj
+            any_left = True
+    if not any_left:
+        return n
+    base = 1 + rounds
+    for j in range(rounds):
+        for i in range(n_orig):
+            kj = slices[i, j]
+            if kj == 0:
+                continue
+            p = place[i]
+            r = i
+            if kj < count[i]:
+                r = n
+                n += 1
+                _copy(i, r, kj, rows)
+            n, _ = _leave(r, p, n, key, base + j * (scratch.shape[0] + 1), rows, entered,
+                          route_nodes, opt_ptr, opt_end, opt_inv, opt_route, opt_rlen, out_ptr,
+                          out_links, link_to, link_open, link_gen, forced_link, is_camp, score,
+                          pop_weight, occ, capacity, buffer, weight_softening, weight_power,
+                          weight_mode, home_dist, home_power, home_is_current, scratch)
+    return n
+
+
+@njit(cache=True)
+def flee_count_pass2(start, n_orig, n, cap, rows, route_nodes, opt_ptr, opt_end, opt_inv,
+                     opt_route, opt_rlen, out_ptr, out_links, link_from, link_to, link_km,
+                     link_speed, walk_prob, link_open, link_gen, forced_link, movechance,
+                     is_camp, score, pop_weight, occ, capacity, place_country, place_kind,
+                     buffer, weight_softening, weight_power, weight_mode, home_dist,
+                     home_power, home_is_current, max_move, walk_speed, start_on_foot, key,
+                     flows, scratch):
+    """Second pass over rows start..n_orig-1: rows on links advance, arrive, may leave again.
+
+    Returns:
+        (next row to process, rows in use), as `flee_count_pass1`.
+    """
+    (place, link, travelled, _, _, prev_place, _, _, _, countries, kinds, count, active, _, _,
+     _, entry_gen, _) = rows
+    entered = np.empty(scratch.shape[0] + 1, dtype=np.int64)
+    st_row = np.empty(STACK, dtype=np.int64)
+    st_moved = np.empty(STACK, dtype=np.float64)
+    st_ctr = np.empty(STACK, dtype=np.int64)
+    st_speed = np.empty(STACK, dtype=np.float64)
+    i = start
+    while i < n_orig:
+        if cap - n < MARGIN:
+            return i, n
+        if not active[i] or link[i] < 0 or count[i] == 0:
+            i += 1
+            continue
+        top = 1
+        st_row[0], st_moved[0], st_ctr[0], st_speed[0] = i, 0.0, PASS2_COUNTER, -1.0
+        while top > 0:
+            top -= 1
+            row, moved, c, speed = st_row[top], st_moved[top], st_ctr[top], st_speed[top]
+            lk = link[row]
+            if speed < 0.0:  # the speed on this link: a ride, or walking
+                speed = link_speed[lk]
+                if start_on_foot and prev_place[row] < 0:
+                    speed = walk_speed
+                if walk_prob[lk] > 0.0:
+                    cnt = np.int64(count[row])
+                    kw = binomial(key, row, c, cnt, walk_prob[lk])
+                    c += 1
+                    if kw == cnt:
+                        speed = walk_speed
+                    elif kw > 0 and top < STACK:
+                        w = n
+                        n += 1
+                        _copy(row, w, kw, rows)
+                        st_row[top], st_moved[top], st_ctr[top] = w, moved, c
+                        st_speed[top] = walk_speed
+                        top += 1
+            travelled[row] += speed
+            moved += speed
+            if not travelled[row] > link_km[lk]:
+                continue
+            moved += link_km[lk] - travelled[row]
+            a = link_from[lk]
+            cnt = np.int64(count[row])
+            link[row] = -1
+            travelled[row] = 0.0
+            prev_place[row] = a
+            if entry_gen[row] != link_gen[lk]:  # the link closed while they were on it
+                entry_gen[row] = 0
+                place[row] = a
+                occ[a] += cnt
+                continue
+            entry_gen[row] = 0
+            q = link_to[lk]
+            place[row] = q
+            occ[q] += cnt
+            flows[lk] += cnt
+            ctry = place_country[q]
+            if ctry < 16:
+                countries[row] |= np.uint16(1 << ctry)
+            kinds[row] |= np.uint16(1 << place_kind[q])
+            if not moved < speed:
+                continue
+            mc = movechance[q]
+            if mc <= 0.0:
+                continue
+            kk = cnt if mc >= 1.0 else binomial(key, row, c, cnt, mc)
+            c += 1
+            if kk == 0:
+                continue
+            r = row
+            if kk < cnt:
+                r = n
+                n += 1
+                _copy(row, r, kk, rows)
+            n, n_in = _leave(r, q, n, key, c, rows, entered, route_nodes, opt_ptr, opt_end,
+                             opt_inv, opt_route, opt_rlen, out_ptr, out_links, link_to,
+                             link_open, link_gen, forced_link, is_camp, score, pop_weight, occ,
+                             capacity, buffer, weight_softening, weight_power, weight_mode,
+                             home_dist, home_power, home_is_current, scratch)
+            c += scratch.shape[0] + 1
+            for m in range(n_in):
+                if top < STACK:
+                    st_row[top], st_moved[top], st_ctr[top] = entered[m], moved, c
+                    st_speed[top] = -1.0
+                    top += 1
+        i += 1
+    return i, n
+
+
+@njit(cache=True)
+def count_people_at_places(n, place, link, count, n_places):
+    """Return the number of people at each place (not on links) in rows 0..n-1."""
+    out = np.zeros(n_places, dtype=np.int64)
+    for i in range(n):
+        if link[i] < 0:
+            out[place[i]] += count[i]
+    return out
