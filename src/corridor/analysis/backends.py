@@ -82,6 +82,17 @@ class InlineBackend(Backend):
         return "this process"
 
 
+def _worker_start() -> None:
+    """Make a Ctrl-C end a worker process at once, without a traceback.
+
+    A terminal sends it to the whole process group; the member's temporary folder is removed
+    by the next command.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, lambda _signum, _frame: os._exit(130))
+
+
 class ProcessBackend(Backend):
     """Runs tasks in a pool of local worker processes (spawned, not forked).
 
@@ -102,7 +113,7 @@ class ProcessBackend(Backend):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        return ProcessPoolExecutor(max_workers=self.workers,
+        return ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_start,
                                    mp_context=multiprocessing.get_context("spawn"))
 
     def imap_unordered(self, fn: Callable[[T], Any], tasks: Iterable[T]

@@ -20,8 +20,11 @@ DuckDB allows one writing process at a time: query a catalog when its study is n
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterable
+import signal
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,6 +89,27 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+@contextlib.contextmanager
+def _ctrl_c_after() -> Iterator[None]:
+    """Hold a Ctrl-C until the database call is over, then raise it.
+
+    DuckDB turns a Ctrl-C during a query into "Query interrupted" and drops the interrupt; held
+    back, a row is either written or not, and the command still stops as asked.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+    pressed: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, _frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if pressed:
+        raise KeyboardInterrupt
+
+
 class RunCatalog:
     """The DuckDB catalog of one study folder (see the module documentation).
 
@@ -112,8 +136,13 @@ class RunCatalog:
                                "running on this folder?") from None
         if not read_only:
             for statement in _SCHEMA:
-                self.db.execute(statement)
+                self.execute(statement)
         self.scenario = (self.fingerprint() or {}).get("scenario", "")
+
+    def execute(self, sql: str, params: list[Any] | None = None) -> Any:
+        """Run one statement (a Ctrl-C meanwhile is raised once it is over)."""
+        with _ctrl_c_after():
+            return self.db.execute(sql, params or [])
 
     def close(self) -> None:
         """Close the database (every write is already committed)."""
@@ -128,7 +157,7 @@ class RunCatalog:
     # --- the study ---------------------------------------------------------------------------
     def fingerprint(self) -> dict[str, Any] | None:
         """Return the study's fingerprint, or None for a new catalog."""
-        row = self.db.execute("SELECT value FROM study WHERE key = 'study'").fetchone()
+        row = self.execute("SELECT value FROM study WHERE key = 'study'").fetchone()
         return None if row is None else json.loads(row[0])
 
     def claim(self, fingerprint: dict[str, Any], points: Iterable[tuple[int, list[str],
@@ -151,9 +180,12 @@ class RunCatalog:
                 f"there: {', '.join(f'{k}={old.get(k)!r}' for k in differs)}). Re-run the "
                 "original command to resume it, or choose another --out folder.")
         if old is None:
-            self.db.execute("INSERT INTO study VALUES ('study', ?)", [_json(fingerprint)])
-            self.db.executemany("INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?)",
-                                [[i, _json(s), _json(v), d] for i, s, v, d in points])
+            with _ctrl_c_after():
+                self.db.execute("BEGIN TRANSACTION")
+                self.db.execute("INSERT INTO study VALUES ('study', ?)", [_json(fingerprint)])
+                self.db.executemany("INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?)",
+                                    [[i, _json(s), _json(v), d] for i, s, v, d in points])
+                self.db.execute("COMMIT")
         self.scenario = str(new.get("scenario", ""))
 
     # --- members -----------------------------------------------------------------------------
@@ -163,7 +195,7 @@ class RunCatalog:
         import datetime as dt
 
         s = summary
-        self.db.execute(
+        self.execute(
             "INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [s.point, s.member, s.run_id, self.scenario, s.scenario_digest,
              _json(parameters), s.seed, _json(list(spawn_key)), s.status, s.wall_time_s,
@@ -172,8 +204,8 @@ class RunCatalog:
 
     def done(self) -> set[tuple[int, int]]:
         """Return the (point, member) pairs that finished."""
-        rows = self.db.execute("SELECT point, member FROM members WHERE status = ?",
-                               [DONE]).fetchall()
+        rows = self.execute("SELECT point, member FROM members WHERE status = ?",
+                            [DONE]).fetchall()
         return {(int(p), int(m)) for p, m in rows}
 
     def summaries(self, status: str | None = DONE) -> list[MemberSummary]:
@@ -184,7 +216,7 @@ class RunCatalog:
         if status is not None:
             query += " WHERE status = ?"
             args.append(status)
-        rows = self.db.execute(query + " ORDER BY point, member", args).fetchall()
+        rows = self.execute(query + " ORDER BY point, member", args).fetchall()
         return [MemberSummary(int(p), int(m), run_id, digest, int(seed), st, float(wall),
                               json.loads(metrics), None if obs is None else json.loads(obs),
                               {}, err or "", host or "")
@@ -192,5 +224,5 @@ class RunCatalog:
 
     def counts(self) -> dict[str, int]:
         """Return the number of members by status."""
-        rows = self.db.execute("SELECT status, count(*) FROM members GROUP BY status").fetchall()
+        rows = self.execute("SELECT status, count(*) FROM members GROUP BY status").fetchall()
         return {str(s): int(n) for s, n in rows}
