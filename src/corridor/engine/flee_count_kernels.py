@@ -21,6 +21,7 @@ from corridor.engine.random import binomial
 MARGIN = 4096  # free rows needed before a row is processed (else the caller grows and resumes)
 STACK = 4096
 PASS2_COUNTER = 1 << 20  # binomial counters of the second pass start here
+SLICE_COUNTER = PASS2_COUNTER - 4096  # and those cutting rows into slices, here
 
 
 @njit(cache=True)
@@ -178,7 +179,7 @@ def _leave(r, p, n, key, ctr, rows, entered, route_nodes, opt_ptr, opt_end, opt_
 
 
 @njit(cache=True)
-def flee_count_pass1(n_orig, n, rounds, rows, route_nodes, opt_ptr, opt_end, opt_inv,
+def flee_count_pass1(n_orig, n, rounds, order, rows, route_nodes, opt_ptr, opt_end, opt_inv,
                      opt_route, opt_rlen, out_ptr, out_links, link_to, link_open, link_gen,
                      forced_link, movechance, is_camp, score, pop_weight, occ, capacity, buffer,
                      weight_softening, weight_power, weight_mode, home_dist, home_power,
@@ -217,7 +218,8 @@ def flee_count_pass1(n_orig, n, rounds, rows, route_nodes, opt_ptr, opt_end, opt
         return n
     base = 1 + rounds
     for j in range(rounds):
-        for i in range(n_orig):
+        for idx in range(n_orig):
+            i = order[idx]
             kj = slices[i, j]
             if kj == 0:
                 continue
@@ -236,17 +238,40 @@ def flee_count_pass1(n_orig, n, rounds, rows, route_nodes, opt_ptr, opt_end, opt
 
 
 @njit(cache=True)
-def flee_count_pass2(start, n_orig, n, cap, rows, route_nodes, opt_ptr, opt_end, opt_inv,
+def pass2_slices(n_orig, rounds, rows, key):
+    """Cut the people of each row on a link into `rounds` slices (successive binomials)."""
+    link, count, active = rows[1], rows[11], rows[12]
+    slices = np.zeros((n_orig, rounds), dtype=np.int64)
+    for i in range(n_orig):
+        if not active[i] or link[i] < 0 or count[i] == 0:
+            continue
+        k = np.int64(count[i])
+        for j in range(rounds):
+            if k == 0:
+                break
+            kj = k if j == rounds - 1 else binomial(key, i, SLICE_COUNTER + j, k,
+                                                     1.0 / (rounds - j))
+            slices[i, j] = kj
+            k -= kj
+    return slices
+
+
+@njit(cache=True)
+def flee_count_pass2(j0, start, n_orig, n, cap, slices, order, rows, route_nodes, opt_ptr, opt_end, opt_inv,
                      opt_route, opt_rlen, out_ptr, out_links, link_from, link_to, link_km,
                      link_speed, walk_prob, link_open, link_gen, forced_link, movechance,
                      is_camp, score, pop_weight, occ, capacity, place_country, place_kind,
                      buffer, weight_softening, weight_power, weight_mode, home_dist,
                      home_power, home_is_current, max_move, walk_speed, start_on_foot, key,
                      flows, scratch):
-    """Second pass over rows start..n_orig-1: rows on links advance, arrive, may leave again.
+    """Second pass: rows on links advance, arrive, and may leave again.
+
+    The rows take turns, a slice of each (`slices`, from `pass2_slices`) per round, from round
+    j0 and row `start` on, so that arrivals raise the live place counts gradually.
 
     Returns:
-        (next row to process, rows in use), as `flee_count_pass1`.
+        (round, row, rows in use): where to resume when the buffers ran short (grow them and
+        call again), or (number of rounds, 0, rows in use) when the pass is done.
     """
     (place, link, travelled, _, _, prev_place, _, _, _, countries, kinds, count, active, _, _,
      _, entry_gen, _) = rows
@@ -255,15 +280,28 @@ def flee_count_pass2(start, n_orig, n, cap, rows, route_nodes, opt_ptr, opt_end,
     st_moved = np.empty(STACK, dtype=np.float64)
     st_ctr = np.empty(STACK, dtype=np.int64)
     st_speed = np.empty(STACK, dtype=np.float64)
-    i = start
-    while i < n_orig:
-        if cap - n < MARGIN:
-            return i, n
-        if not active[i] or link[i] < 0 or count[i] == 0:
-            i += 1
+    rounds = slices.shape[1]
+    j = j0
+    idx = start
+    while j < rounds:
+        if idx >= n_orig:
+            j += 1
+            idx = 0
             continue
+        if cap - n < MARGIN:
+            return j, idx, n
+        i = order[idx]
+        kj = slices[i, j]
+        if kj == 0:
+            idx += 1
+            continue
+        r0 = i
+        if kj < count[i]:
+            r0 = n
+            n += 1
+            _copy(i, r0, kj, rows)
         top = 1
-        st_row[0], st_moved[0], st_ctr[0], st_speed[0] = i, 0.0, PASS2_COUNTER, -1.0
+        st_row[0], st_moved[0], st_ctr[0], st_speed[0] = r0, 0.0, PASS2_COUNTER, -1.0
         while top > 0:
             top -= 1
             row, moved, c, speed = st_row[top], st_moved[top], st_ctr[top], st_speed[top]
@@ -334,8 +372,8 @@ def flee_count_pass2(start, n_orig, n, cap, rows, route_nodes, opt_ptr, opt_end,
                     st_row[top], st_moved[top], st_ctr[top] = entered[m], moved, c
                     st_speed[top] = -1.0
                     top += 1
-        i += 1
-    return i, n
+        idx += 1
+    return rounds, 0, n
 
 
 @njit(cache=True)

@@ -18,6 +18,7 @@ from corridor.engine.flee_count_kernels import (
     count_people_at_places,
     flee_count_pass1,
     flee_count_pass2,
+    pass2_slices,
 )
 from corridor.engine.flee_kernels import (
     WEIGHT_DISTANCE,
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
 POSITIVE = 1e-6
 AUTO_CAMP_CHANCE = 0.005
-ROUNDS = 16  # count representation: slices of each row's leavers, taking turns (first pass)
+ROUNDS = 1  # count representation: slices of each row's leavers, taking turns (first pass)
 PURPOSE_MOVE = 11
 PURPOSE_SINK = 12
 _AGENT_COLUMNS = {"active": np.bool_, "r_start": np.int32, "r_len": np.int16,
@@ -397,11 +398,7 @@ class FleeModel(MovementModel):
             self.attach_columns()
         new = self.sim.add_people(count, place, self.group)
         if self.counts:
-            a = self.sim.agents
-            if self.params.stay_close_to_home and self.documented:
-                a.full("home")[new] = place
-            if not self.sim.scenario.rules:  # nothing reads `since`: rows of all days merge
-                a.full("since")[new] = 0
+            self.sim.agents.full("home")[new] = place  # with `since`, the creation order
             return
         self._grow(new.stop)
         c = self.cols
@@ -592,20 +589,22 @@ class FleeModel(MovementModel):
         n_orig = a.n
         a.reserve(n_orig + n_orig * ROUNDS * (len(self.scratch) + 1) + MARGIN)
         rows = tuple(a.full(k) for k in _ROW_COLUMNS)
-        a.n = flee_count_pass1(n_orig, a.n, ROUNDS, rows, *common, net.link_to, self.link_open,
+        a.n = flee_count_pass1(n_orig, a.n, ROUNDS, self._row_order(n_orig), rows, *common, net.link_to, self.link_open,
                                self.link_gen, self.forced_link, movechance, self.is_camp,
                                score, pop_weight, occ, self.capacity, *weights, key,
                                self.scratch)
         n_orig = a.n
-        i = 0
-        while i < n_orig:
+        slices = pass2_slices(n_orig, ROUNDS, tuple(a.full(k) for k in _ROW_COLUMNS), key)
+        order = self._row_order(n_orig)
+        j = i = 0
+        while j < ROUNDS:
             a.reserve(a.n + 2 * MARGIN)
             rows = tuple(a.full(k) for k in _ROW_COLUMNS)
-            i, a.n = flee_count_pass2(
-                i, n_orig, a.n, a.capacity, rows, *common, net.link_from, net.link_to,
-                net.link_km, self.link_speed, self.walk_prob, self.link_open, self.link_gen,
-                self.forced_link, movechance, self.is_camp, score, pop_weight, occ,
-                self.capacity, net.country, net.kind, *weights, p.max_move_speed,
+            j, i, a.n = flee_count_pass2(
+                j, i, n_orig, a.n, a.capacity, slices, order, rows, *common, net.link_from,
+                net.link_to, net.link_km, self.link_speed, self.walk_prob, self.link_open,
+                self.link_gen, self.forced_link, movechance, self.is_camp, score, pop_weight,
+                occ, self.capacity, net.country, net.kind, *weights, p.max_move_speed,
                 p.max_walk_speed, p.start_on_foot, key, sim.recorder.day_flows, self.scratch)
         if p.sinks:
             self._deactivate_rows()
@@ -614,6 +613,11 @@ class FleeModel(MovementModel):
             self.total_agents[day] = sim.departed
         self.days_done = day + 1
         return np.zeros(0, dtype=np.int64)
+
+    def _row_order(self, n: int) -> np.ndarray:
+        """Rows in Flee's creation order: by day of appearance, then place of appearance."""
+        a = self.sim.agents
+        return np.lexsort((a.full("home")[:n], a.full("since")[:n])).astype(np.int64)
 
     def _deactivate_rows(self) -> None:
         sim = self.sim
