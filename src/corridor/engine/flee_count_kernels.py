@@ -257,13 +257,13 @@ def pass2_slices(n_orig, rounds, rows, key):
 
 
 @njit(cache=True)
-def flee_count_pass2(j0, start, n_orig, n, cap, slices, order, rows, route_nodes, opt_ptr, opt_end, opt_inv,
-                     opt_route, opt_rlen, out_ptr, out_links, link_from, link_to, link_km,
-                     link_speed, walk_prob, link_open, link_gen, forced_link, movechance,
-                     is_camp, score, pop_weight, occ, capacity, place_country, place_kind,
-                     buffer, weight_softening, weight_power, weight_mode, home_dist,
-                     home_power, home_is_current, max_move, walk_speed, start_on_foot, key,
-                     flows, scratch):
+def flee_count_pass2(j0, start, n_orig, n, cap, slices, order, rows, route_nodes, opt_ptr,
+                     opt_end, opt_inv, opt_route, opt_rlen, out_ptr, out_links, link_from,
+                     link_to, link_km, link_speed, walk_prob, link_open, link_gen,
+                     forced_link, movechance, is_camp, score, pop_weight, occ, capacity,
+                     place_country, place_kind, buffer, weight_softening, weight_power,
+                     weight_mode, home_dist, home_power, home_is_current, max_move, walk_speed,
+                     start_on_foot, key, flows, scratch):
     """Second pass: rows on links advance, arrive, and may leave again.
 
     The rows take turns, a slice of each (`slices`, from `pass2_slices`) per round, from round
@@ -332,7 +332,7 @@ def flee_count_pass2(j0, start, n_orig, n, cap, slices, order, rows, route_nodes
             cnt = np.int64(count[row])
             link[row] = -1
             travelled[row] = 0.0
-            prev_place[row] = a
+            prev_place[row] = a if start_on_foot else 0  # only read by start_on_foot
             if entry_gen[row] != link_gen[lk]:  # the link closed while they were on it
                 entry_gen[row] = 0
                 place[row] = a

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 POSITIVE = 1e-6
 AUTO_CAMP_CHANCE = 0.005
+ERA_DAYS = 16  # count representation: rows keep the 16-day period they appeared in
 ROUNDS = 1  # count representation: slices of each row's leavers, taking turns (first pass)
 PURPOSE_MOVE = 11
 PURPOSE_SINK = 12
@@ -398,7 +399,11 @@ class FleeModel(MovementModel):
             self.attach_columns()
         new = self.sim.add_people(count, place, self.group)
         if self.counts:
-            self.sim.agents.full("home")[new] = place  # with `since`, the creation order
+            a = self.sim.agents
+            if self.params.stay_close_to_home and self.documented:
+                a.full("home")[new] = place
+            # rows keep the period they appeared in: the order of Flee's first pass
+            a.full("since")[new] = self.sim.day // ERA_DAYS
             return
         self._grow(new.stop)
         c = self.cols
@@ -589,10 +594,10 @@ class FleeModel(MovementModel):
         n_orig = a.n
         a.reserve(n_orig + n_orig * ROUNDS * (len(self.scratch) + 1) + MARGIN)
         rows = tuple(a.full(k) for k in _ROW_COLUMNS)
-        a.n = flee_count_pass1(n_orig, a.n, ROUNDS, self._row_order(n_orig), rows, *common, net.link_to, self.link_open,
-                               self.link_gen, self.forced_link, movechance, self.is_camp,
-                               score, pop_weight, occ, self.capacity, *weights, key,
-                               self.scratch)
+        a.n = flee_count_pass1(n_orig, a.n, ROUNDS, self._row_order(n_orig), rows, *common,
+                               net.link_to, self.link_open, self.link_gen, self.forced_link,
+                               movechance, self.is_camp, score, pop_weight, occ, self.capacity,
+                               *weights, key, self.scratch)
         n_orig = a.n
         slices = pass2_slices(n_orig, ROUNDS, tuple(a.full(k) for k in _ROW_COLUMNS), key)
         order = self._row_order(n_orig)
@@ -615,9 +620,9 @@ class FleeModel(MovementModel):
         return np.zeros(0, dtype=np.int64)
 
     def _row_order(self, n: int) -> np.ndarray:
-        """Rows in Flee's creation order: by day of appearance, then place of appearance."""
+        """Rows in Flee's creation order, by period of appearance (`ERA_DAYS`)."""
         a = self.sim.agents
-        return np.lexsort((a.full("home")[:n], a.full("since")[:n])).astype(np.int64)
+        return np.argsort(a.full("since")[:n], kind="stable").astype(np.int64)
 
     def _deactivate_rows(self) -> None:
         sim = self.sim
