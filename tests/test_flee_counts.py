@@ -3,7 +3,7 @@
 Mali 2012, shortened and with populations divided by `hasten` (so that the individual runs are
 quick), runs with many seeds in both representations; every (day, place, state) cell is compared
 with the procedure of `test_counts_equivalence.py` (Welch + Brown–Forsythe, Holm). The same
-procedure detects a 5 % change of the camp weight. On the full Mali run, the count
+procedure detects a 5 % change of the default move chance. On the full Mali run, the count
 representation's ARD is within ±0.03 of Flee 3.1's.
 """
 
@@ -39,9 +39,9 @@ def test_counts_match_agents_on_mali(short_mali):
     assert rejections(a, b) == []
 
 
-def test_the_comparison_detects_a_five_percent_change_of_the_camp_weight(shared_dir,
+def test_the_comparison_detects_a_five_percent_change_of_a_move_chance(shared_dir,
                                                                           short_mali):
-    changed = _mali(shared_dir, "days=120", "hasten=10", "camp_weight=5.25")
+    changed = _mali(shared_dir, "days=120", "hasten=10", "default_movechance=0.315")
     a, b = paired(short_mali, changed, SEEDS, DAYS)
     assert len(rejections(a, b)) > 0
 
