@@ -35,11 +35,19 @@ def load_case(name: str, factor: int):
     if name == "caravan-2020":
         return scaled(load_scenario("caravan-2020"), factor)
     if name == "mali2012":
-        from corridor.flee.scenario import load_flee_scenario  # the Flee importer
+        import tempfile
+
+        from benchmarks.flee_driver import scaled_copy
+        from corridor.flee.convert import load_flee
 
         folder = SHARED / "flee-scenarios" / "mali2012"
-        return load_flee_scenario(folder / "input", folder / "validation",
-                                  folder / "simsetting.yml", scale=factor)
+        input_dir, validation_dir = folder / "input", folder / "validation"
+        if factor == 1:
+            return load_flee(input_dir, validation_dir, folder / "simsetting.yml")
+        with tempfile.TemporaryDirectory() as tmp:  # populations, capacities, counts × factor
+            input_dir, validation_dir = scaled_copy(input_dir, validation_dir, factor,
+                                                    Path(tmp))
+            return load_flee(input_dir, validation_dir, folder / "simsetting.yml")
     if name == "generated":
         from benchmarks.generated import generated_scenario
 
@@ -84,8 +92,8 @@ def flee_seconds(factor: int) -> float | None:
         return None
     data = json.loads(FLEE_RESULTS.read_text())
     for row in data if isinstance(data, list) else data.get("runs", []):
-        if row.get("simulator", "flee") == "flee" and row.get("scale", row.get("factor")) == factor:
-            return row.get("wall_s")
+        if row.get("engine") == "flee-3.1" and row.get("scale") == factor:
+            return row.get("wall_time_s")
     return None
 
 
