@@ -22,6 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CORRIDOR_SHARED", REPO.parent / "shared"))
 FLEE_PYTHON = os.environ.get("FLEE_PYTHON", "/work/flee-venv/bin/python")
+RESULTS = REPO / "benchmarks" / "results" / "flee.json"
 
 
 def scenario_dirs(name: str = "mali2012") -> tuple[Path, Path, Path]:
@@ -30,7 +31,8 @@ def scenario_dirs(name: str = "mali2012") -> tuple[Path, Path, Path]:
     return base / "input", base / "validation", base / "simsetting.yml"
 
 
-def corridor_measure(name: str, scale: int, days: int, seed: int, out_csv: Path) -> dict:
+def corridor_measure(name: str, scale: int, days: int, seed: int, out_csv: Path,
+                     engine: str = "agents") -> dict:
     """Run Corridor's flee model once on a (scaled) Flee scenario; write a Flee out.csv."""
     from benchmarks.flee_driver import scaled_copy
     from corridor.engine.simulation import Simulation
@@ -43,22 +45,23 @@ def corridor_measure(name: str, scale: int, days: int, seed: int, out_csv: Path)
             input_dir, validation_dir = scaled_copy(input_dir, validation_dir, scale, Path(tmp))
         t0 = time.perf_counter()
         warm = load_flee(input_dir, validation_dir, settings, [f"days={min(days, 5)}"])
-        Simulation(warm, seed=seed).run()
+        Simulation(warm, seed=seed, engine=engine).run()
         warm_s = time.perf_counter() - t0
         sc = load_flee(input_dir, validation_dir, settings, [f"days={days}"])
     before = _current_rss_mb()
-    sim = Simulation(sc, seed=seed)
+    sim = Simulation(sc, seed=seed, engine=engine)
     started = time.perf_counter()
     sim.run()
     wall = time.perf_counter() - started
     write_out_csv(sim, out_csv)
     steps = int(sim.model.total_agents.sum())
-    return {"engine": "corridor", "scale": scale, "days": days, "wall_time_s": round(wall, 3),
+    label = "corridor" if engine == "agents" else f"corridor-{engine}"
+    return {"engine": label, "scale": scale, "days": days, "wall_time_s": round(wall, 3),
             "warmup_s": round(warm_s, 3), "agent_steps": steps,
             "agent_steps_per_s": round(steps / wall, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "rss_before_run_mb": round(before, 1),
-            "final_agents": int(sim.agents.n), "out_csv": str(out_csv)}
+            "final_agents": sim.people(), "rows": int(sim.agents.n), "out_csv": str(out_csv)}
 
 
 def _current_rss_mb() -> float:
@@ -80,10 +83,11 @@ def run_flee(name: str, scale: int, days: int, out_csv: Path) -> dict:
     return result
 
 
-def run_corridor(name: str, scale: int, days: int, out_csv: Path, seed: int = 1) -> dict:
+def run_corridor(name: str, scale: int, days: int, out_csv: Path, seed: int = 1,
+                 engine: str = "agents") -> dict:
     """Run Corridor in a fresh process (so its peak memory is its own)."""
     cmd = [sys.executable, "-m", "benchmarks.flee_benchmark", "--one", name, str(scale),
-           str(days), str(seed), str(out_csv)]
+           str(days), str(seed), str(out_csv), "--engine", engine]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=REPO)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -106,22 +110,25 @@ def compare(name: str = "mali2012", scales: tuple[int, ...] = (1, 10), days: int
     rows = []
     for scale in scales:
         rows.append(with_ard(run_corridor(name, scale, days, folder / f"corridor-x{scale}.csv")))
+        rows.append(with_ard(run_corridor(name, scale, days,
+                                          folder / f"corridor-counts-x{scale}.csv",
+                                          engine="counts")))
         rows.append(with_ard(run_flee(name, scale, days, folder / f"flee-x{scale}.csv")))
     return rows
 
 
 def table(rows: list[dict]) -> str:
     """Format rows as a text table, with Corridor's speed-up over Flee per scale."""
-    head = (f"{'engine':<10}{'scale':>6}{'days':>6}{'agents':>10}{'wall s':>10}"
+    head = (f"{'engine':<16}{'scale':>6}{'days':>6}{'agents':>10}{'wall s':>10}"
             f"{'agent-steps/s':>15}{'peak MB':>9}{'ARD':>8}{'ARD plain':>10}{'speed-up':>9}")
     lines = [head, "-" * len(head)]
     flee_wall = {r["scale"]: r["wall_time_s"] for r in rows if r["engine"] == "flee-3.1"}
     for r in rows:
         speedup = ""
-        if r["engine"] == "corridor" and r["scale"] in flee_wall:
+        if r["engine"].startswith("corridor") and r["scale"] in flee_wall:
             speedup = f"{flee_wall[r['scale']] / r['wall_time_s']:.0f}×"
-        lines.append(f"{r['engine']:<10}{r['scale']:>6}{r['days']:>6}{r['final_agents']:>10,}"
-                     f"{r['wall_time_s']:>10.1f}{r['agent_steps_per_s']:>15,.0f}"
+        lines.append(f"{r['engine']:<16}{r['scale']:>6}{r['days']:>6}{r['final_agents']:>10,}"
+                     f"{r['wall_time_s']:>10.2f}{r['agent_steps_per_s']:>15,.0f}"
                      f"{r['peak_rss_mb']:>9.0f}{r['ard']:>8.4f}{r['ard_plain']:>10.4f}"
                      f"{speedup:>9}")
     return "\n".join(lines)
@@ -135,14 +142,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10])
     parser.add_argument("--days", type=int, default=300)
     parser.add_argument("--folder", type=Path, default=None)
+    parser.add_argument("--engine", default="agents", help=argparse.SUPPRESS)
+    parser.add_argument("--results", type=Path, default=RESULTS,
+                        help="where the rows go as JSON (read by benchmarks/scale.py)")
     args = parser.parse_args(argv)
     if args.one:
         name, scale, days, seed, out = args.one
-        print(json.dumps(corridor_measure(name, int(scale), int(days), int(seed), Path(out))))
+        print(json.dumps(corridor_measure(name, int(scale), int(days), int(seed), Path(out),
+                                          args.engine)))
         return 0
     rows = compare(args.scenario, tuple(args.scales), args.days, args.folder)
     print(table(rows))
     print(json.dumps(rows, indent=2))
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(rows, indent=2))
     return 0
 
 
