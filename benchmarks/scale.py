@@ -4,7 +4,9 @@ Each case runs in a fresh process (peak RSS belongs to it alone). Scenarios: car
 ×1, ×100, ×1,000 people, Mali 2012 (Flee) at ×1, ×10, ×100 when the Flee scenario is available,
 and 10 million individual agents for 300 days on the generated network (`--huge`).
 
-Run: `.venv/bin/python -m benchmarks.scale [--huge]`.
+Run: `.venv/bin/python -m benchmarks.scale [--huge]`; the rows are kept in
+`benchmarks/results/scale.json`, and `--table` prints them again (with Flee's times from
+`benchmarks/results/flee.json`, written by `benchmarks.flee_benchmark`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CORRIDOR_SHARED", ROOT.parent / "shared"))
 FLEE_RESULTS = ROOT / "benchmarks" / "results" / "flee.json"
+SCALE_RESULTS = ROOT / "benchmarks" / "results" / "scale.json"
 
 
 def scaled(scenario, factor: int):
@@ -125,8 +128,13 @@ CASES = [("caravan-2020", f, e) for e in ("agents", "counts") for f in (1, 100, 
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "--one":
         print(json.dumps(measure(sys.argv[2], int(sys.argv[3]), sys.argv[4])))
+    elif "--table" in sys.argv:
+        print(table(json.loads(SCALE_RESULTS.read_text())))
     else:
         cases = list(CASES)
         if "--huge" in sys.argv:
             cases.append(("generated", 10_000_000, "agents"))
-        print(table([run_case(*c) for c in cases]))
+        rows = [run_case(*c) for c in cases]
+        SCALE_RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        SCALE_RESULTS.write_text(json.dumps(rows, indent=2))
+        print(table(rows))
