@@ -95,7 +95,6 @@ class _Tracker:
 
         self.label, self.enabled = label, enabled
         self.done = self.failed = self.total = 0
-        self.started_with = None
         self._task = None
         self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                             MofNCompleteColumn(), TextColumn(unit),
@@ -106,8 +105,6 @@ class _Tracker:
 
     def __call__(self, done: int, failed: int, total: int) -> None:
         self.done, self.failed, self.total = done, failed, total
-        if self.started_with is None:
-            self.started_with = done
         if self._task is None:
             self._task = self.bar.add_task(self.label, total=total, completed=done,
                                            failed=failed)
