@@ -68,3 +68,17 @@ def test_counts_ard_is_within_003_of_flee(shared_dir):
     ard_flee = np.mean([ard(r.simulated, r.observed) for r in refs])
     ard_ours = np.mean([ard(r, observed) for r in runs])
     assert abs(ard_ours - ard_flee) <= 0.03, (ard_ours, ard_flee)
+
+
+def test_camps_as_sinks_deactivate_as_many_people_with_counts(shared_dir):
+    sc = _mali(shared_dir, "days=60", "hasten=10", "camps_are_sinks=true",
+               "deactivation_probability.fassala-mbera=0.05")
+    agents = Simulation(sc, seed=1, engine="agents")
+    agents.run()
+    counts = Simulation(sc, seed=1, engine="counts")
+    counts.run()
+    off_agents = int((~agents.model.cols["active"][: agents.agents.n]).sum())
+    a = counts.agents
+    off_counts = int(a.count[~a.active].sum())
+    assert off_agents > 500
+    assert 0.8 < off_counts / off_agents < 1.25, (off_counts, off_agents)
