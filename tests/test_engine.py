@@ -4,6 +4,7 @@ import datetime as dt
 
 import numpy as np
 import pyarrow.compute as pc
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -219,3 +220,23 @@ def test_threads_do_not_change_results():
     finally:
         movement.PARALLEL_MIN_AGENTS = old
     assert one.daily.equals(two.daily) and one.flows.equals(two.flows)
+
+
+def test_auto_engine_choice(tiny, shared_dir):
+    from corridor.engine.simulation import choose_engine
+    from corridor.errors import ScenarioError
+    from corridor.flee.convert import load_flee
+
+    small = load_scenario(tiny)
+    assert choose_engine(small, "auto") == "agents"
+    big = small.replace(departures=tuple(d.model_copy(update={"count": 300_000})
+                                         for d in small.departures))
+    assert choose_engine(big, "auto") == "counts"
+    mali = shared_dir / "flee-scenarios" / "mali2012"
+    flee = load_flee(mali / "input", mali / "validation", mali / "simsetting.yml")
+    assert choose_engine(flee, "auto") == "agents"  # ~150,000 people
+    burundi = shared_dir / "flee-scenarios" / "burundi2015"
+    stints = load_flee(burundi / "input", burundi / "validation", burundi / "simsetting.yml")
+    assert choose_engine(stints, "auto") == "agents"  # avoid_short_stints: no counts
+    with pytest.raises(ScenarioError):
+        choose_engine(stints, "counts")

@@ -285,6 +285,20 @@ class FleeModel(MovementModel):
             self.home_dist = great_circle_km(lat[:, None], lon[:, None], lat[None, :],
                                              lon[None, :])
 
+    @classmethod
+    def counts_problem(cls, scenario: Scenario) -> str | None:
+        """avoid_short_stints keeps a per-person moving average: no count representation."""
+        params = scenario.parameters
+        if params is not None and getattr(params, "avoid_short_stints", False):
+            return "avoid_short_stints has no count representation (a per-person average)"
+        return None
+
+    @classmethod
+    def expected_people(cls, scenario: Scenario) -> int:
+        """The largest total of the UNHCR series (people spawn from its rise)."""
+        extras: FleeExtras = scenario.extras.get("flee", FleeExtras())
+        return int(max((row.count for _, row in extras.totals), default=0))
+
     def _expected_agents(self) -> int:
         extra = sum(int(s.at(0)[0]) for s in self.camp_series.values())
         if self.total is not None and len(self.total.counts):

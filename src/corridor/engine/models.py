@@ -36,6 +36,18 @@ class MovementModel:
         return {}
 
     @classmethod
+    def counts_problem(cls, scenario: Scenario) -> str | None:
+        """Why this scenario cannot run with the count representation (None: it can)."""
+        if not cls.supports_counts:
+            return f"the '{cls.name}' model has no count representation yet"
+        return None
+
+    @classmethod
+    def expected_people(cls, scenario: Scenario) -> int:
+        """How many people a run of the scenario will hold (for choosing a representation)."""
+        return sum(d.count for d in scenario.departures)
+
+    @classmethod
     def check(cls, scenario: Scenario, params: Any, problems: list[Problem]) -> None:
         """Check model-specific consistency of a scenario (default: nothing)."""
 

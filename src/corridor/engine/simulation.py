@@ -29,14 +29,14 @@ def choose_engine(scenario: Scenario, engine: str) -> str:
     from corridor.errors import Problem, ScenarioError
 
     model = model_class(scenario.config.model)
-    if engine == "counts" and not model.supports_counts:
+    problem = model.counts_problem(scenario)
+    if engine == "counts" and problem:
         raise ScenarioError([Problem("--engine", None, None,
-                                     f"the '{scenario.config.model}' model has no count "
-                                     f"representation yet; use --engine agents")])
+                                     f"{problem}; use --engine agents")])
     if engine != "auto":
         return engine
-    people = sum(d.count for d in scenario.departures)
-    return "counts" if model.supports_counts and people >= AUTO_COUNTS_FROM else "agents"
+    people = model.expected_people(scenario)
+    return "counts" if not problem and people >= AUTO_COUNTS_FROM else "agents"
 
 
 @dataclass(frozen=True)
