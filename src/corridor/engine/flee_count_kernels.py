@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from corridor.engine.flee_kernels import WEIGHT_DISTANCE, WEIGHT_UNIFORM, capacity_factor
+from corridor.engine.flee_kernels import capacity_factor, option_weights
 from corridor.engine.random import binomial
 
 MARGIN = 4096  # free rows needed before a row is processed (else the caller grows and resumes)
@@ -121,24 +121,9 @@ def _leave(r, p, n, key, ctr, rows, entered, route_nodes, opt_ptr, opt_end, opt_
     if no <= 0:
         return n, 0
     ref = p if home_is_current else home[r]
-    total = 0.0
-    for j in range(no):
-        k = k0 + j
-        if weight_mode == WEIGHT_UNIFORM:
-            w = 1.0
-        elif weight_mode == WEIGHT_DISTANCE:
-            w = opt_inv[k]
-        else:
-            e = opt_end[k]
-            base = score[e] * pop_weight[e]
-            if home_dist.shape[0] > 1:
-                base *= 1.0 / max(1.0, home_dist[e, ref]) ** home_power
-            w = (weight_softening + base) * opt_inv[k] * capacity_factor(e, occ, capacity,
-                                                                        buffer)
-            if weight_power != 1.0:
-                w = w ** weight_power
-        scratch[j] = w
-        total += w
+    total = option_weights(p, ref, opt_ptr, opt_end, opt_inv, score, pop_weight, occ,
+                           capacity, buffer, weight_softening, weight_power, weight_mode,
+                           home_dist, home_power, scratch)
     if not total > 0.0:
         for j in range(no):
             scratch[j] = 1.0

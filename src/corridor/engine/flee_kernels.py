@@ -30,21 +30,18 @@ def capacity_factor(p, count, capacity, buffer):
     return 1.0 - (occ - buffer * cap) / (cap * (1.0 - buffer))
 
 
-@njit(cache=True)
-def choose_route(i, p, ref, key, counter, opt_ptr, opt_end, opt_inv, score, pop_weight,
-                 count, capacity, buffer, weight_softening, weight_power, weight_mode,
-                 home_dist, home_power, scratch):
-    """Draw one route option of place p for agent i; -1 when p has no options.
+@njit(cache=True, inline="always")
+def option_weights(p, ref, opt_ptr, opt_end, opt_inv, score, pop_weight, count, capacity,
+                   buffer, weight_softening, weight_power, weight_mode, home_dist, home_power,
+                   scratch):
+    """Write the weight of each route option of place p to scratch; return their sum.
 
     Weight of an option ending in E: ((softening + score(E) × home(E) × pop(E)) × inv_dist ×
-    capacity(E)) ^ weight_power; uniform when every weight is 0.
+    capacity(E)) ^ weight_power, or 1 (uniform mode), or inv_dist (distance mode).
     """
     k0 = opt_ptr[p]
-    n = opt_ptr[p + 1] - k0
-    if n <= 0:
-        return -1
     total = 0.0
-    for j in range(n):
+    for j in range(opt_ptr[p + 1] - k0):
         k = k0 + j
         if weight_mode == WEIGHT_UNIFORM:
             w = 1.0
@@ -61,6 +58,25 @@ def choose_route(i, p, ref, key, counter, opt_ptr, opt_end, opt_inv, score, pop_
                 w = w ** weight_power
         scratch[j] = w
         total += w
+    return total
+
+
+@njit(cache=True)
+def choose_route(i, p, ref, key, counter, opt_ptr, opt_end, opt_inv, score, pop_weight,
+                 count, capacity, buffer, weight_softening, weight_power, weight_mode,
+                 home_dist, home_power, scratch):
+    """Draw one route option of place p for agent i; -1 when p has no options.
+
+    Weight of an option ending in E: ((softening + score(E) × home(E) × pop(E)) × inv_dist ×
+    capacity(E)) ^ weight_power; uniform when every weight is 0.
+    """
+    k0 = opt_ptr[p]
+    n = opt_ptr[p + 1] - k0
+    if n <= 0:
+        return -1
+    total = option_weights(p, ref, opt_ptr, opt_end, opt_inv, score, pop_weight, count,
+                           capacity, buffer, weight_softening, weight_power, weight_mode,
+                           home_dist, home_power, scratch)
     u = uniform(key, i, counter)
     if not total > 0.0:
         return k0 + min(int(u * n), n - 1)
