@@ -110,25 +110,43 @@ class Agents:
         return new
 
     def merge(self) -> None:
-        """Merge rows that differ in nothing but their count (count representation)."""
-        if self.n < 2:
+        """Merge rows that differ in nothing but their count (count representation).
+
+        Rows are grouped in one hashed pass (`merge_kernels.merge_rows`): merged rows keep the
+        order of their first row, and rows left with nobody are dropped. Should two different
+        rows ever share a 64-bit hash, the rows are sorted and merged instead.
+        """
+        from corridor.engine.merge_kernels import merge_rows
+
+        if self.n == 0:
             return
-        cols = [arr[: self.n] for name, arr in self._data.items() if name != "count"]
+        cols = tuple(arr for name, arr in self._data.items() if name != "count")
+        kept = merge_rows(cols, self._data["count"], self.n)
+        if kept < 0:
+            self._merge_sorted()
+        else:
+            self.n = kept
+
+    def _merge_sorted(self) -> None:
+        """`merge` by sorting the rows (used only when two different rows share a hash)."""
+        n = self.n
+        cols = [arr[:n] for name, arr in self._data.items() if name != "count"]
         order = np.lexsort(cols[::-1])
-        same = np.ones(self.n, dtype=np.bool_)
+        new_group = np.zeros(n, dtype=np.bool_)
+        new_group[0] = True
         for col in cols:
             c = col[order]
-            same[1:] &= c[1:] == c[:-1]
-        same[0] = False
-        group = np.cumsum(~same) - 1
-        counts = np.bincount(group, weights=self._data["count"][: self.n][order])
-        keep = order[~same]
-        keep_counts = counts.astype(np.uint32)
-        alive = keep_counts > 0
-        keep, keep_counts = keep[alive], keep_counts[alive]
+            new_group[1:] |= c[1:] != c[:-1]
+        group = np.empty(n, dtype=np.int64)
+        group[order] = np.cumsum(new_group) - 1
+        totals = np.bincount(group, weights=self._data["count"][:n])
+        first = np.full(len(totals), n, dtype=np.int64)
+        np.minimum.at(first, group, np.arange(n))
+        keep = np.sort(first[totals > 0])
+        kept_totals = totals[group[keep]]
         for arr in self._data.values():
             arr[: len(keep)] = arr[keep]
-        self._data["count"][: len(keep)] = keep_counts
+        self._data["count"][: len(keep)] = kept_totals
         self.n = len(keep)
 
     def _grow(self, needed: int) -> None:

@@ -24,7 +24,7 @@ PASS2_COUNTER = 1 << 20  # binomial counters of the second pass start here
 SLICE_COUNTER = PASS2_COUNTER - 4096  # and those cutting rows into slices, here
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _copy(src, dst, k, rows):
     """Move k people of row src into row dst, a copy of src (`rows` is the column tuple)."""
     (place, link, travelled, state, group, prev_place, since, timer, flags, countries, kinds,
@@ -50,14 +50,14 @@ def _copy(src, dst, k, rows):
     count[src] -= k
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _clear_route(r, r_start, r_len, r_pos):
     r_start[r] = -1
     r_len[r] = 0
     r_pos[r] = 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _follow(r, p, rows, route_nodes, out_ptr, out_links, link_to, link_open, is_camp, occ,
             capacity, buffer):
     """Take the next step of row r's planned route from place p; the link, or -1 to stay."""
@@ -82,7 +82,7 @@ def _follow(r, p, rows, route_nodes, out_ptr, out_links, link_to, link_open, is_
     return lk
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _enter(r, p, lk, rows, occ, link_gen):
     link, travelled, count, entry_gen = rows[1], rows[2], rows[11], rows[16]
     occ[p] -= count[r]

@@ -147,6 +147,7 @@ class FleeModel(MovementModel):
         net = sim.network
         p: FleeParameters = sc.parameters.effective()
         self.params = p
+        self.decay_factors = np.asarray(p.conflict_spawn_decay or [], dtype=np.float64)
         self.documented = p.compat == "documented"
         self.extras: FleeExtras = sc.extras.get("flee", FleeExtras())
         n = net.n_places
@@ -255,6 +256,7 @@ class FleeModel(MovementModel):
             self.closures.append((c, start, end))
         self.route_store = np.zeros(0, dtype=np.int32)
         self._paths_for = None
+        self._closure_signature: tuple | None = None
 
     def _init_series(self, sim: Simulation) -> None:
         start = sim.scenario.config.start_date
@@ -263,6 +265,9 @@ class FleeModel(MovementModel):
         self.total = None
         if total is not None:
             self.total = CountSeries("total", total.files, total.days, total.counts / hasten)
+        # the UNHCR total of each day, as Flee interpolates it (read once a day by spawn)
+        self.total_daily = (self.total.daily(sim.days + 1) if self.total is not None
+                            else np.zeros(0, dtype=np.int64))
         points: dict[str, list[tuple[int, float]]] = {}
         for obs in sim.scenario.observations:
             if obs.kind == PRESENT and obs.period_start == obs.period_end:
@@ -337,11 +342,11 @@ class FleeModel(MovementModel):
 
     def decay(self, day: int) -> np.ndarray:
         """Return each place's conflict decay factor on a day (1 without a decay list)."""
-        factors = self.params.conflict_spawn_decay
-        if not factors:
+        factors = self.decay_factors
+        if not len(factors):
             return np.ones(len(self.intensity))
         idx = np.minimum((day - self.conflict_start) // 30, len(factors) - 1)
-        return np.asarray(factors, dtype=np.float64)[np.maximum(idx, 0)]
+        return factors[np.maximum(idx, 0)]
 
     # --- spawning -----------------------------------------------------------------------------
     def spawn(self, day: int) -> None:
@@ -371,8 +376,8 @@ class FleeModel(MovementModel):
             return
         if self.total is None:
             raise CorridorError("the flee model needs totals.csv (or conflict-driven spawning)")
-        today = int(self.total.at(day)[0])
-        diff = today if day == 0 else today - int(self.total.at(day - 1)[0])
+        today = int(self._total_on(day))
+        diff = today if day == 0 else today - int(self._total_on(day - 1))
         self.raw += diff
         new = diff - self.debt
         if day == 0 and p.insert_day0:
@@ -393,6 +398,11 @@ class FleeModel(MovementModel):
             for place in np.flatnonzero(counts):
                 self._add(int(counts[place]), int(place))
         self._record_totals(day)
+
+    def _total_on(self, day: int) -> int:
+        if day < len(self.total_daily):
+            return int(self.total_daily[day])
+        return int(self.total.at(day)[0])
 
     def _record_totals(self, day: int) -> None:
         if day < len(self.raw_by_day):
@@ -440,6 +450,12 @@ class FleeModel(MovementModel):
 
     # --- closures and paths -------------------------------------------------------------------
     def _apply_closures(self, day: int, gates: Gates) -> None:
+        active = tuple(k for k, (_, start, end) in enumerate(self.closures)
+                       if start <= day and (end is None or day < end))
+        signature = (active, gates.link_open.tobytes())
+        if signature == self._closure_signature:
+            return  # the same closures and gates as yesterday: nothing to redo
+        self._closure_signature = signature
         net = self.sim.network
         closed_by = np.zeros(net.n_links, dtype=np.int32)
         camp_closed = np.zeros(net.n_places, dtype=np.bool_)
