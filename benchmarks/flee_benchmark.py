@@ -4,7 +4,13 @@ Each run happens in its own process, so that peak memory (ru_maxrss) belongs to 
 Flee runs in its own virtual environment (`FLEE_PYTHON`, default `/work/flee-venv/bin/python`,
 with `flee==3.1`) through `benchmarks/flee_driver.py`. Corridor's wall time is measured after a
 short warm-up run in the same process (so numba compilation is not counted; it is reported
-separately). Run: `.venv/bin/python -m benchmarks.flee_benchmark [--scales 1 10]`.
+separately).
+
+Memory is reported two ways: the peak resident memory of the process (`peak_rss_mb`), and the
+model's memory (`model_mb`): the peak minus the resident memory of the runtime measured just
+before the scenario is read (`runtime_rss_mb`: the interpreter with the simulator imported —
+and, for Corridor, its numba kernels loaded, about 150 MB of LLVM and compiled code whatever
+the scenario). Run: `.venv/bin/python -m benchmarks.flee_benchmark [--scales 1 10]`.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ def corridor_measure(name: str, scale: int, days: int, seed: int, out_csv: Path,
         warm = load_flee(input_dir, validation_dir, settings, [f"days={min(days, 5)}"])
         Simulation(warm, seed=seed, engine=engine).run()
         warm_s = time.perf_counter() - t0
+        base = _current_rss_mb()  # the interpreter with Corridor and its kernels loaded
         sc = load_flee(input_dir, validation_dir, settings, [f"days={days}"])
     before = _current_rss_mb()
     sim = Simulation(sc, seed=seed, engine=engine)
@@ -61,6 +68,9 @@ def corridor_measure(name: str, scale: int, days: int, seed: int, out_csv: Path,
             "agent_steps_per_s": round(steps / wall, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "rss_before_run_mb": round(before, 1),
+            "runtime_rss_mb": round(base, 1),
+            "model_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - base,
+                              1),
             "final_agents": sim.people(), "rows": int(sim.agents.n), "out_csv": str(out_csv)}
 
 
@@ -120,17 +130,24 @@ def compare(name: str = "mali2012", scales: tuple[int, ...] = (1, 10), days: int
 def table(rows: list[dict]) -> str:
     """Format rows as a text table, with Corridor's speed-up over Flee per scale."""
     head = (f"{'engine':<16}{'scale':>6}{'days':>6}{'agents':>10}{'wall s':>10}"
-            f"{'agent-steps/s':>15}{'peak MB':>9}{'ARD':>8}{'ARD plain':>10}{'speed-up':>9}")
+            f"{'agent-steps/s':>15}{'peak MB':>9}{'model MB':>9}{'ARD':>8}{'ARD plain':>10}"
+            f"{'speed-up':>9}{'memory':>8}")
     lines = [head, "-" * len(head)]
     flee_wall = {r["scale"]: r["wall_time_s"] for r in rows if r["engine"] == "flee-3.1"}
+    flee_model = {r["scale"]: r.get("model_mb") for r in rows if r["engine"] == "flee-3.1"}
     for r in rows:
-        speedup = ""
+        speedup = memory = ""
         if r["engine"].startswith("corridor") and r["scale"] in flee_wall:
             speedup = f"{flee_wall[r['scale']] / r['wall_time_s']:.0f}×"
+            if flee_model.get(r["scale"]) and r.get("model_mb") is not None:
+                memory = f"{r['model_mb'] / flee_model[r['scale']]:.0%}"
+        model = r.get("model_mb")
         lines.append(f"{r['engine']:<16}{r['scale']:>6}{r['days']:>6}{r['final_agents']:>10,}"
                      f"{r['wall_time_s']:>10.2f}{r['agent_steps_per_s']:>15,.0f}"
-                     f"{r['peak_rss_mb']:>9.0f}{r['ard']:>8.4f}{r['ard_plain']:>10.4f}"
-                     f"{speedup:>9}")
+                     f"{r['peak_rss_mb']:>9.0f}{'—' if model is None else f'{model:.0f}':>9}"
+                     f"{r['ard']:>8.4f}{r['ard_plain']:>10.4f}{speedup:>9}{memory:>8}")
+    lines.append("memory: Corridor's model MB as a share of Flee's (peak minus the runtime's "
+                 "resident memory before the scenario is read)")
     return "\n".join(lines)
 
 

@@ -89,6 +89,13 @@ def _read_period(input_dir: Path) -> tuple[str, int]:
     raise SystemExit(f"no conflict_period.csv or sim_period.csv in {input_dir}")
 
 
+def _rss_now_mb() -> float:
+    """Resident memory now (Linux), in MB."""
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def run_flee(input_dir: Path, validation_dir: Path, settings: Path, days: int, out_csv: Path,
              seed: int | None = None, quiet: bool = True) -> dict:
     """Run Flee 3.1 on one scenario and write its ``out.csv``; return the measurements."""
@@ -98,6 +105,7 @@ def run_flee(input_dir: Path, validation_dir: Path, settings: Path, days: int, o
     from flee.datamanager import handle_refugee_data
     from flee.SimulationSettings import SimulationSettings
 
+    base_mb = _rss_now_mb()  # the interpreter with Flee imported, before the scenario
     if seed is not None:
         random.seed(seed)
         np.random.seed(seed)
@@ -179,6 +187,9 @@ def run_flee(input_dir: Path, validation_dir: Path, settings: Path, days: int, o
         "agent_steps": agent_steps,
         "agent_steps_per_s": round(agent_steps / loop_s, 1) if loop_s > 0 else None,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+        "runtime_rss_mb": round(base_mb, 1),
+        "model_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0 - base_mb,
+                          1),
         "final_agents": e.numAgents(),
         "out_csv": str(out_csv),
     }
