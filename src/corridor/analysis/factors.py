@@ -7,6 +7,9 @@ tables, e.g. `move_chance.town`), or `rules.<id>.<field>`.
 - `NAME=lo:hi:n` — n evenly spaced values from lo to hi (sweeps);
 - `NAME=lo:hi` — a range (sensitivity, calibration). A parameter that the scenario accepts only
   as a whole number (e.g. `awareness_hops`) is detected and sampled as integers.
+- `rules.<id>.enabled=0:1` — a switch: a rule's on/off field (any boolean field of a rule) taken
+  as a factor. A sampled value x in [0, 1] switches the rule on when x ≥ 0.5.
+  `rule_switches` gives one such factor per rule of a scenario (`corridor sensitivity --rules`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from corridor.scenario.settings import parse_value
 
 if TYPE_CHECKING:
     from corridor.scenario.model import Scenario
+
+RANGE = "range"
+SWITCH = "switch"
 
 
 def _bad(option: str, text: str, why: str) -> ScenarioError:
@@ -78,16 +84,45 @@ class Factor:
         low: Lower bound.
         high: Upper bound.
         integer: Whether only whole numbers are valid.
+        kind: `range` (a number between the bounds) or `switch` (a boolean: on when the
+            sampled value is at least the middle of the bounds, 0.5 for `0:1`).
     """
 
     name: str
     low: float
     high: float
     integer: bool = False
+    kind: str = RANGE
 
-    def value(self, x: float) -> float | int:
-        """Return a sampled value as the scenario takes it (rounded for whole numbers)."""
+    @property
+    def switch(self) -> bool:
+        """Whether the factor is an on/off switch."""
+        return self.kind == SWITCH
+
+    def value(self, x: float) -> float | int | bool:
+        """Return a sampled value as the scenario takes it (rounded, or on/off for switches)."""
+        if self.switch:
+            return bool(x >= (self.low + self.high) / 2)
         return int(round(x)) if self.integer else float(x)
+
+
+def switch_factor(name: str) -> Factor:
+    """Return the on/off factor of a boolean setting (`rules.<id>.enabled`)."""
+    return Factor(name, 0.0, 1.0, kind=SWITCH)
+
+
+def rule_switches(scenario: Scenario) -> list[Factor]:
+    """Return one switch factor per rule of the scenario (`rules.<id>.enabled`), in file order."""
+    return [switch_factor(f"rules.{rule.id}.enabled") for rule in scenario.rules]
+
+
+def _rule_field(scenario: Scenario, name: str) -> Any:
+    """Return the current value of `rules.<id>.<field>`, or None when it names no rule field."""
+    parts = name.split(".", 2)
+    if len(parts) != 3 or parts[0] != "rules":
+        return None
+    rule = next((r for r in scenario.rules if r.id == parts[1]), None)
+    return getattr(rule, parts[2], None) if rule is not None else None
 
 
 def parse_range(text: str, option: str = "--param") -> tuple[str, float, float]:
@@ -122,7 +157,8 @@ def resolve_factors(scenario: Scenario, texts: list[str], option: str = "--param
     """Parse `NAME=lo:hi` ranges and check them against the scenario.
 
     Both bounds must be valid settings; a parameter that accepts whole bounds but not a value in
-    between is sampled as integers.
+    between is sampled as integers. A boolean field of a rule (`rules.<id>.enabled`) is a switch
+    and takes the range `0:1` only.
 
     Raises:
         ScenarioError: With every range that is malformed or invalid for the scenario.
@@ -133,6 +169,13 @@ def resolve_factors(scenario: Scenario, texts: list[str], option: str = "--param
             name, lo, hi = parse_range(text, option)
         except ScenarioError as err:
             problems += err.problems
+            continue
+        if isinstance(_rule_field(scenario, name), bool):
+            if (lo, hi) == (0, 1):
+                factors.append(switch_factor(name))
+            else:
+                problems.append(Problem(option, None, text, "an on/off field: give the range "
+                                        "0:1 (the rule is on when the sampled value is ≥ 0.5)"))
             continue
         bounds = [lo, hi]
         if all(b == round(b) for b in bounds):

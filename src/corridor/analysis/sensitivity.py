@@ -5,6 +5,15 @@ first-order (S1) and total (ST) indices with bootstrap confidence intervals (95 
 N trajectories on a 4-level grid, N × (D + 1) runs; mu* (mean absolute elementary effect) with
 its confidence interval, and sigma (spread of the effects: interactions or non-linearity).
 
+Switches (`rules.<id>.enabled=0:1`, see `corridor.analysis.factors`) are on when the sampled
+value is ≥ 0.5. Morris then uses a 2-level grid when every factor is a switch (each step
+switches one rule on or off). SALib divides a step's change of the output by the step Δ =
+levels / (2 (levels − 1)) in the unit interval (1 on 2 levels, 2/3 on 4); every Morris step of a
+switch toggles it, so the switch's mu*, mu, sigma and interval are multiplied back by Δ: they are
+in the output's units per toggle (people per switching the rule on or off). Sobol' treats a
+switch as a rule on or off with probability ½ each; its indices are shares of the output's
+variance as usual.
+
 Each sample is a study point with `runs_per_sample` members; a sample's output is the mean over
 its members. Every point uses the same member seeds (common random numbers), so the indices
 measure the parameters, not the luck of the draws; with one member per sample the estimate
@@ -44,6 +53,16 @@ def problem(factors: list[Factor]) -> dict[str, Any]:
             "bounds": [[f.low, f.high] for f in factors]}
 
 
+def morris_levels(factors: list[Factor]) -> int:
+    """Return the Morris grid's levels: 2 when every factor is an on/off switch, else 4."""
+    return 2 if factors and all(f.switch for f in factors) else 4
+
+
+def morris_delta(levels: int) -> float:
+    """Return SALib's Morris step in the unit interval, levels / (2 (levels − 1))."""
+    return levels / (2 * (levels - 1))
+
+
 def sample(factors: list[Factor], method: str, samples: int, seed: int) -> np.ndarray:
     """Return the parameter samples (one row per sample, one column per factor)."""
     if method == "sobol":
@@ -52,7 +71,22 @@ def sample(factors: list[Factor], method: str, samples: int, seed: int) -> np.nd
         return sobol.sample(problem(factors), samples, calc_second_order=False, seed=seed)
     from SALib.sample import morris
 
-    return morris.sample(problem(factors), samples, num_levels=4, seed=seed)
+    return morris.sample(problem(factors), samples, num_levels=morris_levels(factors),
+                         seed=seed)
+
+
+def per_toggle(factors: list[Factor], indices: dict[str, list[float]]) -> dict[str, list[float]]:
+    """Return Morris indices with the switches' effects in output units per toggle.
+
+    SALib's elementary effect is Δy / Δ with Δ the step in the unit interval; a step of a switch
+    always toggles it, so Δy, the change per toggle, is the effect times Δ.
+    """
+    delta = morris_delta(morris_levels(factors))
+    out = dict(indices)
+    for key in ("mu_star", "mu_star_conf", "sigma", "mu"):
+        out[key] = [v * delta if f.switch else v
+                    for f, v in zip(factors, indices[key], strict=True)]
+    return out
 
 
 def analyze(factors: list[Factor], method: str, x: np.ndarray, y: np.ndarray, seed: int
@@ -77,8 +111,9 @@ def analyze(factors: list[Factor], method: str, x: np.ndarray, y: np.ndarray, se
         from SALib.analyze import morris
 
         si = morris.analyze(problem(factors), x, y, num_resamples=RESAMPLES,
-                            conf_level=CONF_LEVEL, num_levels=4, seed=seed)
-    return {k: [float(v) for v in np.asarray(si[k], dtype=np.float64)] for k in names}
+                            conf_level=CONF_LEVEL, num_levels=morris_levels(factors), seed=seed)
+    out = {k: [float(v) for v in np.asarray(si[k], dtype=np.float64)] for k in names}
+    return per_toggle(factors, out) if method == "morris" else out
 
 
 @dataclass
@@ -102,6 +137,16 @@ class SensitivityResult:
     figures: list[Path]
 
 
+def ranking(method: str, indices: dict[str, list[float]]) -> list[int]:
+    """Return the factor positions from the largest effect down (ST for Sobol', else mu*).
+
+    Ties (e.g. rules without effect) keep the factors' order; NaN counts as no effect.
+    """
+    key = "ST" if method == "sobol" else "mu_star"
+    values = [0.0 if math.isnan(v) else v for v in indices[key]]
+    return sorted(range(len(values)), key=lambda i: -values[i])
+
+
 def figure_name(metric: str) -> str:
     """Return the PNG file name of an output's chart."""
     return f"sensitivity-{re.sub(r'[^A-Za-z0-9_.-]+', '-', metric)}.png"
@@ -115,10 +160,13 @@ def plot(path: Path, metric: str, method: str, factors: list[Factor],
 
     from corridor.io.atomic import temp_path
 
-    names = [f.name for f in factors]
+    order = ranking(method, indices)
+    names = [factors[i].name for i in order]
+    indices = {k: [v[i] for i in order] for k, v in indices.items() if len(v) == len(factors)}
     pairs = (("S1", "first order S1"), ("ST", "total ST")) if method == "sobol" else (
         ("mu_star", "mu* (mean |effect|)"), ("sigma", "sigma (spread of effects)"))
-    fig = Figure(figsize=(7.5, 1.2 + 0.55 * len(names) * len(pairs)), layout="constrained")
+    per_bar = 0.55 if len(names) <= 12 else 0.25
+    fig = Figure(figsize=(7.5, 1.2 + per_bar * len(names) * len(pairs)), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.subplots()
     y = np.arange(len(names))
@@ -131,6 +179,8 @@ def plot(path: Path, metric: str, method: str, factors: list[Factor],
     ax.invert_yaxis()
     ax.axvline(0, color="#444", linewidth=0.8)
     ax.set_title(f"{method.capitalize()} sensitivity of {metric}")
+    if method == "morris" and any(f.switch for f in factors):
+        ax.set_xlabel(f"effect on {metric} (switches: per switching the rule on or off)")
     ax.legend(loc="best", fontsize="small")
     tmp = temp_path(path)
     fig.savefig(tmp, dpi=110, format="png")
@@ -166,8 +216,8 @@ def run_sensitivity(scenario: Scenario, factors: list[Factor], outputs: tuple[st
     if method not in METHODS:
         raise CorridorError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
     if samples < 2 or not factors or not outputs:
-        raise CorridorError("a sensitivity analysis needs at least one --param, one --output "
-                            "and --samples of 2 or more")
+        raise CorridorError("a sensitivity analysis needs at least one --param (or --rules), "
+                            "one --output and --samples of 2 or more")
     check(outputs, scenario)
     seed = scenario.config.seed if seed is None else int(seed)
     x = sample(factors, method, samples, seed)
@@ -197,8 +247,13 @@ def run_sensitivity(scenario: Scenario, factors: list[Factor], outputs: tuple[st
     columns.update({f.name: [p.values[f.name] for p in points] for f in factors})
     columns.update({m: y[m].tolist() for m in outputs})
     write_parquet(study.folder / "samples.parquet", pa.table(columns))
+    levels = morris_levels(factors) if method == "morris" else None
     write_json(study.folder / "sensitivity.json", {
         "method": method, "samples": samples, "runs": len(points) * runs_per_sample,
+        "morris_levels": levels,
+        "switch_effects": "output units per toggle (mu*, mu, sigma and mu*_conf multiplied "
+                          f"by the Morris step {morris_delta(levels):.4g})"
+        if levels and any(f.switch for f in factors) else None,
         "runs_per_sample": runs_per_sample, "seed": seed, "conf_level": CONF_LEVEL,
         "factors": [vars(f) for f in factors],
         "indices": {m: {k: [None if math.isnan(v) else v for v in vals]
