@@ -305,9 +305,14 @@ def _print_sweep(rows: list[dict[str, Any]], names: list[str], outputs: tuple[st
 @handle_errors
 def sensitivity_command(
     scenario: ScenarioArg,
-    param: Annotated[list[str], typer.Option("--param", help="NAME=lo:hi (repeatable).")],
     output: Annotated[list[str], typer.Option(
         "--output", help="Output metric to analyse (repeatable); see corridor sweep --help.")],
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", help="NAME=lo:hi (repeatable); rules.<id>.enabled=0:1 switches a rule on "
+        "and off.")] = None,
+    rules: Annotated[bool, typer.Option(
+        "--rules", help="Add every rule of the scenario as an on/off switch "
+        "(rules.<id>.enabled=0:1) and rank the rules by their effect.")] = False,
     method: Annotated[str, typer.Option(help="sobol or morris.")] = "sobol",
     samples: Annotated[int, typer.Option(
         help="SALib's N: base samples (Sobol', runs = N × (D + 2); a power of 2) or "
@@ -320,13 +325,16 @@ def sensitivity_command(
     without: WithoutOpt = None, quiet: QuietOpt = False,
     flee_validation: FleeValidationOpt = None, flee_settings: FleeSettingsOpt = None,
 ) -> None:
-    """Sobol' or Morris sensitivity indices of output metrics to parameters (SALib)."""
+    """Sobol' or Morris sensitivity indices of output metrics to parameters (SALib).
+
+    With --rules every rule is a factor that is on or off; Morris effects of a switch are in the
+    output's units per switching the rule on or off.
+    """
     need("duckdb", "SALib")
-    from corridor.analysis.factors import resolve_factors
     from corridor.analysis.sensitivity import run_sensitivity
 
     sc, _ = load(scenario, set_, params, days, without, flee_validation, flee_settings)
-    factors = resolve_factors(sc, param)
+    factors = _sensitivity_factors(sc, param or [], rules)
     folder = out or _default_out(sc, "sensitivity")
     with backend_for(jobs, scheduler) as backend:
         with tracked(f"{sc.name} {method}", "runs", quiet,
@@ -340,30 +348,63 @@ def sensitivity_command(
         typer.echo(f"figure: {path}")
 
 
+def _sensitivity_factors(sc: Scenario, texts: list[str], rules: bool) -> list[Any]:
+    """Return the --param factors and, with --rules, a switch per rule not already given."""
+    from corridor.analysis.factors import resolve_factors, rule_switches
+    from corridor.cli.errors import fail
+
+    factors = resolve_factors(sc, texts)
+    if rules:
+        if not sc.rules:
+            fail(f"--rules: {sc.name} has no rules to switch on and off")
+        given = {f.name for f in factors}
+        factors += [f for f in rule_switches(sc) if f.name not in given]
+    if not factors:
+        fail("give at least one --param NAME=lo:hi, or --rules")
+    return factors
+
+
 def _print_indices(result: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from corridor.analysis.sensitivity import ranking
+
     console = Console(width=140)
     sobol = result.method == "sobol"
+    switches = any(f.switch for f in result.factors)
     for metric, ind in result.indices.items():
-        table = Table(title=f"{metric}: {'Sobol' if sobol else 'Morris'} indices "
-                      f"(± 95 % confidence)")
-        cols = ("S1", "ST") if sobol else ("mu*", "sigma")
-        table.add_column("parameter")
-        for col in cols:
-            table.add_column(col, justify="right")
-        for i, f in enumerate(result.factors):
-            if sobol:
-                cells = [f"{ind['S1'][i]:.3f} ± {ind['S1_conf'][i]:.3f}",
-                         f"{ind['ST'][i]:.3f} ± {ind['ST_conf'][i]:.3f}"]
-            else:
-                cells = [f"{ind['mu_star'][i]:.4g} ± {ind['mu_star_conf'][i]:.3g}",
-                         f"{ind['sigma'][i]:.4g}"]
-            table.add_row(f.name + (" (whole numbers)" if f.integer else ""), *cells)
+        unit = " per toggle for switches" if switches and not sobol else ""
+        table = Table(title=f"{metric}: {'Sobol' if sobol else 'Morris'} indices, largest first "
+                      f"(± 95 % confidence){unit}")
+        cols = ("S1", "ST") if sobol else ("mu*", "sigma", "mu (on − off)" if switches
+                                           else "mu")
+        for col in ("rank", "parameter", *cols):
+            table.add_column(col, justify="left" if col == "parameter" else "right")
+        for rank, i in enumerate(ranking(result.method, ind), start=1):
+            table.add_row(str(rank), _factor_label(result.factors[i]), *_index_cells(ind, i, sobol))
         console.print(table)
         if ind.get("constant"):
             console.print(f"{metric}: the output was the same in every run: no sensitivity")
+        elif switches:
+            zero = [f.name for i, f in enumerate(result.factors) if f.switch
+                    and ind["ST" if sobol else "mu_star"][i] == 0]
+            console.print(f"{metric}: {len(zero)} switches with no effect at all")
+
+
+def _factor_label(f: Any) -> str:
+    rule = f.name.removeprefix("rules.").removesuffix(".enabled")
+    if f.switch:
+        return f"{rule} (rule on/off)" if rule != f.name else f"{f.name} (on/off)"
+    return f.name + (" (whole numbers)" if f.integer else "")
+
+
+def _index_cells(ind: dict[str, list[float]], i: int, sobol: bool) -> list[str]:
+    if sobol:
+        return [f"{ind['S1'][i]:.3f} ± {ind['S1_conf'][i]:.3f}",
+                f"{ind['ST'][i]:.3f} ± {ind['ST_conf'][i]:.3f}"]
+    return [f"{ind['mu_star'][i]:.4g} ± {ind['mu_star_conf'][i]:.3g}", f"{ind['sigma'][i]:.4g}",
+            f"{ind['mu'][i]:+.4g}"]
 
 
 @handle_errors
@@ -435,11 +476,15 @@ def _print_calibration(rep: dict[str, Any]) -> None:
     console.print(f"[bold]{rep['scenario']}[/]: best {rep['objective']} {best['value']:.4g} "
                   f"(trial {best['trial']} of {rep['trials']} finished, {rep['direction']}d)")
     table = Table(title=f"fitted parameters; spread over the best {rep['top_trials']} trials")
-    for col in ("parameter", "best", "mean ± sd", "min–max", "range searched"):
+    own = (rep.get("baseline") or {}).get("params", {})
+    for col in ("parameter", "scenario's value", "best", "mean ± sd", "min–max",
+                "range searched"):
         table.add_column(col, justify="left" if col == "parameter" else "right")
     for f in rep["factors"]:
         s = rep["spread"][f["name"]]
-        table.add_row(f["name"], f"{best['params'][f['name']]:.4g}",
+        value = own.get(f["name"])
+        table.add_row(f["name"], "–" if value is None else str(value),
+                      f"{best['params'][f['name']]:.4g}",
                       f"{s['mean']:.4g} ± {s['sd']:.2g}", f"{s['min']:.4g}–{s['max']:.4g}",
                       f"{f['low']:g}–{f['high']:g}")
     console.print(table)
@@ -450,6 +495,12 @@ def _print_calibration(rep: dict[str, Any]) -> None:
             console.print(f"  {m:<22} {_dist(d)}")
         if check.get("score"):
             typer.echo(format_score(check["score"], max_rows=40))
+    base = rep.get("baseline")
+    if check and base:
+        console.print(f"the scenario's own values on the same {base['runs']} seeds "
+                      f"(baseline) → the best values, mean [5–95 %]:")
+        for m, d in base["outputs"].items():
+            console.print(f"  {m:<22} {_dist(d)}  →  {_dist(check['outputs'].get(m))}")
 
 
 def register(app: typer.Typer) -> None:
