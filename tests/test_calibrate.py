@@ -63,6 +63,10 @@ def test_calibration_recovers_the_parameter_and_resumes(scenario, tmp_path):
     spread = rep["spread"]["walk_speed_km"]
     assert 15 <= spread["min"] <= res.best_params["walk_speed_km"] <= spread["max"] <= 60
     assert rep["check"]["done"] == 3 and len(rep["check"]["score"]["observations"]) == 5
+    base = rep["baseline"]  # the scenario's own walking speed on the same check seeds
+    assert base["params"] == {"walk_speed_km": 30} and base["done"] == 3
+    assert len(base["score"]["observations"]) == 5
+    assert set(base["outputs"]) == set(rep["check"]["outputs"])
     assert json.loads((tmp_path / "calibration.json").read_text())["trials"] == 14
     import optuna
 

@@ -12,7 +12,9 @@ to `--trials` finished trials; trials an interrupted command left unfinished are
 
 A point estimate alone says little: the result also gives the spread of each parameter over the
 best trials, and re-runs the best values with `check_runs` fresh seeds to show the objective's
-spread and the fit to each observation (members' 5–95 % band against the observed range).
+spread and the fit to each observation (members' 5–95 % band against the observed range). The
+same fresh seeds are run with the scenario's own values (`baseline`), so the fit before and
+after calibration is compared draw for draw.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import numpy as np
 
 from corridor.analysis.catalog import DONE, MemberSummary
 from corridor.analysis.ensemble import MemberTask, Progress, point_scenario, run_member
-from corridor.analysis.factors import Factor, setting
+from corridor.analysis.factors import RANGE, Factor, setting
 from corridor.errors import CorridorError
 
 if TYPE_CHECKING:
@@ -103,14 +105,16 @@ class CalibrationResult:
 
 def _study_name(scenario: Scenario, factors: list[Factor], objective: str, runs: int,
                 seed: int) -> str:
-    key = json.dumps([scenario.digest(), [vars(f) for f in factors], objective, runs, seed])
+    described = [{k: v for k, v in vars(f).items() if (k, v) != ("kind", RANGE)}
+                 for f in factors]  # a range factor is named as before switches existed
+    key = json.dumps([scenario.digest(), described, objective, runs, seed])
     return f"{scenario.name}-{objective}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 
 def _distributions(factors: list[Factor]) -> dict[str, Any]:
     from optuna.distributions import FloatDistribution, IntDistribution
 
-    return {f.name: IntDistribution(int(f.low), int(f.high)) if f.integer
+    return {f.name: IntDistribution(int(f.low), int(f.high)) if f.integer or f.switch
             else FloatDistribution(f.low, f.high) for f in factors}
 
 
@@ -215,8 +219,6 @@ def _optimise(study: Any, backend: Backend, scenario: Scenario, factors: list[Fa
     import optuna
     from optuna.trial import TrialState
 
-    from corridor.analysis.ensemble_score import metric_distribution, score_members
-
     direction = DIRECTIONS[objective]
     children = np.random.SeedSequence(seed).spawn(runs_per_trial + check_runs)
     observations = scenario.observations != ()
@@ -273,11 +275,40 @@ def _optimise(study: Any, backend: Backend, scenario: Scenario, factors: list[Fa
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     if check_runs:
-        checked = _run(backend, _tasks(scenario, best.params, 0, seed,
-                                       children[runs_per_trial:], runs_per_trial, outputs,
-                                       observations))
-        ok = [s for s in checked if s.status == DONE]
-        report["check"] = {"runs": check_runs, "done": len(ok),
-                           "outputs": {m: metric_distribution(ok, m) for m in outputs},
-                           "score": score_members(scenario, ok) if observations else None}
+        fresh = children[runs_per_trial:]
+        report["check"] = _check(backend, scenario, best.params, fresh, runs_per_trial, seed,
+                                 outputs)
+        report["baseline"] = _check(backend, scenario, {}, fresh, runs_per_trial, seed, outputs)
+        report["baseline"]["params"] = {f.name: _current(scenario, f.name) for f in factors}
     return report
+
+
+def _check(backend: Backend, scenario: Scenario, params: dict[str, Any],
+           children: list[np.random.SeedSequence], first: int, seed: int,
+           outputs: tuple[str, ...]) -> dict[str, Any]:
+    """Run parameter values on the check seeds: the outputs' spread and the score."""
+    from corridor.analysis.ensemble_score import metric_distribution, score_members
+
+    observations = scenario.observations != ()
+    checked = _run(backend, _tasks(scenario, params, 0, seed, children, first, outputs,
+                                   observations))
+    ok = [s for s in checked if s.status == DONE]
+    return {"runs": len(children), "done": len(ok),
+            "outputs": {m: metric_distribution(ok, m) for m in outputs},
+            "score": score_members(scenario, ok) if observations else None}
+
+
+def _current(scenario: Scenario, name: str) -> Any:
+    """Return the scenario's own value of a setting (None when it is left to a default)."""
+    parts = name.split(".")
+    if parts[0] == "rules" and len(parts) >= 3:
+        rule = next((r for r in scenario.rules if r.id == parts[1]), None)
+        value = getattr(rule, ".".join(parts[2:]), None) if rule is not None else None
+    elif name in ("name", "description", "start_date", "days", "seed"):
+        value = getattr(scenario.config, name, None)
+    else:
+        value = (scenario.config.parameters if scenario.parameters is None
+                 else scenario.parameters.model_dump())
+        for key in name.removeprefix("parameters.").split("."):
+            value = value.get(key) if isinstance(value, dict) else getattr(value, key, None)
+    return value if value is None or isinstance(value, bool | int | float | str) else str(value)
