@@ -91,15 +91,18 @@ def _enter(r, p, lk, rows, occ, link_gen):
     entry_gen[r] = link_gen[lk]
 
 
-@njit(cache=True)
-def _leave(r, p, n, key, ctr, rows, entered, route_nodes, opt_ptr, opt_end, opt_inv,
-           opt_route, opt_rlen, out_ptr, out_links, link_to, link_open, link_gen, forced_link,
-           is_camp, score, pop_weight, occ, capacity, buffer, weight_softening, weight_power,
-           weight_mode, home_dist, home_power, home_is_current, scratch):
+@njit(cache=True, inline="always")
+def _leave(r, p, n, key, ctr, rows, entered, paths, link_to, link_open, link_gen, forced_link,
+           is_camp, score, pop_weight, occ, capacity, weights, scratch):
     """Row r's people, all leaving place p: forced link, planned route, or a new route each.
 
-    The parts that step onto a link are written to `entered`; returns (rows in use, parts).
+    `paths` and `weights` are the tuples described in `flee_count_pass1`. (Fewer than 30
+    arguments: a longer call compiles to a call with *args, which numba makes slow.) The parts
+    that step onto a link are written to `entered`; returns (rows in use, parts).
     """
+    route_nodes, opt_ptr, opt_end, opt_inv, opt_route, opt_rlen, out_ptr, out_links = paths
+    (buffer, weight_softening, weight_power, weight_mode, home_dist, home_power,
+     home_is_current) = weights
     r_start, r_len, r_pos, home, count = rows[13], rows[14], rows[15], rows[17], rows[11]
     n_in = 0
     f = forced_link[p]
@@ -164,12 +167,14 @@ def _leave(r, p, n, key, ctr, rows, entered, route_nodes, opt_ptr, opt_end, opt_
 
 
 @njit(cache=True)
-def flee_count_pass1(n_orig, n, rounds, order, rows, route_nodes, opt_ptr, opt_end, opt_inv,
-                     opt_route, opt_rlen, out_ptr, out_links, link_to, link_open, link_gen,
-                     forced_link, movechance, is_camp, score, pop_weight, occ, capacity, buffer,
-                     weight_softening, weight_power, weight_mode, home_dist, home_power,
-                     home_is_current, key, scratch):
+def flee_count_pass1(n_orig, n, rounds, order, rows, paths, link_to, link_open, link_gen,
+                     forced_link, movechance, is_camp, score, pop_weight, occ, capacity,
+                     weights, key, scratch):
     """First pass over rows 0..n_orig-1: people at places leave onto links.
+
+    `paths` is (route_nodes, opt_ptr, opt_end, opt_inv, opt_route, opt_rlen, out_ptr,
+    out_links) and `weights` is (capacity buffer, weight softening, weight power, weight mode,
+    home distances, home distance power, home is the current place).
 
     The leavers of each row (Binomial(count, move chance)) are cut into `rounds` slices
     (successive binomials) and the rows take turns, a slice each, so that the live place
@@ -215,10 +220,8 @@ def flee_count_pass1(n_orig, n, rounds, order, rows, route_nodes, opt_ptr, opt_e
                 n += 1
                 _copy(i, r, kj, rows)
             n, _ = _leave(r, p, n, key, base + j * (scratch.shape[0] + 1), rows, entered,
-                          route_nodes, opt_ptr, opt_end, opt_inv, opt_route, opt_rlen, out_ptr,
-                          out_links, link_to, link_open, link_gen, forced_link, is_camp, score,
-                          pop_weight, occ, capacity, buffer, weight_softening, weight_power,
-                          weight_mode, home_dist, home_power, home_is_current, scratch)
+                          paths, link_to, link_open, link_gen, forced_link, is_camp, score,
+                          pop_weight, occ, capacity, weights, scratch)
     return n
 
 
@@ -242,13 +245,11 @@ def pass2_slices(n_orig, rounds, rows, key):
 
 
 @njit(cache=True)
-def flee_count_pass2(j0, start, n_orig, n, cap, slices, order, rows, route_nodes, opt_ptr,
-                     opt_end, opt_inv, opt_route, opt_rlen, out_ptr, out_links, link_from,
+def flee_count_pass2(j0, start, n_orig, n, cap, slices, order, rows, paths, link_from,
                      link_to, link_km, link_speed, walk_prob, link_open, link_gen,
                      forced_link, movechance, is_camp, score, pop_weight, occ, capacity,
-                     place_country, place_kind, buffer, weight_softening, weight_power,
-                     weight_mode, home_dist, home_power, home_is_current, max_move, walk_speed,
-                     start_on_foot, key, flows, scratch):
+                     place_country, place_kind, weights, walk_speed, start_on_foot, key, flows,
+                     scratch):
     """Second pass: rows on links advance, arrive, and may leave again.
 
     The rows take turns, a slice of each (`slices`, from `pass2_slices`) per round, from round
@@ -346,11 +347,9 @@ def flee_count_pass2(j0, start, n_orig, n, cap, slices, order, rows, route_nodes
                 r = n
                 n += 1
                 _copy(row, r, kk, rows)
-            n, n_in = _leave(r, q, n, key, c, rows, entered, route_nodes, opt_ptr, opt_end,
-                             opt_inv, opt_route, opt_rlen, out_ptr, out_links, link_to,
-                             link_open, link_gen, forced_link, is_camp, score, pop_weight, occ,
-                             capacity, buffer, weight_softening, weight_power, weight_mode,
-                             home_dist, home_power, home_is_current, scratch)
+            n, n_in = _leave(r, q, n, key, c, rows, entered, paths, link_to, link_open,
+                             link_gen, forced_link, is_camp, score, pop_weight, occ, capacity,
+                             weights, scratch)
             c += scratch.shape[0] + 1
             for m in range(n_in):
                 if top < STACK:

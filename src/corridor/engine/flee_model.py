@@ -624,10 +624,10 @@ class FleeModel(MovementModel):
         n_orig = a.n
         a.reserve(n_orig + n_orig * ROUNDS * (len(self.scratch) + 1) + MARGIN)
         rows = tuple(a.full(k) for k in _ROW_COLUMNS)
-        a.n = flee_count_pass1(n_orig, a.n, ROUNDS, self._row_order(n_orig), rows, *common,
+        a.n = flee_count_pass1(n_orig, a.n, ROUNDS, self._row_order(n_orig), rows, common,
                                net.link_to, self.link_open, self.link_gen, self.forced_link,
                                movechance, self.is_camp, score, pop_weight, occ, self.capacity,
-                               *weights, key, self.scratch)
+                               weights, key, self.scratch)
         n_orig = a.n
         slices = pass2_slices(n_orig, ROUNDS, tuple(a.full(k) for k in _ROW_COLUMNS), key)
         order = self._row_order(n_orig)
@@ -636,10 +636,10 @@ class FleeModel(MovementModel):
             a.reserve(a.n + 2 * MARGIN)
             rows = tuple(a.full(k) for k in _ROW_COLUMNS)
             j, i, a.n = flee_count_pass2(
-                j, i, n_orig, a.n, a.capacity, slices, order, rows, *common, net.link_from,
+                j, i, n_orig, a.n, a.capacity, slices, order, rows, common, net.link_from,
                 net.link_to, net.link_km, self.link_speed, self.walk_prob, self.link_open,
                 self.link_gen, self.forced_link, movechance, self.is_camp, score, pop_weight,
-                occ, self.capacity, net.country, net.kind, *weights, p.max_move_speed,
+                occ, self.capacity, net.country, net.kind, weights,
                 p.max_walk_speed, p.start_on_foot, key, sim.recorder.day_flows, self.scratch)
         if p.sinks:
             self._deactivate_rows()
