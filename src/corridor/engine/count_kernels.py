@@ -19,9 +19,10 @@ MAX_NEW_ROWS = 4096  # free rows needed before a row is processed (else the call
 STACK = 4096
 
 
-@njit(cache=True)
-def _copy_row(src, dst, k, place, link, travelled, state, group, prev_place, since, timer,
-              flags, countries, kinds, count):
+@njit(cache=True, inline="always")
+def copy_row(src, dst, k, place, link, travelled, state, group, prev_place, since, timer,
+             flags, countries, kinds, count):
+    """Move k people of row src into row dst, a copy of src in every core column."""
     place[dst] = place[src]
     link[dst] = link[src]
     travelled[dst] = travelled[src]
@@ -74,7 +75,7 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
             if k < c:
                 r = n
                 n += 1
-                _copy_row(i, r, k, place, link, travelled, state, group, prev_place, since,
+                copy_row(i, r, k, place, link, travelled, state, group, prev_place, since,
                           timer, flags, countries, kinds, count)
         top = 0
         cr = np.int64(count[r])
@@ -90,7 +91,7 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
         else:
             j = n
             n += 1
-            _copy_row(r, j, riders, place, link, travelled, state, group, prev_place, since,
+            copy_row(r, j, riders, place, link, travelled, state, group, prev_place, since,
                       timer, flags, countries, kinds, count)
             st_row[top], st_budget[top], st_hop[top], st_decided[top] = j, ride_km, 0, True
             top += 1
@@ -116,7 +117,7 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                     if k < cnt:
                         new = n
                         n += 1
-                        _copy_row(row, new, k, place, link, travelled, state, group,
+                        copy_row(row, new, k, place, link, travelled, state, group,
                                   prev_place, since, timer, flags, countries, kinds, count)
                         row = new
                 prev = prev_place[row]
@@ -146,7 +147,7 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                     if k < remaining:
                         target = n
                         n += 1
-                        _copy_row(row, target, k, place, link, travelled, state, group,
+                        copy_row(row, target, k, place, link, travelled, state, group,
                                   prev_place, since, timer, flags, countries, kinds, count)
                     link[target] = lk
                     travelled[target] = 0.0

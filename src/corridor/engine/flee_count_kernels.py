@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from corridor.engine.flee_kernels import capacity_factor, option_weights
+from corridor.engine.count_kernels import copy_row
+from corridor.engine.flee_kernels import follow_route, option_weights
 from corridor.engine.random import binomial
 
 MARGIN = 4096  # free rows needed before a row is processed (else the caller grows and resumes)
@@ -29,25 +30,14 @@ def _copy(src, dst, k, rows):
     """Move k people of row src into row dst, a copy of src (`rows` is the column tuple)."""
     (place, link, travelled, state, group, prev_place, since, timer, flags, countries, kinds,
      count, active, r_start, r_len, r_pos, entry_gen, home) = rows
-    place[dst] = place[src]
-    link[dst] = link[src]
-    travelled[dst] = travelled[src]
-    state[dst] = state[src]
-    group[dst] = group[src]
-    prev_place[dst] = prev_place[src]
-    since[dst] = since[src]
-    timer[dst] = timer[src]
-    flags[dst] = flags[src]
-    countries[dst] = countries[src]
-    kinds[dst] = kinds[src]
+    copy_row(src, dst, k, place, link, travelled, state, group, prev_place, since, timer,
+             flags, countries, kinds, count)
     active[dst] = active[src]
     r_start[dst] = r_start[src]
     r_len[dst] = r_len[src]
     r_pos[dst] = r_pos[src]
     entry_gen[dst] = entry_gen[src]
     home[dst] = home[src]
-    count[dst] = k
-    count[src] -= k
 
 
 @njit(cache=True, inline="always")
@@ -55,31 +45,6 @@ def _clear_route(r, r_start, r_len, r_pos):
     r_start[r] = -1
     r_len[r] = 0
     r_pos[r] = 0
-
-
-@njit(cache=True, inline="always")
-def _follow(r, p, rows, route_nodes, out_ptr, out_links, link_to, link_open, is_camp, occ,
-            capacity, buffer):
-    """Take the next step of row r's planned route from place p; the link, or -1 to stay."""
-    r_start, r_len, r_pos = rows[13], rows[14], rows[15]
-    nxt = route_nodes[r_start[r] + r_pos[r]]
-    lk = -1
-    for m in range(out_ptr[p], out_ptr[p + 1]):
-        cand = out_links[m]
-        if link_to[cand] == nxt and link_open[cand]:
-            lk = cand
-            break
-    if lk < 0:
-        _clear_route(r, r_start, r_len, r_pos)
-        return -1
-    dest = route_nodes[r_start[r] + r_len[r] - 1]
-    if is_camp[dest] and capacity_factor(dest, occ, capacity, buffer) < 0.5:
-        _clear_route(r, r_start, r_len, r_pos)
-        return -1
-    r_pos[r] += 1
-    if r_pos[r] >= r_len[r]:
-        _clear_route(r, r_start, r_len, r_pos)
-    return lk
 
 
 @njit(cache=True, inline="always")
@@ -112,8 +77,8 @@ def _leave(r, p, n, key, ctr, rows, entered, paths, link_to, link_open, link_gen
         entered[0] = r
         return n, 1
     if r_start[r] >= 0:
-        lk = _follow(r, p, rows, route_nodes, out_ptr, out_links, link_to, link_open, is_camp,
-                     occ, capacity, buffer)
+        lk = follow_route(r, p, r_start, r_len, r_pos, route_nodes, out_ptr, out_links,
+                          link_to, link_open, is_camp, occ, capacity, buffer)
         if lk >= 0:
             _enter(r, p, lk, rows, occ, link_gen)
             entered[0] = r
@@ -155,8 +120,8 @@ def _leave(r, p, n, key, ctr, rows, entered, paths, link_to, link_open, link_gen
         r_start[t] = opt_route[k]
         r_len[t] = opt_rlen[k]
         r_pos[t] = 0
-        lk = _follow(t, p, rows, route_nodes, out_ptr, out_links, link_to, link_open, is_camp,
-                     occ, capacity, buffer)
+        lk = follow_route(t, p, r_start, r_len, r_pos, route_nodes, out_ptr, out_links,
+                          link_to, link_open, is_camp, occ, capacity, buffer)
         if lk >= 0:
             _enter(t, p, lk, rows, occ, link_gen)
             entered[n_in] = t

@@ -91,6 +91,33 @@ def choose_route(i, p, ref, key, counter, opt_ptr, opt_end, opt_inv, score, pop_
     return k0 + last
 
 
+@njit(cache=True, inline="always")
+def follow_route(i, p, r_start, r_len, r_pos, route_nodes, out_ptr, out_links, link_to,
+                 link_open, is_camp, count, capacity, buffer):
+    """Take the next step of i's planned route from place p; return the link, or -1 to stay.
+
+    The route is dropped (start -1, length and position 0) when its next link is closed, when
+    its last place is a camp whose capacity factor is below 0.5, or once it is done.
+    """
+    nxt = route_nodes[r_start[i] + r_pos[i]]
+    lk = -1
+    for m in range(out_ptr[p], out_ptr[p + 1]):
+        cand = out_links[m]
+        if link_to[cand] == nxt and link_open[cand]:
+            lk = cand
+            break
+    dest = route_nodes[r_start[i] + r_len[i] - 1]
+    if lk < 0 or (is_camp[dest] and capacity_factor(dest, count, capacity, buffer) < 0.5):
+        lk = -1
+    else:
+        r_pos[i] += 1
+    if lk < 0 or r_pos[i] >= r_len[i]:
+        r_start[i] = -1
+        r_len[i] = 0
+        r_pos[i] = 0
+    return lk
+
+
 @njit(cache=True)
 def step_out(i, p, key, counter, r_start, r_len, r_pos, route_nodes, opt_ptr, opt_end,
              opt_inv, opt_route, opt_rlen, out_ptr, out_links, link_to, link_open, forced_link,
@@ -117,24 +144,8 @@ def step_out(i, p, key, counter, r_start, r_len, r_pos, route_nodes, opt_ptr, op
         r_start[i] = opt_route[k]
         r_len[i] = opt_rlen[k]
         r_pos[i] = 0
-    nxt = route_nodes[r_start[i] + r_pos[i]]
-    lk = -1
-    for m in range(out_ptr[p], out_ptr[p + 1]):
-        cand = out_links[m]
-        if link_to[cand] == nxt and link_open[cand]:
-            lk = cand
-            break
-    if lk < 0:
-        r_start[i] = -1
-        return -1
-    dest = route_nodes[r_start[i] + r_len[i] - 1]
-    if is_camp[dest] and capacity_factor(dest, count, capacity, buffer) < 0.5:
-        r_start[i] = -1
-        return -1
-    r_pos[i] += 1
-    if r_pos[i] >= r_len[i]:
-        r_start[i] = -1
-    return lk
+    return follow_route(i, p, r_start, r_len, r_pos, route_nodes, out_ptr, out_links, link_to,
+                        link_open, is_camp, count, capacity, buffer)
 
 
 @njit(cache=True)
