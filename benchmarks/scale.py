@@ -4,7 +4,7 @@ Each case runs in a fresh process (peak RSS belongs to it alone). Scenarios: car
 ×1, ×100, ×1,000 people, Mali 2012 (Flee) at ×1, ×10, ×100 when the Flee scenario is available,
 and 10 million individual agents for 300 days on the generated network (`--huge`).
 
-Run: `.venv/bin/python -m benchmarks.scale [--huge]`; the rows are kept in
+Run: `.venv/bin/python -m benchmarks.scale [--only agents|counts] [--huge]`; the rows are kept in
 `benchmarks/results/scale.json`, and `--table` prints them again (with Flee's times from
 `benchmarks/results/flee.json`, written by `benchmarks.flee_benchmark`).
 """
@@ -125,16 +125,40 @@ CASES = [("caravan-2020", f, e) for e in ("agents", "counts") for f in (1, 100, 
         [("mali2012", f, e) for e in ("agents", "counts") for f in (1, 10, 100)]
 
 
-if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "--one":
-        print(json.dumps(measure(sys.argv[2], int(sys.argv[3]), sys.argv[4])))
-    elif "--table" in sys.argv:
+def main(argv: list[str] | None = None) -> int:
+    """Measure every case (or those of one representation) and print the table."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--one", nargs=3, metavar=("SCENARIO", "FACTOR", "ENGINE"),
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--table", action="store_true", help="print the kept rows again")
+    parser.add_argument("--only", choices=("agents", "counts"), help="one representation")
+    parser.add_argument("--huge", action="store_true",
+                        help="also 10 million individual agents for 300 days")
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(measure(args.one[0], int(args.one[1]), args.one[2])))
+        return 0
+    if args.table:
         print(table(json.loads(SCALE_RESULTS.read_text())))
-    else:
-        cases = list(CASES)
-        if "--huge" in sys.argv:
-            cases.append(("generated", 10_000_000, "agents"))
-        rows = [run_case(*c) for c in cases]
-        SCALE_RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        SCALE_RESULTS.write_text(json.dumps(rows, indent=2))
-        print(table(rows))
+        return 0
+    cases = [c for c in CASES if args.only in (None, c[2])]
+    if args.huge:
+        cases.append(("generated", 10_000_000, "agents"))
+    rows = [run_case(*c) for c in cases]
+    if args.only and SCALE_RESULTS.is_file():  # keep the other representation's rows
+        done = {(r["scenario"], r["factor"], r["engine"]) for r in rows}
+        kept = [r for r in json.loads(SCALE_RESULTS.read_text())
+                if (r["scenario"], r["factor"], r["engine"]) not in done]
+        order = {case: i for i, case in enumerate(CASES)}
+        rows = sorted(kept + rows, key=lambda r: order.get(
+            (r["scenario"], r["factor"], r["engine"]), len(order)))
+    SCALE_RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    SCALE_RESULTS.write_text(json.dumps(rows, indent=2))
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
