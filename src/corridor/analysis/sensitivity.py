@@ -180,7 +180,7 @@ def plot(path: Path, metric: str, method: str, factors: list[Factor],
     ax.axvline(0, color="#444", linewidth=0.8)
     ax.set_title(f"{method.capitalize()} sensitivity of {metric}")
     if method == "morris" and any(f.switch for f in factors):
-        ax.set_xlabel(f"effect on {metric} (switches: per switching the rule on or off)")
+        ax.set_xlabel(f"change of {metric} per toggle of a switch")
     ax.legend(loc="best", fontsize="small")
     tmp = temp_path(path)
     fig.savefig(tmp, dpi=110, format="png")
