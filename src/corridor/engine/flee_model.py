@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
 POSITIVE = 1e-6
 AUTO_CAMP_CHANCE = 0.005
-ERA_DAYS = 16  # count representation: rows keep the 16-day period they appeared in
 ROUNDS = 1  # count representation: slices of each row's leavers, taking turns (first pass)
 PURPOSE_MOVE = 11
 PURPOSE_SINK = 12
@@ -426,8 +425,9 @@ class FleeModel(MovementModel):
             a = self.sim.agents
             if self.params.stay_close_to_home and self.documented:
                 a.full("home")[new] = place
-            # rows keep the period they appeared in: the order of Flee's first pass
-            a.full("since")[new] = self.sim.day // ERA_DAYS
+            # rows do not keep the day their people appeared (rows of every age merge); their
+            # order stands for Flee's creation order (see `_row_order`)
+            a.full("since")[new] = 0
             return
         self._grow(new.stop)
         c = self.cols
@@ -650,9 +650,14 @@ class FleeModel(MovementModel):
         return np.zeros(0, dtype=np.int64)
 
     def _row_order(self, n: int) -> np.ndarray:
-        """Rows in Flee's creation order, by period of appearance (`ERA_DAYS`)."""
-        a = self.sim.agents
-        return np.argsort(a.full("since")[:n], kind="stable").astype(np.int64)
+        """The order rows are processed in: as stored.
+
+        New rows (people who appear, parts split off a row) are appended, and merging keeps
+        the place of the oldest of the merged rows (`Agents.merge`), so the stored order
+        follows the order in which rows were first made: Flee's creation order, at the grain
+        of rows.
+        """
+        return np.arange(n, dtype=np.int64)
 
     def _deactivate_rows(self) -> None:
         sim = self.sim
