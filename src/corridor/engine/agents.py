@@ -109,41 +109,52 @@ class Agents:
         self.n += 1
         return new
 
-    def merge(self) -> None:
+    def merge(self, keep_order: bool = False) -> None:
         """Merge rows that differ in nothing but their count (count representation).
 
-        Rows are grouped in one hashed pass (`merge_kernels.merge_rows`): merged rows keep the
-        order of their first row, and rows left with nobody are dropped. Should two different
-        rows ever share a 64-bit hash, the rows are sorted and merged instead.
-        """
-        from corridor.engine.merge_kernels import merge_rows
+        Rows left with nobody are dropped.
 
+        Args:
+            keep_order: Keep the merged rows in the order of their first row (one hashed pass,
+                `merge_kernels.merge_rows`; best for a few thousand rows, and for models that
+                process rows in the order they were made). Otherwise the rows come out sorted
+                by their columns, place first (a sort: faster for many rows, and rows of one
+                place end up together).
+        """
         if self.n == 0:
             return
-        cols = tuple(arr for name, arr in self._data.items() if name != "count")
-        kept = merge_rows(cols, self._data["count"], self.n)
-        if kept < 0:
-            self._merge_sorted()
-        else:
-            self.n = kept
+        if keep_order:
+            from corridor.engine.merge_kernels import merge_rows
 
-    def _merge_sorted(self) -> None:
-        """`merge` by sorting the rows (used only when two different rows share a hash)."""
+            cols = tuple(arr for name, arr in self._data.items() if name != "count")
+            kept = merge_rows(cols, self._data["count"], self.n)
+            if kept >= 0:
+                self.n = kept
+                return
+        self._merge_sorted(keep_order)
+
+    def _merge_sorted(self, keep_order: bool) -> None:
+        """`merge` by sorting (also when two different rows share a hash in `merge_rows`)."""
         n = self.n
         cols = [arr[:n] for name, arr in self._data.items() if name != "count"]
         order = np.lexsort(cols[::-1])
-        new_group = np.zeros(n, dtype=np.bool_)
-        new_group[0] = True
+        first_of_group = np.zeros(n, dtype=np.bool_)
+        first_of_group[0] = True
         for col in cols:
             c = col[order]
-            new_group[1:] |= c[1:] != c[:-1]
-        group = np.empty(n, dtype=np.int64)
-        group[order] = np.cumsum(new_group) - 1
-        totals = np.bincount(group, weights=self._data["count"][:n])
-        first = np.full(len(totals), n, dtype=np.int64)
-        np.minimum.at(first, group, np.arange(n))
-        keep = np.sort(first[totals > 0])
-        kept_totals = totals[group[keep]]
+            first_of_group[1:] |= c[1:] != c[:-1]
+        group = np.cumsum(first_of_group) - 1
+        totals = np.bincount(group, weights=self._data["count"][:n][order])
+        if keep_order:  # each group's earliest row, in row order
+            first = np.full(len(totals), n, dtype=np.int64)
+            np.minimum.at(first, group, order)
+        else:  # each group's first row in sorted order
+            first = order[first_of_group]
+        alive = totals > 0
+        keep, kept_totals = first[alive], totals[alive]
+        if keep_order:
+            by_row = np.argsort(keep)
+            keep, kept_totals = keep[by_row], kept_totals[by_row]
         for arr in self._data.values():
             arr[: len(keep)] = arr[keep]
         self._data["count"][: len(keep)] = kept_totals

@@ -109,6 +109,7 @@ class FleeModel(MovementModel):
     parameters_type = FleeParameters
     needs_departures = False
     supports_counts = True
+    keeps_row_order = True  # rows are processed in the order they were made (Flee's order)
 
     # --- loading ------------------------------------------------------------------------------
     @classmethod

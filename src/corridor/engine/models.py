@@ -26,6 +26,9 @@ class MovementModel:
     parameters_type: ClassVar[type[BaseModel]]
     needs_departures: ClassVar[bool] = True
     supports_counts: ClassVar[bool] = False  # has a count representation (engine="counts")
+    # count representation: whether merging rows keeps the order in which rows were made
+    # (the model processes rows in that order), or may sort them (by place: faster to move)
+    keeps_row_order: ClassVar[bool] = False
 
     def __init__(self, sim: Simulation):
         self.sim = sim

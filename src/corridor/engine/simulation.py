@@ -296,7 +296,7 @@ class Simulation:
         if len(arrived):
             self.rules.on_arrival(day, arrived)
         if self.count_rows:
-            self.agents.merge()
+            self.agents.merge(keep_order=self.model.keeps_row_order)
         self.recorder.end_day(day)
         self.day += 1
 
