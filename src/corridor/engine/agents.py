@@ -62,9 +62,14 @@ class Agents:
         """Bytes of state per agent."""
         return sum(dt.itemsize for dt in COLUMNS.values())
 
-    def add(self, count: int, place: int, group: int, day: int, state: int,
-            country_bit: int, kind_bit: int, per_row: int = 1) -> slice:
-        """Add `count` rows at a place, each of `per_row` people; return their slice."""
+    def add(self, count: int, place: int | np.ndarray, group: int, day: int, state: int,
+            country_bit: int | np.ndarray, kind_bit: int | np.ndarray,
+            per_row: int | np.ndarray = 1) -> slice:
+        """Add `count` rows at a place, each of `per_row` people; return their slice.
+
+        `place`, `country_bit`, `kind_bit` and `per_row` may also be arrays of `count` values
+        (rows at several places at once).
+        """
         start = self.n
         end = start + count
         if end > self._cap:

@@ -370,8 +370,7 @@ class FleeModel(MovementModel):
                 counts = sim.rng.poisson(np.where(conflict, amount, 0.0))
             else:
                 counts = np.where(conflict, np.floor(amount), 0).astype(np.int64)
-            for place in np.flatnonzero(counts):
-                self._add(int(counts[place]), int(place))
+            self._add_all(counts)
             self._record_totals(day)
             return
         if self.total is None:
@@ -394,9 +393,7 @@ class FleeModel(MovementModel):
             if not weight.sum() > 0:
                 raise CorridorError(f"day {day} ({sim.scenario.date_of(day)}): {new} people "
                                     "should appear but no conflict zone has a population")
-            counts = sim.rng.multinomial(new, weight / weight.sum())
-            for place in np.flatnonzero(counts):
-                self._add(int(counts[place]), int(place))
+            self._add_all(sim.rng.multinomial(new, weight / weight.sum()))
         self._record_totals(day)
 
     def _total_on(self, day: int) -> int:
@@ -408,6 +405,20 @@ class FleeModel(MovementModel):
         if day < len(self.raw_by_day):
             self.raw_by_day[day] = self.raw
             self.debt_by_day[day] = self.debt
+
+    def _add_all(self, counts: np.ndarray) -> None:
+        """Add counts[place] new people at every place (one row per place with counts)."""
+        places = np.flatnonzero(counts > 0)
+        if not self.counts or self.params.take_from_population:
+            for place in places:
+                self._add(int(counts[place]), int(place))
+            return
+        self.attach_columns()
+        new = self.sim.add_people_at(places, counts[places], self.group)
+        a = self.sim.agents
+        if self.params.stay_close_to_home and self.documented:
+            a.full("home")[new] = places
+        a.full("since")[new] = 0  # as in `_add`
 
     def _add(self, count: int, place: int) -> None:
         if count <= 0:

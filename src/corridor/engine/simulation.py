@@ -149,6 +149,22 @@ class Simulation:
             self.recorder.add_count(place, N_STATES, int(state), rule, count)
         return new
 
+    def add_people_at(self, places: np.ndarray, counts: np.ndarray, group: int,
+                      state: State = State.IN_TRANSIT, rule: str = "departure") -> slice:
+        """Add counts[i] people at places[i], one row each (count representation only)."""
+        if not self.count_rows:
+            raise ValueError("add_people_at makes one row per place: count representation only")
+        net = self.network
+        country = net.country[places].astype(np.int64)
+        country_bit = np.where(country < 16, np.left_shift(1, np.minimum(country, 15)), 0)
+        kind_bit = np.left_shift(1, net.kind[places].astype(np.int64))
+        new = self.agents.add(len(places), places, group, self.day, int(state), country_bit,
+                              kind_bit, per_row=counts)
+        self.departed += int(counts.sum())
+        for place, count in zip(places.tolist(), counts.tolist(), strict=True):
+            self.recorder.add_count(place, N_STATES, int(state), rule, count)
+        return new
+
     def positions(self, idx: np.ndarray) -> np.ndarray:
         """Return the position (place, or n_places + link) of some agents."""
         a = self.agents
