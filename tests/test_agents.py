@@ -82,3 +82,15 @@ def test_a_hash_collision_falls_back_to_sorting(monkeypatch):
     a.merge(keep_order=True)
     assert a.place.tolist() == [1, 0]
     assert a.count.tolist() == [3, 3]
+
+
+def test_rows_at_several_places_in_one_call():
+    a = Agents()
+    new = a.add(3, np.array([4, 0, 2]), group=1, day=5, state=0,
+                country_bit=np.array([1, 2, 4]), kind_bit=8, per_row=np.array([10, 20, 30]))
+    assert new == slice(0, 3)
+    assert a.place.tolist() == [4, 0, 2]
+    assert a.count.tolist() == [10, 20, 30]
+    assert a.countries.tolist() == [1, 2, 4]
+    assert a.kinds.tolist() == [8, 8, 8]
+    assert a.since.tolist() == [5, 5, 5]
