@@ -41,6 +41,18 @@ def _copy(src, dst, k, rows):
 
 
 @njit(cache=True, inline="always")
+def _part(r, k, rem, n, rows):
+    """Return (the row that holds k of row r's rem people, rows in use).
+
+    That is r itself when k == rem, else a new row n that takes k of them.
+    """
+    if k < rem:
+        _copy(r, n, k, rows)
+        return n, n + 1
+    return r, n
+
+
+@njit(cache=True, inline="always")
 def _clear_route(r, r_start, r_len, r_pos):
     r_start[r] = -1
     r_len[r] = 0
@@ -56,102 +68,16 @@ def _enter(r, p, lk, rows, occ, link_gen):
     entry_gen[r] = link_gen[lk]
 
 
-@njit(cache=True, inline="always")
-def _leave(r, p, n, key, ctr, rows, entered, paths, link_to, link_open, link_gen, forced_link,
-           is_camp, score, pop_weight, occ, capacity, weights, scratch):
-    """Row r's people, all leaving place p: forced link, planned route, or a new route each.
-
-    `paths` and `weights` are the tuples described in `flee_count_pass1`. (Fewer than 30
-    arguments: a longer call compiles to a call with *args, which numba makes slow.) The parts
-    that step onto a link are written to `entered`; returns (rows in use, parts).
-    """
-    route_nodes, opt_ptr, opt_end, opt_inv, opt_route, opt_rlen, out_ptr, out_links = paths
-    (buffer, weight_softening, weight_power, weight_mode, home_dist, home_power,
-     home_is_current) = weights
-    r_start, r_len, r_pos, home, count = rows[13], rows[14], rows[15], rows[17], rows[11]
-    n_in = 0
-    f = forced_link[p]
-    if f >= 0 and link_open[f]:
-        _clear_route(r, r_start, r_len, r_pos)
-        _enter(r, p, f, rows, occ, link_gen)
-        entered[0] = r
-        return n, 1
-    if r_start[r] >= 0:
-        lk = follow_route(r, p, r_start, r_len, r_pos, route_nodes, out_ptr, out_links,
-                          link_to, link_open, is_camp, occ, capacity, buffer)
-        if lk >= 0:
-            _enter(r, p, lk, rows, occ, link_gen)
-            entered[0] = r
-            return n, 1
-        return n, 0
-    k0 = opt_ptr[p]
-    no = opt_ptr[p + 1] - k0
-    if no <= 0:
-        return n, 0
-    ref = p if home_is_current else home[r]
-    total = option_weights(p, ref, opt_ptr, opt_end, opt_inv, score, pop_weight, occ,
-                           capacity, buffer, weight_softening, weight_power, weight_mode,
-                           home_dist, home_power, scratch)
-    if not total > 0.0:
-        for j in range(no):
-            scratch[j] = 1.0
-        total = float(no)
-    left = total
-    for j in range(no):
-        w = scratch[j]
-        if w <= 0.0:
-            continue
-        rem = np.int64(count[r])
-        if rem == 0:
-            break
-        if w >= left * (1.0 - 1e-12):
-            kk = rem
-        else:
-            kk = binomial(key, r, ctr + j, rem, min(w / left, 1.0))
-        left -= w
-        if kk == 0:
-            continue
-        t = r
-        if kk < rem:
-            t = n
-            n += 1
-            _copy(r, t, kk, rows)
-        k = k0 + j
-        r_start[t] = opt_route[k]
-        r_len[t] = opt_rlen[k]
-        r_pos[t] = 0
-        lk = follow_route(t, p, r_start, r_len, r_pos, route_nodes, out_ptr, out_links,
-                          link_to, link_open, is_camp, occ, capacity, buffer)
-        if lk >= 0:
-            _enter(t, p, lk, rows, occ, link_gen)
-            entered[n_in] = t
-            n_in += 1
-        if t == r:
-            break
-    return n, n_in
-
-
 @njit(cache=True)
-def flee_count_pass1(n_orig, n, rounds, order, rows, paths, link_to, link_open, link_gen,
-                     forced_link, movechance, is_camp, score, pop_weight, occ, capacity,
-                     weights, key, scratch):
-    """First pass over rows 0..n_orig-1: people at places leave onto links.
+def pass1_slices(n_orig, rounds, rows, movechance, key):
+    """Draw the leavers of each row at a place and cut them into `rounds` slices.
 
-    `paths` is (route_nodes, opt_ptr, opt_end, opt_inv, opt_route, opt_rlen, out_ptr,
-    out_links) and `weights` is (capacity buffer, weight softening, weight power, weight mode,
-    home distances, home distance power, home is the current place).
-
-    The leavers of each row (Binomial(count, move chance)) are cut into `rounds` slices
-    (successive binomials) and the rows take turns, a slice each, so that the live place
-    counts a decision sees fall gradually over the pass, as when Flee interleaves people of
-    many places. The caller reserves room for the rows this adds (at most
-    n_orig × rounds × (options + 1)).
+    The leavers are Binomial(count, move chance), the slices successive binomials.
 
     Returns:
-        Rows in use.
+        The slices, one row per row of people (none when nobody leaves).
     """
     place, link, count, active = rows[0], rows[1], rows[11], rows[12]
-    entered = np.empty(scratch.shape[0] + 1, dtype=np.int64)
     slices = np.zeros((n_orig, rounds), dtype=np.int64)
     any_left = False
     for i in range(n_orig):
@@ -169,25 +95,7 @@ def flee_count_pass1(n_orig, n, rounds, order, rows, paths, link_to, link_open, 
             slices[i, j] = kj
             k -= kj
             any_left = True
-    if not any_left:
-        return n
-    base = 1 + rounds
-    for j in range(rounds):
-        for idx in range(n_orig):
-            i = order[idx]
-            kj = slices[i, j]
-            if kj == 0:
-                continue
-            p = place[i]
-            r = i
-            if kj < count[i]:
-                r = n
-                n += 1
-                _copy(i, r, kj, rows)
-            n, _ = _leave(r, p, n, key, base + j * (scratch.shape[0] + 1), rows, entered,
-                          paths, link_to, link_open, link_gen, forced_link, is_camp, score,
-                          pop_weight, occ, capacity, weights, scratch)
-    return n
+    return slices if any_left else np.zeros((0, rounds), dtype=np.int64)
 
 
 @njit(cache=True)
@@ -210,28 +118,117 @@ def pass2_slices(n_orig, rounds, rows, key):
 
 
 @njit(cache=True)
-def flee_count_pass2(j0, start, n_orig, n, cap, slices, order, rows, paths, link_from,
-                     link_to, link_km, link_speed, walk_prob, link_open, link_gen,
-                     forced_link, movechance, is_camp, score, pop_weight, occ, capacity,
-                     place_country, place_kind, weights, walk_speed, start_on_foot, key, flows,
-                     scratch):
-    """Second pass: rows on links advance, arrive, and may leave again.
+def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, order, rows, paths, link_from,
+                    link_to, link_km, link_speed, walk_prob, link_open, link_gen, forced_link,
+                    movechance, is_camp, score, pop_weight, occ, capacity, place_country,
+                    place_kind, weights, walk_speed, start_on_foot, key, flows, scratch):
+    """One of Flee's two passes over rows 0..n_orig-1, with live place counts `occ`.
 
-    The rows take turns, a slice of each (`slices`, from `pass2_slices`) per round, from round
-    j0 and row `start` on, so that arrivals raise the live place counts gradually.
+    Phase 1 (departures): the leavers of each row at a place (`slices`, from `pass1_slices`)
+    leave onto links, the rows taking turns, a slice each per round, so that the counts a
+    decision sees fall gradually over the pass, as when Flee interleaves people of many
+    places. The caller reserves room for the rows this adds (at most
+    n_orig × rounds × (options + 1)).
+
+    Phase 2 (travel): rows on links (`slices` from `pass2_slices`) advance, arrive, and may
+    leave again, hop by hop, from round j0 and row `start` on.
+
+    `paths` is (route_nodes, opt_ptr, opt_end, opt_inv, opt_route, opt_rlen, out_ptr,
+    out_links) and `weights` is (capacity buffer, weight softening, weight power, weight mode,
+    home distances, home distance power, home is the current place). Both passes share one
+    `leave` (an inner function, which numba inlines with the arrays unpacked once here: a
+    separate function taking the tuples cost twice the time of the second pass).
 
     Returns:
-        (round, row, rows in use): where to resume when the buffers ran short (grow them and
-        call again), or (number of rounds, 0, rows in use) when the pass is done.
+        (round, row, rows in use): where to resume when the buffers ran short (phase 2: grow
+        them and call again), or (number of rounds, 0, rows in use) when the pass is done.
     """
-    (place, link, travelled, _, _, prev_place, _, _, _, countries, kinds, count, active, _, _,
-     _, entry_gen, _) = rows
+    (place, link, travelled, _, _, prev_place, _, _, _, countries, kinds, count, active,
+     r_start, r_len, r_pos, entry_gen, home) = rows
+    route_nodes, opt_ptr, opt_end, opt_inv, opt_route, opt_rlen, out_ptr, out_links = paths
+    (buffer, weight_softening, weight_power, weight_mode, home_dist, home_power,
+     home_is_current) = weights
     entered = np.empty(scratch.shape[0] + 1, dtype=np.int64)
+
+    def leave(r, p, n, ctr):
+        """Row r's people, all leaving place p: forced link, planned route, or a new route each.
+
+        The parts that step onto a link are written to `entered`; returns (rows in use, parts).
+        """
+        f = forced_link[p]
+        if f >= 0 and link_open[f]:
+            _clear_route(r, r_start, r_len, r_pos)
+            _enter(r, p, f, rows, occ, link_gen)
+            entered[0] = r
+            return n, 1
+        if r_start[r] >= 0:
+            lk = follow_route(r, p, r_start, r_len, r_pos, route_nodes, out_ptr, out_links,
+                              link_to, link_open, is_camp, occ, capacity, buffer)
+            if lk >= 0:
+                _enter(r, p, lk, rows, occ, link_gen)
+                entered[0] = r
+                return n, 1
+            return n, 0
+        k0 = opt_ptr[p]
+        no = opt_ptr[p + 1] - k0
+        if no <= 0:
+            return n, 0
+        ref = p if home_is_current else home[r]
+        total = option_weights(p, ref, opt_ptr, opt_end, opt_inv, score, pop_weight, occ,
+                               capacity, buffer, weight_softening, weight_power, weight_mode,
+                               home_dist, home_power, scratch)
+        if not total > 0.0:
+            for j in range(no):
+                scratch[j] = 1.0
+            total = float(no)
+        n_in = 0
+        left = total
+        for j in range(no):
+            w = scratch[j]
+            if w <= 0.0:
+                continue
+            rem = np.int64(count[r])
+            if rem == 0:
+                break
+            if w >= left * (1.0 - 1e-12):
+                kk = rem
+            else:
+                kk = binomial(key, r, ctr + j, rem, min(w / left, 1.0))
+            left -= w
+            if kk == 0:
+                continue
+            t, n = _part(r, kk, rem, n, rows)
+            k = k0 + j
+            r_start[t] = opt_route[k]
+            r_len[t] = opt_rlen[k]
+            r_pos[t] = 0
+            lk = follow_route(t, p, r_start, r_len, r_pos, route_nodes, out_ptr, out_links,
+                              link_to, link_open, is_camp, occ, capacity, buffer)
+            if lk >= 0:
+                _enter(t, p, lk, rows, occ, link_gen)
+                entered[n_in] = t
+                n_in += 1
+            if t == r:
+                break
+        return n, n_in
+
+    rounds = slices.shape[1]
+    if phase == 1:
+        base = 1 + rounds
+        for j in range(rounds):
+            for idx in range(slices.shape[0]):
+                i = order[idx]
+                kj = slices[i, j]
+                if kj == 0:
+                    continue
+                r, n = _part(i, kj, np.int64(count[i]), n, rows)
+                n, _ = leave(r, place[i], n, base + j * (scratch.shape[0] + 1))
+        return rounds, 0, n
+
     st_row = np.empty(STACK, dtype=np.int64)
     st_moved = np.empty(STACK, dtype=np.float64)
     st_ctr = np.empty(STACK, dtype=np.int64)
     st_speed = np.empty(STACK, dtype=np.float64)
-    rounds = slices.shape[1]
     j = j0
     idx = start
     while j < rounds:
@@ -246,11 +243,7 @@ def flee_count_pass2(j0, start, n_orig, n, cap, slices, order, rows, paths, link
         if kj == 0:
             idx += 1
             continue
-        r0 = i
-        if kj < count[i]:
-            r0 = n
-            n += 1
-            _copy(i, r0, kj, rows)
+        r0, n = _part(i, kj, np.int64(count[i]), n, rows)
         top = 1
         st_row[0], st_moved[0], st_ctr[0], st_speed[0] = r0, 0.0, PASS2_COUNTER, -1.0
         while top > 0:
@@ -307,14 +300,8 @@ def flee_count_pass2(j0, start, n_orig, n, cap, slices, order, rows, paths, link
             c += 1
             if kk == 0:
                 continue
-            r = row
-            if kk < cnt:
-                r = n
-                n += 1
-                _copy(row, r, kk, rows)
-            n, n_in = _leave(r, q, n, key, c, rows, entered, paths, link_to, link_open,
-                             link_gen, forced_link, is_camp, score, pop_weight, occ, capacity,
-                             weights, scratch)
+            r, n = _part(row, kk, cnt, n, rows)
+            n, n_in = leave(r, q, n, c)
             c += scratch.shape[0] + 1
             for m in range(n_in):
                 if top < STACK:

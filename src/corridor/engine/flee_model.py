@@ -16,8 +16,8 @@ import numpy as np
 from corridor.engine.flee_count_kernels import (
     MARGIN,
     count_people_at_places,
-    flee_count_pass1,
-    flee_count_pass2,
+    flee_count_pass,
+    pass1_slices,
     pass2_slices,
 )
 from corridor.engine.flee_kernels import (
@@ -636,23 +636,24 @@ class FleeModel(MovementModel):
         n_orig = a.n
         a.reserve(n_orig + n_orig * ROUNDS * (len(self.scratch) + 1) + MARGIN)
         rows = tuple(a.full(k) for k in _ROW_COLUMNS)
-        a.n = flee_count_pass1(n_orig, a.n, ROUNDS, self._row_order(n_orig), rows, common,
-                               net.link_to, self.link_open, self.link_gen, self.forced_link,
-                               movechance, self.is_camp, score, pop_weight, occ, self.capacity,
-                               weights, key, self.scratch)
+        place_args = (common, net.link_from, net.link_to, net.link_km, self.link_speed,
+                      self.walk_prob, self.link_open, self.link_gen, self.forced_link, movechance,
+                      self.is_camp, score, pop_weight, occ, self.capacity, net.country, net.kind,
+                      weights, p.max_walk_speed, p.start_on_foot, key, sim.recorder.day_flows,
+                      self.scratch)
+        slices = pass1_slices(n_orig, ROUNDS, rows, movechance, key)
+        if len(slices):  # first pass: departures (room reserved above)
+            _, _, a.n = flee_count_pass(1, 0, 0, n_orig, a.n, a.capacity, slices,
+                                        self._row_order(n_orig), rows, *place_args)
         n_orig = a.n
         slices = pass2_slices(n_orig, ROUNDS, tuple(a.full(k) for k in _ROW_COLUMNS), key)
         order = self._row_order(n_orig)
         j = i = 0
-        while j < ROUNDS:
+        while j < ROUNDS:  # second pass: travel, growing the buffers when they run short
             a.reserve(a.n + 2 * MARGIN)
             rows = tuple(a.full(k) for k in _ROW_COLUMNS)
-            j, i, a.n = flee_count_pass2(
-                j, i, n_orig, a.n, a.capacity, slices, order, rows, common, net.link_from,
-                net.link_to, net.link_km, self.link_speed, self.walk_prob, self.link_open,
-                self.link_gen, self.forced_link, movechance, self.is_camp, score, pop_weight,
-                occ, self.capacity, net.country, net.kind, weights,
-                p.max_walk_speed, p.start_on_foot, key, sim.recorder.day_flows, self.scratch)
+            j, i, a.n = flee_count_pass(2, j, i, n_orig, a.n, a.capacity, slices, order, rows,
+                                        *place_args)
         if p.sinks:
             self._deactivate_rows()
         if day < len(self.camp_counts):
