@@ -21,3 +21,9 @@ def test_flee_vs_corridor_on_mali():
         assert corridor["final_agents"] == flee["final_agents"]
         assert abs(corridor["ard"] - flee["ard"]) <= 0.03
         assert corridor["wall_time_s"] * 10 < flee["wall_time_s"]
+        counts = by[("corridor-counts", scale)]
+        assert counts["final_agents"] == flee["final_agents"]
+        assert abs(counts["ard"] - flee["ard"]) <= 0.03
+        # the targets of the Flee and scale issues: 1,000× at ×1 and ×10, a tenth of the memory
+        assert counts["wall_time_s"] * 1000 <= flee["wall_time_s"]
+        assert counts["model_mb"] * 10 <= flee["model_mb"]
