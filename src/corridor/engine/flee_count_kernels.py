@@ -118,11 +118,14 @@ def pass2_slices(n_orig, rounds, rows, key):
 
 
 @njit(cache=True)
-def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, order, rows, paths, link_from,
+def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_from,
                     link_to, link_km, link_speed, walk_prob, link_open, link_gen, forced_link,
                     movechance, is_camp, score, pop_weight, occ, capacity, place_country,
                     place_kind, weights, walk_speed, start_on_foot, key, flows, scratch):
     """One of Flee's two passes over rows 0..n_orig-1, with live place counts `occ`.
+
+    Rows are processed in their stored order, which is the order they were made (new rows
+    are appended; `Agents.merge(keep_order=True)` keeps merged rows where the oldest was).
 
     Phase 1 (departures): the leavers of each row at a place (`slices`, from `pass1_slices`)
     leave onto links, the rows taking turns, a slice each per round, so that the counts a
@@ -216,8 +219,7 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, order, rows, paths
     if phase == 1:
         base = 1 + rounds
         for j in range(rounds):
-            for idx in range(slices.shape[0]):
-                i = order[idx]
+            for i in range(slices.shape[0]):
                 kj = slices[i, j]
                 if kj == 0:
                     continue
@@ -238,7 +240,7 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, order, rows, paths
             continue
         if cap - n < MARGIN:
             return j, idx, n
-        i = order[idx]
+        i = idx
         kj = slices[i, j]
         if kj == 0:
             idx += 1

@@ -438,7 +438,7 @@ class FleeModel(MovementModel):
             if self.params.stay_close_to_home and self.documented:
                 a.full("home")[new] = place
             # rows do not keep the day their people appeared (rows of every age merge); their
-            # order stands for Flee's creation order (see `_row_order`)
+            # stored order stands for Flee's creation order (see `flee_count_pass`)
             a.full("since")[new] = 0
             return
         self._grow(new.stop)
@@ -643,16 +643,15 @@ class FleeModel(MovementModel):
                       self.scratch)
         slices = pass1_slices(n_orig, ROUNDS, rows, movechance, key)
         if len(slices):  # first pass: departures (room reserved above)
-            _, _, a.n = flee_count_pass(1, 0, 0, n_orig, a.n, a.capacity, slices,
-                                        self._row_order(n_orig), rows, *place_args)
+            _, _, a.n = flee_count_pass(1, 0, 0, n_orig, a.n, a.capacity, slices, rows,
+                                        *place_args)
         n_orig = a.n
         slices = pass2_slices(n_orig, ROUNDS, tuple(a.full(k) for k in _ROW_COLUMNS), key)
-        order = self._row_order(n_orig)
         j = i = 0
         while j < ROUNDS:  # second pass: travel, growing the buffers when they run short
             a.reserve(a.n + 2 * MARGIN)
             rows = tuple(a.full(k) for k in _ROW_COLUMNS)
-            j, i, a.n = flee_count_pass(2, j, i, n_orig, a.n, a.capacity, slices, order, rows,
+            j, i, a.n = flee_count_pass(2, j, i, n_orig, a.n, a.capacity, slices, rows,
                                         *place_args)
         if p.sinks:
             self._deactivate_rows()
@@ -661,16 +660,6 @@ class FleeModel(MovementModel):
             self.total_agents[day] = sim.departed
         self.days_done = day + 1
         return np.zeros(0, dtype=np.int64)
-
-    def _row_order(self, n: int) -> np.ndarray:
-        """The order rows are processed in: as stored.
-
-        New rows (people who appear, parts split off a row) are appended, and merging keeps
-        the place of the oldest of the merged rows (`Agents.merge`), so the stored order
-        follows the order in which rows were first made: Flee's creation order, at the grain
-        of rows.
-        """
-        return np.arange(n, dtype=np.int64)
 
     def _deactivate_rows(self) -> None:
         sim = self.sim
