@@ -20,6 +20,18 @@ STACK = 4096
 
 
 @njit(cache=True, inline="always")
+def option_share(key, row, counter, rem, w, left):
+    """Return how many of `rem` people take an option of weight w.
+
+    A multinomial drawn as successive binomials: `left` is the weight of this option and of
+    those after it.
+    """
+    if w >= left * (1.0 - 1e-12):
+        return rem
+    return binomial(key, row, counter, rem, min(w / left, 1.0))
+
+
+@njit(cache=True, inline="always")
 def copy_row(src, dst, k, place, link, travelled, state, group, prev_place, since, timer,
              flags, countries, kinds, count):
     """Move k people of row src into row dst, a copy of src in every core column."""
@@ -135,10 +147,7 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                     remaining = np.int64(count[row])
                     if remaining == 0:
                         break
-                    if w >= left * (1.0 - 1e-12):
-                        k = remaining
-                    else:
-                        k = binomial(key, row, ctr + 1 + j, remaining, w / left)
+                    k = option_share(key, row, ctr + 1 + j, remaining, w, left)
                     j += 1
                     left -= w
                     if k == 0:

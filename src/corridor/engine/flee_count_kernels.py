@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from corridor.engine.count_kernels import copy_row
+from corridor.engine.count_kernels import copy_row, option_share
 from corridor.engine.flee_kernels import follow_route, option_weights
 from corridor.engine.random import binomial
 
@@ -193,10 +193,7 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
             rem = np.int64(count[r])
             if rem == 0:
                 break
-            if w >= left * (1.0 - 1e-12):
-                kk = rem
-            else:
-                kk = binomial(key, r, ctr + j, rem, min(w / left, 1.0))
+            kk = option_share(key, r, ctr + j, rem, w, left)
             left -= w
             if kk == 0:
                 continue
