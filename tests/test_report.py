@@ -283,6 +283,7 @@ def write_run(
                 "rules": ["mx-transit-denial", "us-mpp", "us-metering"] if detain else ["us-mpp"],
                 "wall_time_s": 0.1,
                 "created": "2020-01-01T00:00:00Z",
+                "complete": True,
             }
         )
     )

@@ -191,6 +191,10 @@ def run_calibration(scenario: Scenario, factors: list[Factor], folder: Path, tri
     check(outputs, scenario)
     seed = scenario.config.seed if seed is None else int(seed)
     folder = Path(folder).resolve()
+    from corridor.io.rundir import check_target
+
+    check_target(folder, overwrite=True, what="calibration",  # a folder of other files: never
+                 is_ours=lambda path: (Path(path) / OPTUNA_DB).is_file())
     folder.mkdir(parents=True, exist_ok=True)
     direction = DIRECTIONS[objective]
     optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -96,7 +96,7 @@ def run_member(task: MemberTask) -> MemberSummary:
     Ordinary errors give a `failed` summary; an interrupt propagates.
     """
     from corridor.analysis.metrics import MemberRun, evaluate
-    from corridor.api import run
+    from corridor.api import run_into
 
     started = time.perf_counter()
     host = f"{socket.gethostname()}:{os.getpid()}"
@@ -104,13 +104,14 @@ def run_member(task: MemberTask) -> MemberSummary:
     if final is not None:
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = final.with_name(f".{final.name}{TMP_MARK}{uuid.uuid4().hex[:8]}")
+        tmp.mkdir()
     else:
         import tempfile
 
         tmp = Path(tempfile.mkdtemp(prefix="corridor-member-"))
     try:
-        result = run(task.scenario, seed=task.seed, out=tmp, seed_sequence=task.seed_sequence,
-                     member=task.member, threads=1)  # the workers are the parallelism
+        result = run_into(tmp, task.scenario, seed=task.seed, seed_sequence=task.seed_sequence,
+                          member=task.member, threads=1)  # the workers are the parallelism
         view = MemberRun(task.scenario, tmp, result.summary)
         observations = view.observation_values() if task.observations else None
         metrics = evaluate(task.outputs, view)
@@ -204,10 +205,27 @@ class StudyResult:
     summaries: list[MemberSummary]
 
 
+def _check_study_folder(folder: Path) -> None:
+    """Refuse to write a study into a folder, not empty, that holds no study (a home folder).
+
+    Raises:
+        OutputFolderError: `folder` is a file, or a folder of other files.
+    """
+    from corridor.analysis.catalog import CATALOG
+    from corridor.io.rundir import check_target
+
+    check_target(folder, overwrite=True, what="study",
+                 is_ours=lambda path: (Path(path) / CATALOG).is_file())
+
+
 def _clean_stale(folder: Path) -> None:
-    """Remove temporary member folders left by a command that was killed."""
+    """Remove temporary member folders and files left by a command that was killed."""
+    from corridor.io.atomic import clean_stale_files
+
+    clean_stale_files(folder)
     for parent in (folder / MEMBERS, *folder.glob(f"points/*/{MEMBERS}")):
         if parent.is_dir():
+            clean_stale_files(parent)
             for stale in parent.glob(f".*{TMP_MARK}*"):
                 shutil.rmtree(stale, ignore_errors=True)
 
@@ -228,6 +246,7 @@ def run_study(study: Study, backend: Backend, progress: Progress | None = None) 
         ScenarioError: When a point's settings are invalid.
     """
     folder = study.folder
+    _check_study_folder(folder)
     folder.mkdir(parents=True, exist_ok=True)
     scenarios = {p.index: point_scenario(study.scenario, p.settings) for p in study.points}
     seeds = np.random.SeedSequence(study.seed).spawn(study.runs)
@@ -276,7 +295,9 @@ def _parameters(scenario: Scenario, point: Point) -> dict[str, Any]:
 
 
 def _complete(folder: Path | None) -> bool:
-    return folder is None or (folder / "summary.json").is_file()
+    from corridor.io.rundir import is_complete
+
+    return folder is None or is_complete(folder)
 
 
 # --- ensembles ------------------------------------------------------------------------------

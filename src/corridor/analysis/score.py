@@ -159,7 +159,13 @@ def score(run_dir: Path) -> dict[str, Any]:
         `mean_abs_relative_error`, `max_factor_off` (float; `inf` possible), `n_observations`,
         `n_measured`, `run_dir` and `ard` (Flee's averaged relative difference over the camps
         with `present` observations, for runs of the `flee` model; None otherwise).
+
+    Raises:
+        OutputFolderError: The folder is not a complete run.
     """
+    from corridor.io.rundir import require_complete
+
+    require_complete(run_dir)
     scenario = _load(run_dir)
     tables = RunTables.open(run_dir, scenario)
     scores = _compare(scenario, tables)

@@ -29,6 +29,8 @@ def import_flee_command(
     validation_dir: Annotated[Path, typer.Argument(help="Flee's validation folder "
                                                    "(data_layout.csv, ...).")],
     out: Annotated[Path, typer.Option(help="The Corridor scenario folder to write.")],
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Replace a scenario already in the output folder.")] = False,
     settings: Annotated[Path | None, typer.Option(
         help="Flee's simsetting.yml (default: beside the input folder).")] = None,
     name: Annotated[str | None, typer.Option(help="Scenario name (default: the folder's).")]
@@ -41,7 +43,7 @@ def import_flee_command(
     from corridor.flee.convert import import_flee
 
     folder, notes = import_flee(input_dir, validation_dir, out, settings, name,
-                                _countries(country))
+                                _countries(country), overwrite)
     typer.echo(f"wrote {folder}")
     for note in notes:
         typer.echo(f"  note: {note}")

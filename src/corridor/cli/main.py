@@ -33,7 +33,11 @@ SetOpt = Annotated[list[str] | None, typer.Option(
 def run(
     scenario: Annotated[str, typer.Argument(help="A scenario folder or a built-in name.")]
     = DEFAULT_SCENARIO,
-    out: Annotated[Path | None, typer.Option(help="Folder for the results.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for the results (default: "
+        "results/<scenario>, or results/<scenario>-<what-if> with --without, --set, --params, "
+        "--days or --seed).")] = None,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Replace the run already in the output folder.")] = False,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
     days: Annotated[int | None, typer.Option(help="Number of days to run.")] = None,
     set_: SetOpt = None,
@@ -73,26 +77,58 @@ def run(
         sc = load_flee(scenario, flee_validation, flee_settings, settings)
     else:
         sc = load_scenario(scenario, settings)
-    folder = out or Path("results") / sc.name
+    folder = out or default_folder(sc.name, set_, params, without, days, seed)
+    finish = (lambda stage: _write_report(stage, staged_as=folder)) if report else None
     with day_progress(sc.config.days, f"running {sc.name}", enabled=not quiet) as update:
-        result = run_scenario(sc, seed=seed, out=folder, engine=engine, progress=update)
+        result = run_scenario(sc, seed=seed, out=folder, engine=engine, progress=update,
+                              overwrite=overwrite, finish=finish)
     summary = result.summary
     typer.echo(f"{sc.name}: {summary['departed']:,} people over {summary['days']} days "
                f"in {result.metadata['wall_time_s']:.2f} s (seed {result.metadata['seed']})")
     for state, count in sorted(summary["by_state"].items(), key=lambda kv: -kv[1]):
         typer.echo(f"  {state:<22} {count:>10,}")
-    if report:
-        _write_report(folder)
+    if report and (folder / "report.html").is_file():
+        typer.echo(f"report: {folder / 'report.html'}")
     typer.echo(f"results in {folder}")
 
 
-def _write_report(folder: Path, compare: Path | None = None) -> Path | None:
+def default_folder(name: str, settings: list[str] | None = None, params: Path | None = None,
+                   without: list[str] | None = None, days: int | None = None,
+                   seed: int | None = None) -> Path:
+    """Return where a run goes without `--out`: `results/<scenario>`, or its own what-if folder.
+
+    A what-if never lands in the plain run's folder: each change is part of the name, e.g.
+    `results/caravan-2020-without-mx-transit-denial`, `results/caravan-2020-set-walk_speed_km=30`
+    (characters other than letters, digits and `._=+-` become `_`; a name over 120 characters
+    is cut and ends with a digest of the whole).
+    """
+    import hashlib
+    import re
+
+    parts = [f"without-{r}" for r in without or []]
+    parts += [f"set-{s}" for s in settings or []]
+    if params is not None:
+        parts.append(f"params-{Path(params).stem}")
+    if days is not None:
+        parts.append(f"days-{days}")
+    if seed is not None:
+        parts.append(f"seed-{seed}")
+    text = re.sub(r"[^A-Za-z0-9._=+-]", "_", "-".join([name, *parts])).lstrip(".")
+    if len(text) > 120:
+        text = text[:111] + "-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+    return Path("results") / text
+
+
+def _write_report(folder: Path, compare: Path | None = None,
+                  staged_as: Path | None = None) -> Path | None:
     try:
         from corridor.report import write_report
     except ImportError as err:
         typer.secho(f"no report: the report extra is not installed ({err}); "
                     "pip install 'corridor[report]'", err=True, fg="yellow")
         return None
+    if staged_as is not None:
+        return write_report(folder, compare=compare, staged_as=staged_as)
     path = write_report(folder, compare=compare)
     typer.echo(f"report: {path}")
     return path

@@ -31,9 +31,11 @@ def register(app: typer.Typer) -> None:
 
             typer.echo(f"report: {write_ensemble_report(run_dir, out=out)}")
             return
+        from corridor.io.rundir import require_complete
+
         for folder in (run_dir, compare):
-            if folder is not None and not (folder / "run.json").is_file():
-                fail(f"{folder} is not a run folder (no run.json); write one with corridor run")
+            if folder is not None:
+                require_complete(folder)
         try:
             from corridor.report import write_report
         except ImportError as err:

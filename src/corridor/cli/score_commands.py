@@ -86,9 +86,9 @@ def register(app: typer.Typer) -> None:
             result = score_ensemble(run_dir)
             typer.echo(to_json(result) if as_json else format_score(result))
             return
-        if not (run_dir / "run.json").is_file():
-            fail(f"{run_dir} is not a run folder (no run.json); write one with "
-                 f"`corridor run --out {run_dir}`")
+        from corridor.io.rundir import require_complete
+
+        require_complete(run_dir)
         result = score_run(run_dir)
         if not result["observations"]:
             fail(f"the scenario of {run_dir} has no observations (scenario/observations.csv): "

@@ -238,32 +238,41 @@ def _readme(fs: FleeScenario, name: str, notes: list[str]) -> str:
 
 def import_flee(input_dir: str | Path, validation_dir: str | Path, out: str | Path,
                 settings: str | Path | None = None, name: str | None = None,
-                countries: dict[str, str] | None = None) -> tuple[Path, list[str]]:
-    """Read a Flee scenario and write it as a Corridor scenario folder.
+                countries: dict[str, str] | None = None, overwrite: bool = False
+                ) -> tuple[Path, list[str]]:
+    """Read a Flee scenario and write it as a Corridor scenario folder, as one unit.
 
     Args:
         input_dir: Flee's input folder.
         validation_dir: Flee's validation folder.
-        out: The folder to write (created; existing files of the same names are replaced).
+        out: The folder to write: built under a hidden sibling and renamed into place (see
+            `corridor.io.rundir`); an earlier scenario there is replaced only with `overwrite`,
+            a folder that is not a scenario never.
         settings: The `simsetting.yml` (default: looked for beside the input folder).
         name: Scenario name (default: from the folder above the input folder).
         countries: Extra country name → ISO code pairs.
+        overwrite: Whether a scenario already in `out` may be replaced.
 
     Returns:
         The folder written, and the notes of the conversion.
 
     Raises:
         ScenarioError: With every problem found in the Flee files.
+        OutputFolderError: `out` may not be written, or writing failed.
     """
+    from corridor.io.atomic import write_text
+    from corridor.io.rundir import building
+
     fs = read_flee_scenario(input_dir, validation_dir, settings)
     if name is None:
         base = Path(input_dir).resolve()
         name = slug(base.parent.name if base.name in ("input", "input_csv") else base.name)
     files, notes = convert(fs, name, countries)
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    for file_name, text in files.items():
-        (folder / file_name).write_text(text, encoding="utf-8")
+    with building(folder, overwrite, "scenario",
+                  lambda path: (Path(path) / "scenario.toml").is_file()) as stage:
+        for file_name, text in files.items():
+            write_text(stage / file_name, text)
     return folder, notes
 
 

@@ -74,13 +74,24 @@ class RunResult:
         """Final state, place, countries and place kinds reached, with counts."""
         return self.table("outcomes")
 
-    def write(self, folder: Path) -> Path:
-        """Write the in-memory tables and metadata to a folder (each file atomically)."""
+    def write(self, folder: Path, overwrite: bool = False) -> Path:
+        """Write the in-memory tables and metadata to a folder, as one unit.
+
+        Args:
+            folder: The run folder (built under a hidden sibling, renamed into place).
+            overwrite: Whether a run already there may be replaced.
+
+        Raises:
+            OutputFolderError: See `corridor.io.rundir.building`.
+        """
+        from corridor.io.rundir import building, mark_complete
+
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in TABLES:
-            write_parquet(folder / f"{name}.parquet", self.table(name))
-        write_metadata(folder, self.summary, self.metadata)
+        with building(folder, overwrite) as stage:
+            for name in TABLES:
+                write_parquet(stage / f"{name}.parquet", self.table(name))
+            write_json(stage / "summary.json", self.summary)
+            self.metadata = mark_complete(stage, self.metadata)
         self.folder = folder
         return folder
 
@@ -104,8 +115,15 @@ def copy_scenario(files: dict[str, str], folder: Path) -> None:
 
 
 def load_result(folder: Path) -> RunResult:
-    """Open a run folder written by `corridor run`."""
+    """Open a run folder written by `corridor run`.
+
+    Raises:
+        OutputFolderError: The folder is not a complete run (its `run.json` does not say so).
+    """
+    from corridor.io.rundir import require_complete
+
     folder = Path(folder)
+    require_complete(folder)
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     metadata = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     return RunResult(summary["run_id"], summary, metadata, folder)

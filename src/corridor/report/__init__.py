@@ -13,8 +13,9 @@ if TYPE_CHECKING:
 __all__ = ["write_report"]
 
 
-def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = None) -> Path:
+def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = None,
+                 staged_as: Path | None = None) -> Path:
     """Write `report.html` (and `figures/*.png`) for a run folder; see `build.write_report`."""
     from corridor.report.build import write_report as _write
 
-    return _write(run_dir, compare=compare, out=out)
+    return _write(run_dir, compare=compare, out=out, staged_as=staged_as)

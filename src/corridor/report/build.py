@@ -87,7 +87,8 @@ def _labels(run_dir: Path, compare: Path | None) -> tuple[str, str]:
     return a, b
 
 
-def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = None) -> Path:
+def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = None,
+                 staged_as: Path | None = None) -> Path:
     """Write the report of a run as one HTML file that works offline, and a PNG of each figure.
 
     Args:
@@ -96,6 +97,9 @@ def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = 
             disabled, other parameters, another seed).
         out: Where to write the HTML. Default: `report.html` in `run_dir`, or
             `report-vs-<other folder>.html` there in compare mode.
+        staged_as: When `run_dir` is the hidden folder of a run being written (see
+            `corridor.io.rundir`), the folder it will become: the report names that one, and
+            does not ask `run_dir` to be complete yet (the report is part of it).
 
     Returns:
         The path of the HTML file. PNGs are written to `figures/` beside it, named after the
@@ -105,8 +109,10 @@ def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = 
         RunFolderError: A run folder lacks a file or a file does not follow the outputs contract.
     """
     run_dir = Path(run_dir)
-    label_a, label_b = _labels(run_dir, compare)
-    runs = [load_run(run_dir, label_a)]
+    label_a, label_b = _labels(staged_as or run_dir, compare)
+    runs = [load_run(run_dir, label_a, complete_required=staged_as is None)]
+    if staged_as is not None:
+        runs[0].run_dir = Path(staged_as)
     if compare is not None:
         runs.append(load_run(Path(compare), label_b))
     if out is None:

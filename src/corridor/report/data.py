@@ -362,12 +362,15 @@ def _load_scores(run_dir: Path, has_observations: bool) -> tuple[list[Any] | Non
         return None, _failed("The observations could not be scored", exc)
 
 
-def load_run(run_dir: Path, label: str | None = None) -> RunData:
+def load_run(run_dir: Path, label: str | None = None, complete_required: bool = True
+             ) -> RunData:
     """Read and check a run folder.
 
     Args:
         run_dir: Folder written by `corridor run`.
         label: Short name of the run for legends; defaults to the folder name.
+        complete_required: Refuse a run whose `run.json` does not say `"complete": true`
+            (false only for the run being written, whose report is part of it).
 
     Returns:
         The run's tables, metadata, scenario places, observations, rules and scores.
@@ -379,6 +382,10 @@ def load_run(run_dir: Path, label: str | None = None) -> RunData:
     if not run_dir.is_dir():
         raise _problem(str(run_dir), f"is not a folder ({HOW_TO_MAKE})")
     run = _read_json(run_dir, "run.json")
+    if complete_required and run.get("complete") is not True:
+        raise _problem("run.json", f"does not say \"complete\": true: the run in {run_dir} was "
+                       "interrupted or written by an older Corridor; run it again with "
+                       f"`corridor run SCENARIO --out {run_dir} --overwrite`")
     summary = _read_json(run_dir, "summary.json")
     try:
         date.fromisoformat(str(run["start_date"]))
