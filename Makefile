@@ -15,7 +15,7 @@ install-test: $(BIN)/python
 	$(BIN)/pip install -q -e ".[test]"
 
 run: install
-	$(BIN)/corridor run --out results/caravan-2020
+	$(BIN)/corridor run --out results/caravan-2020 --overwrite
 
 test: install-test
 	$(BIN)/python -m pytest
