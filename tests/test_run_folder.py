@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import corridor
 from corridor.cli.main import app
 from corridor.cli.register import all_commands
 
 all_commands(app)
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(corridor.__file__).resolve().parents[1]  # the corridor under test, for children
 
 
 @pytest.fixture
@@ -143,7 +144,6 @@ def test_the_report_is_written_inside_the_run_and_names_its_final_folder(cli, ti
 
 
 def test_readers_refuse_a_run_that_is_not_complete(cli, tiny, earlier):
-    import corridor
     from corridor.io.rundir import OutputFolderError
 
     meta = json.loads((earlier / "run.json").read_text())
@@ -255,8 +255,6 @@ def test_sigkill_during_the_report_leaves_the_old_run_then_the_next_run_cleans_u
 
 
 def test_result_write_is_one_unit_too(tiny, tmp_path):
-    import corridor
-
     result = corridor.run(tiny, seed=1)
     folder = result.write(tmp_path / "r")
     assert corridor.load_result(folder).summary == result.summary

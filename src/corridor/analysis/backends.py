@@ -27,9 +27,16 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
+from corridor.errors import CorridorError
+
 T = TypeVar("T")
 
 PER_WORKER = 4  # tasks handed out per worker at a time
+WORKER_TIMEOUT_S = 60.0  # how long a Dask cluster may have no worker before a study fails
+
+
+class NoWorkersError(CorridorError):
+    """A Dask cluster had no worker for longer than the worker timeout."""
 
 
 def default_jobs() -> int:
@@ -82,15 +89,63 @@ class InlineBackend(Backend):
         return "this process"
 
 
-def _worker_start() -> None:
-    """Make a Ctrl-C end a worker process at once, without a traceback.
+PARENT_POLL_S = 0.5  # how often a worker looks whether its parent is still there
 
-    A terminal sends it to the whole process group; the member's temporary folder is removed
-    by the next command.
+
+def _worker_start(parent: int, deathsig: bool) -> None:
+    """Tie a worker process to its parent, and make a Ctrl-C end it at once, quietly.
+
+    A worker must not outlive the command that started it (a `kill -9` of the parent would
+    otherwise leave the workers, and with them multiprocessing's resource tracker, waiting on
+    their task queue forever). On Linux the kernel sends the worker SIGKILL when its parent
+    dies (`prctl(PR_SET_PDEATHSIG)`; asked only when the pool was started from the main thread,
+    since the signal follows the thread that started the worker). Everywhere, a daemon thread
+    looks every `PARENT_POLL_S` seconds whether the parent is still the worker's parent, and
+    ends the worker when it is not. A member's temporary folder left behind is removed by the
+    next command.
+
+    Args:
+        parent: Process id of the process that runs the pool.
+        deathsig: Whether to ask the kernel for SIGKILL on the parent's death.
     """
     import signal
+    import threading
 
     signal.signal(signal.SIGINT, lambda _signum, _frame: os._exit(130))
+    if deathsig:
+        _kill_me_with_parent()
+    if os.getppid() != parent:  # the parent died before this line
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="corridor-parent-watch", daemon=True).start()
+
+
+def _on_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _kill_me_with_parent() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; False where it cannot."""
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        return libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
 
 
 class ProcessBackend(Backend):
@@ -113,7 +168,9 @@ class ProcessBackend(Backend):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        self._deathsig = _on_main_thread()  # workers start in the thread that submits
         return ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_start,
+                                   initargs=(os.getpid(), self._deathsig),
                                    mp_context=multiprocessing.get_context("spawn"))
 
     def imap_unordered(self, fn: Callable[[T], Any], tasks: Iterable[T]
@@ -122,6 +179,9 @@ class ProcessBackend(Backend):
         from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
 
+        if self._deathsig and not _on_main_thread():  # see `_worker_start`
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
         pending = deque(tasks)
         running: dict[Any, T] = {}
         restarts = 0
@@ -168,23 +228,29 @@ class DaskBackend(Backend):
             `dask.distributed.Client`.
         retries: How many times Dask retries a task that raised.
         timeout: Seconds to wait for the scheduler.
+        worker_timeout: Seconds the cluster may have no worker at all while tasks are
+            waiting; then the study stops with an error naming the scheduler (the members
+            finished so far are kept).
     """
 
-    def __init__(self, scheduler: Any, retries: int = 1, timeout: float = 10.0):
+    def __init__(self, scheduler: Any, retries: int = 1, timeout: float = 10.0,
+                 worker_timeout: float = WORKER_TIMEOUT_S):
         from dask.distributed import Client
 
+        if not worker_timeout > 0:
+            raise CorridorError(f"--worker-timeout must be more than 0 seconds, got "
+                                f"{worker_timeout}")
         if isinstance(scheduler, Client):
             self.client, self._own = scheduler, False
         else:
             try:
                 self.client, self._own = Client(scheduler, timeout=timeout), True
             except OSError as err:
-                from corridor.errors import CorridorError
-
                 raise CorridorError(f"cannot reach the Dask scheduler at {scheduler}: {err}. "
                                     "Start one with `dask scheduler` and workers with "
                                     "`dask worker ADDRESS`.") from None
         self.retries = retries
+        self.worker_timeout = float(worker_timeout)
         self.address = self.client.scheduler.address
         self._threads, self._asked = 1, -math.inf
 
@@ -199,15 +265,20 @@ class DaskBackend(Backend):
 
     def imap_unordered(self, fn: Callable[[T], Any], tasks: Iterable[T]
                        ) -> Iterator[tuple[T, Any]]:
-        """Yield (task, result) as the cluster finishes them."""
+        """Yield (task, result) as the cluster finishes them.
+
+        Raises:
+            NoWorkersError: The cluster had no worker for `worker_timeout` seconds while
+                tasks were waiting.
+        """
         import uuid
 
-        from dask.distributed import as_completed
+        from dask.distributed import wait
 
         prefix = f"corridor-{uuid.uuid4().hex[:8]}"
         pending = deque(enumerate(tasks))
         running: dict[Any, T] = {}
-        finished = as_completed()
+        since: float | None = None  # when the cluster was first seen without workers
 
         def submit() -> None:
             while pending and len(running) < PER_WORKER * self.workers:
@@ -215,17 +286,39 @@ class DaskBackend(Backend):
                 future = self.client.submit(fn, task, key=f"{prefix}-{i}", pure=False,
                                             retries=self.retries)
                 running[future] = task
-                finished.add(future)
 
         submit()
-        for future in finished:
-            task = running.pop(future)
+        while running:
             try:
-                result = future.result()
-            except Exception as err:  # noqa: BLE001 - a lost task is reported, not fatal
-                result = err
-            future.release()
-            yield task, result
+                done, _ = wait(list(running), timeout=min(1.0, self.worker_timeout),
+                               return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                done = set()
+            if not done:
+                if self.client.nthreads():
+                    since = None
+                    continue
+                now = time.monotonic()
+                since = now if since is None else since
+                if now - since >= self.worker_timeout:
+                    for future in running:
+                        future.cancel()
+                    raise NoWorkersError(
+                        f"the Dask scheduler {self.address} has had no worker for "
+                        f"{self.worker_timeout:g} s with {len(running) + len(pending)} members "
+                        f"waiting; start workers with `dask worker {self.address}` and run the "
+                        "same command again (the members done are kept), or give more time "
+                        "with --worker-timeout")
+                continue
+            since = None
+            for future in done:
+                task = running.pop(future)
+                try:
+                    result = future.result()
+                except Exception as err:  # noqa: BLE001 - a lost task is reported, not fatal
+                    result = err
+                future.release()
+                yield task, result
             submit()
 
     def close(self) -> None:
@@ -238,19 +331,19 @@ class DaskBackend(Backend):
         return f"Dask cluster {self.address} ({self.workers} worker threads)"
 
 
-def make_backend(jobs: int | None = None, scheduler: str | None = None) -> Backend:
+def make_backend(jobs: int | None = None, scheduler: str | None = None,
+                 worker_timeout: float = WORKER_TIMEOUT_S) -> Backend:
     """Return the backend the command-line options ask for.
 
     Args:
         jobs: Local worker processes (default: every core); 1 runs in this process.
         scheduler: Address of a Dask scheduler; when given, `jobs` is ignored.
+        worker_timeout: With a scheduler: seconds without any worker before a study fails.
     """
     if scheduler:
-        return DaskBackend(scheduler)
+        return DaskBackend(scheduler, worker_timeout=worker_timeout)
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:
-        from corridor.errors import CorridorError
-
         raise CorridorError(f"--jobs must be at least 1, got {jobs}")
     return InlineBackend() if jobs == 1 else ProcessBackend(jobs)
 

@@ -35,6 +35,9 @@ JobsOpt = Annotated[int | None, typer.Option(
     "--jobs", "-j", help="Local worker processes (default: every core; 1 runs here).")]
 SchedulerOpt = Annotated[str | None, typer.Option(
     help="Run on a Dask cluster: the scheduler's address, e.g. tcp://host:8786.")]
+WorkerTimeoutOpt = Annotated[float, typer.Option(
+    "--worker-timeout", help="With --scheduler: seconds the cluster may have no worker at all "
+    "before the command stops (members done are kept).")]
 OutputOpt = Annotated[list[str] | None, typer.Option(
     "--output", help="Output metric (repeatable): departed, reached_us_border, "
     "reached:KIND, returned_by:DATE, STATE or final:STATE, ard, matched_share, "
@@ -146,13 +149,14 @@ def need(*modules: str) -> None:
                  f"pip install 'corridor[{extra}]'")
 
 
-def backend_for(jobs: int | None, scheduler: str | None) -> Backend:
-    """Return the backend of `--jobs` / `--scheduler`."""
+def backend_for(jobs: int | None, scheduler: str | None,
+                worker_timeout: float = 60.0) -> Backend:
+    """Return the backend of `--jobs` / `--scheduler` / `--worker-timeout`."""
     from corridor.analysis.backends import make_backend
 
     if scheduler:
         need("dask.distributed")
-    return make_backend(jobs, scheduler)
+    return make_backend(jobs, scheduler, worker_timeout)
 
 
 def _num(value: float | None) -> str:
@@ -186,6 +190,7 @@ def ensemble_command(
     out: Annotated[Path | None, typer.Option(help="The ensemble folder (default: "
                                              "results/<scenario>-ensemble).")] = None,
     jobs: JobsOpt = None, scheduler: SchedulerOpt = None, seed: SeedOpt = None,
+    worker_timeout: WorkerTimeoutOpt = 60.0,
     set_: SetOpt = None, params: ParamsFileOpt = None, days: DaysOpt = None,
     without: WithoutOpt = None, output: OutputOpt = None,
     report: Annotated[bool, typer.Option(help="Write report.html with the bands.")] = True,
@@ -203,7 +208,7 @@ def ensemble_command(
     sc, _ = load(scenario, set_, params, days, without, flee_validation, flee_settings)
     folder = out or _default_out(sc, "ensemble")
     outputs = tuple(dict.fromkeys(list(ensemble_outputs(sc)) + list(output or [])))
-    with backend_for(jobs, scheduler) as backend:
+    with backend_for(jobs, scheduler, worker_timeout) as backend:
         with tracked(f"{sc.name} ensemble", "members", quiet,
                      "run the same command again to finish") as progress:
             result = run_ensemble(sc, runs, folder, seed=seed, backend=backend,
@@ -255,6 +260,7 @@ def sweep_command(
     keep: Annotated[bool, typer.Option(help="Keep each member's tables "
                                        "(points/<p>/members/<k>/).")] = True,
     jobs: JobsOpt = None, scheduler: SchedulerOpt = None, seed: SeedOpt = None,
+    worker_timeout: WorkerTimeoutOpt = 60.0,
     set_: SetOpt = None, params: ParamsFileOpt = None, days: DaysOpt = None,
     without: WithoutOpt = None, quiet: QuietOpt = False,
     flee_validation: FleeValidationOpt = None, flee_settings: FleeSettingsOpt = None,
@@ -270,7 +276,7 @@ def sweep_command(
     outputs = tuple(output or default_outputs(sc))
     folder = out or _default_out(sc, "sweep")
     n = len(grid(parsed)) * runs_per_point
-    with backend_for(jobs, scheduler) as backend:
+    with backend_for(jobs, scheduler, worker_timeout) as backend:
         with tracked(f"{sc.name} sweep ({n} runs)", "members", quiet,
                      "run the same command again to finish") as progress:
             result = run_sweep(sc, parsed, runs_per_point, folder, outputs, seed=seed,
@@ -321,6 +327,7 @@ def sensitivity_command(
     out: Annotated[Path | None, typer.Option(help="Output folder (default: "
                                              "results/<scenario>-sensitivity).")] = None,
     jobs: JobsOpt = None, scheduler: SchedulerOpt = None, seed: SeedOpt = None,
+    worker_timeout: WorkerTimeoutOpt = 60.0,
     set_: SetOpt = None, params: ParamsFileOpt = None, days: DaysOpt = None,
     without: WithoutOpt = None, quiet: QuietOpt = False,
     flee_validation: FleeValidationOpt = None, flee_settings: FleeSettingsOpt = None,
@@ -336,7 +343,7 @@ def sensitivity_command(
     sc, _ = load(scenario, set_, params, days, without, flee_validation, flee_settings)
     factors = _sensitivity_factors(sc, param or [], rules)
     folder = out or _default_out(sc, "sensitivity")
-    with backend_for(jobs, scheduler) as backend:
+    with backend_for(jobs, scheduler, worker_timeout) as backend:
         with tracked(f"{sc.name} {method}", "runs", quiet,
                      "run the same command again to finish") as progress:
             result = run_sensitivity(sc, factors, tuple(output), folder, method, samples,
@@ -429,6 +436,7 @@ def calibrate_command(
         help="Write the fitted values to this TOML file (for corridor run --params).")]
     = None,
     jobs: JobsOpt = None, scheduler: SchedulerOpt = None, seed: SeedOpt = None,
+    worker_timeout: WorkerTimeoutOpt = 60.0,
     set_: SetOpt = None, days: DaysOpt = None, without: WithoutOpt = None,
     quiet: QuietOpt = False, flee_validation: FleeValidationOpt = None,
     flee_settings: FleeSettingsOpt = None,
@@ -446,7 +454,7 @@ def calibrate_command(
         fail(f"{sc.name} has no observations to calibrate against; give a file with --against")
     factors = resolve_factors(sc, params, "--params")
     folder = out or _default_out(sc, "calibration")
-    with backend_for(jobs, scheduler) as backend:
+    with backend_for(jobs, scheduler, worker_timeout) as backend:
         with tracked(f"{sc.name} calibration", "trials", quiet,
                      "run the same command again to continue the study") as progress:
             result = run_calibration(sc, factors, folder, trials, objective, runs_per_trial,
