@@ -9,7 +9,7 @@ $(BIN)/python:
 
 .PHONY: install install-test run test lint bench clean
 install: $(BIN)/python
-	$(BIN)/pip install -q -e ".[report,data]"
+	$(BIN)/pip install -q -e ".[report,data,web]"
 
 install-test: $(BIN)/python
 	$(BIN)/pip install -q -e ".[test]"

@@ -97,6 +97,7 @@ def layout(ws: Workspace, default: str) -> html.Div:
         html.Div(style=BOX, children=[
             html.B("Results "), html.Span("(baseline: the scenario as it is; what-if: your "
                                          "changes; same seed)"),
+            html.Div(id="border", style={"font-size": "1.2em", "margin": "6px 0"}),
             dash_table.DataTable(id="headline", columns=[
                 {"name": c, "id": c} for c in ("what", "baseline", "what-if", "difference")],
                 data=[], style_cell={"textAlign": "right"}, style_cell_conditional=[
@@ -227,7 +228,7 @@ def register(app: Dash, ws: Workspace, default: str) -> None:  # noqa: C901 - on
     def to_url(data: dict | None) -> str:
         return WhatIf.from_dict(data, default).to_query()
 
-    outputs = [Output("status", "children"), Output("runs", "data"),
+    outputs = [Output("status", "children"), Output("runs", "data"), Output("border", "children"),
                Output("headline", "data"), Output("map", "figure"), Output("diff-map", "figure"),
                Output("daily", "figure"), Output("sankey", "figure"), Output("score", "figure"),
                Output("score-text", "children"), Output("timeline", "figure")]
@@ -279,7 +280,7 @@ def register(app: Dash, ws: Workspace, default: str) -> None:  # noqa: C901 - on
 
 def run_view(ws: Workspace, whatif: WhatIf, client: str) -> tuple[Any, ...]:
     """Run the baseline and the what-if and draw every result (the Run button)."""
-    blank = [no_update] * 8
+    blank = [no_update] * 9
     try:
         base, what = actions.run_pair(ws, whatif, client)
         pair = figures.load_pair(base.folder, what.folder)
@@ -292,8 +293,15 @@ def run_view(ws: Workspace, whatif: WhatIf, client: str) -> tuple[Any, ...]:
     changes = ", ".join(whatif.as_settings()) or "no change"
     status = (f"{pair.what.title or whatif.scenario}; seed {pair.what.run.get('seed')}; "
               f"what-if: {changes}; ran in {what.wall_time_s:.2f} s")
-    return (html.Span(status, id="status-done"), {"base": base.key, "what": what.key},
-            figures.headline(pair), figures.map_figure(pair), figures.difference_map(pair),
+    rows = figures.headline(pair)
+    border = next(r for r in rows if r["key"] == "reached-border")
+    numbers = [html.B(f"{border['what']}: "), "baseline ",
+               html.Span(f"{border['baseline']:,}", id="border-baseline"), " → what-if ",
+               html.Span(f"{border['what-if']:,}", id="border-whatif"),
+               f" ({border['difference']:+,})"]
+    return (html.Span(status, id="status-done", **{"data-key": what.key}),
+            {"base": base.key, "what": what.key}, numbers, rows,
+            figures.map_figure(pair), figures.difference_map(pair),
             figures.daily_figure(pair), figures.sankey_figure(pair),
             score if score is not None else _empty_figure(), score_text,
             figures.rules_figure(pair))

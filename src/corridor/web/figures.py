@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from corridor.report import daily, maps, observations, stages, timeline
 from corridor.report.data import RunData, load_run
-from corridor.report.style import FONT_STACK, fmt
+from corridor.report.style import FONT_STACK
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -120,16 +120,17 @@ def map_figure(pair: Pair) -> go.Figure:
 
     def trace(col: int, day: int) -> dict[str, Any]:
         counts = present[col][day]
-        return {"x": xs, "y": ys, "marker": {"size": (4 + 40 * np.sqrt(counts / peak)).tolist()},
-                "hovertext": [f"<b>{n}</b><br>{fmt(c)} people on {dates[day]}"
-                              for n, c in zip(names, counts, strict=True)]}
+        return {"x": xs, "y": ys, "marker": {"size": (4 + 40 * np.sqrt(counts / peak)).tolist(),
+                                             "color": "rgba(230,126,34,0.55)",
+                                             "line": {"width": 1, "color": "#a04000"}},
+                "customdata": counts.tolist()}
 
     indices = []
     for col in (0, 1):
-        fig.add_trace(go.Scatter(mode="markers", hoverinfo="text", name="people there that day",
-                                 showlegend=col == 0, marker={"color": "rgba(230,126,34,0.55)",
-                                 "line": {"width": 1, "color": "#a04000"}},
-                                 **trace(col, 0)), row=1, col=col + 1)
+        fig.add_trace(go.Scatter(mode="markers", name="people there that day", text=names,
+                                 hovertemplate="<b>%{text}</b><br>%{customdata:,} people there"
+                                 "<extra></extra>", showlegend=col == 0, **trace(col, 0)),
+                      row=1, col=col + 1)
         indices.append(len(fig.data) - 1)
     step = max(1, pair.base.days // 72)
     days = list(range(0, pair.base.days, step))
