@@ -100,7 +100,8 @@ def layout(ws: Workspace, default: str) -> html.Div:
             html.Div(id="border", style={"font-size": "1.2em", "margin": "6px 0"}),
             dash_table.DataTable(id="headline", columns=[
                 {"name": c, "id": c} for c in ("what", "baseline", "what-if", "difference")],
-                data=[], style_cell={"textAlign": "right"}, style_cell_conditional=[
+                data=[], style_table={"maxHeight": "190px", "overflowY": "auto"},
+                style_cell={"textAlign": "right", "padding": "1px 6px"}, style_cell_conditional=[
                 {"if": {"column_id": "what"}, "textAlign": "left"}]),
             html.Div([
                 html.Button("run: Parquet", id="dl-parquet"), html.Button("run: CSV", id="dl-csv"),

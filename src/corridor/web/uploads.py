@@ -52,7 +52,7 @@ def _check_member(info: zipfile.ZipInfo, zip_name: str) -> str | None:
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
         return f"{name} is a symbolic link; links are not accepted"
-    if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+    if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         return f"{name} is not a plain file or folder"
     path = PurePosixPath(name.replace("\\", "/"))
     if path.is_absolute() or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
