@@ -30,11 +30,9 @@ def move_range(lo, hi, place, link, travelled, state, group, prev_place, countri
     while budget remains. Arriving where the day ends (see `legs.ends_day`) writes its index
     to `stopped`. Draw counters: 0 = ride, 1 = first decision to leave, then one per decision.
 
-    Args:
-        goals: (goal_row, goal_place) per group, and goal_stop per place.
-        net: (out_ptr, out_links, link_to, link_km, place_country, place_kind).
-        gates: (stop_place, stop_link).
-        legs: (walk_factor, ride_factor) per link and ride_chance per place.
+    The tuples: `goals` = (goal_row, goal_place) per group and goal_stop per place; `net` =
+    (out_ptr, out_links, link_to, link_km, place_country, place_kind); `gates` = (stop_place,
+    stop_link); `legs` = (walk_factor, ride_factor) per link and ride_chance per place.
 
     Returns:
         How many indices were written to `stopped` (from its start).

@@ -342,7 +342,6 @@ class CorridorModel(MovementModel):
         if self.sim.count_rows:
             return self._move_rows(day, gates)
         sim = self.sim
-        net = sim.network
         a = sim.agents
         p = self.params
         if len(self._stopped) < a.n:
