@@ -210,6 +210,30 @@ class Simulation:
         second = ~first & (u < p1 + p2)
         return idx[first], idx[second], idx[~first & ~second]
 
+    def split_many(self, idx: np.ndarray, probs: np.ndarray, purpose: int) -> list[np.ndarray]:
+        """Partition the people of rows idx over options with chances `probs` (summing to 1).
+
+        One categorical draw per person (agents), or successive binomial splits per row
+        (counts: a multinomial).
+        """
+        probs = np.asarray(probs, dtype=np.float64)
+        if not self.count_rows:
+            u = self.uniforms(idx, purpose)
+            cum = np.cumsum(probs)
+            choice = np.minimum(np.searchsorted(cum / cum[-1], u, side="right"),
+                                len(probs) - 1)
+            return [idx[choice == k] for k in range(len(probs))]
+        parts = []
+        rest = np.asarray(idx, dtype=np.int64)
+        left = 1.0
+        for k, p in enumerate(probs[:-1]):
+            share = min(1.0, p / left) if left > 0 else 0.0
+            part, rest = self._split_rows(rest, share, purpose, counter=k)
+            parts.append(part)
+            left -= p
+        parts.append(rest)
+        return parts
+
     def take(self, idx: np.ndarray, n: int, fifo: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Take the first n people of rows idx; return (taken, rest).
 
