@@ -74,6 +74,10 @@ def run(
     else:
         sc = load_scenario(scenario, settings)
     folder = out or Path("results") / sc.name
+    if engine == "auto":  # say which representation and why (stderr: stdout stays the result)
+        from corridor.engine.simulation import engine_choice
+
+        typer.echo("engine: {} ({})".format(*engine_choice(sc, engine)), err=True)
     with day_progress(sc.config.days, f"running {sc.name}", enabled=not quiet) as update:
         result = run_scenario(sc, seed=seed, out=folder, engine=engine, progress=update)
     summary = result.summary

@@ -302,9 +302,10 @@ class FleeModel(MovementModel):
 
     @classmethod
     def expected_people(cls, scenario: Scenario) -> int:
-        """The largest total of the UNHCR series (people spawn from its rise)."""
+        """The largest total of the UNHCR series divided by hasten (people spawn from it)."""
         extras: FleeExtras = scenario.extras.get("flee", FleeExtras())
-        return int(max((row.count for _, row in extras.totals), default=0))
+        hasten = max(int(getattr(scenario.parameters, "hasten", 1) or 1), 1)
+        return int(max((row.count for _, row in extras.totals), default=0)) // hasten
 
     def _expected_agents(self) -> int:
         extra = sum(int(s.at(0)[0]) for s in self.camp_series.values())
