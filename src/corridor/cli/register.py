@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "corridor.cli.score_commands",
     "corridor.cli.ensemble_commands",
     "corridor.cli.web_commands",
+    "corridor.cli.export_commands",
 )
 
 

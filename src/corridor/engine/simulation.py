@@ -26,6 +26,15 @@ AUTO_COUNTS_FROM = 200_000  # people from which `auto` picks the count represent
 
 def choose_engine(scenario: Scenario, engine: str) -> str:
     """Resolve `auto`: counts for large runs of models that have a count representation."""
+    return engine_choice(scenario, engine)[0]
+
+
+def engine_choice(scenario: Scenario, engine: str) -> tuple[str, str]:
+    """Return the representation a run uses and why (one line, for `--engine auto`).
+
+    Raises:
+        ScenarioError: When `counts` is asked for a scenario without a count representation.
+    """
     from corridor.errors import Problem, ScenarioError
 
     model = model_class(scenario.config.model)
@@ -34,9 +43,15 @@ def choose_engine(scenario: Scenario, engine: str) -> str:
         raise ScenarioError([Problem("--engine", None, None,
                                      f"{problem}; use --engine agents")])
     if engine != "auto":
-        return engine
+        return engine, f"--engine {engine}"
+    if problem:
+        return "agents", f"{problem}"
     people = model.expected_people(scenario)
-    return "counts" if not problem and people >= AUTO_COUNTS_FROM else "agents"
+    if people >= AUTO_COUNTS_FROM:
+        return "counts", (f"about {people:,} people expected, at least {AUTO_COUNTS_FROM:,}: "
+                          "rows of interchangeable people")
+    return "agents", (f"about {people:,} people expected, fewer than {AUTO_COUNTS_FROM:,}: "
+                      "one row per person")
 
 
 @dataclass(frozen=True)
