@@ -2,14 +2,23 @@
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# Flee 3.1 itself, in its own environment, for the conformance test and the benchmark.
+FLEE_VENV := .venv-flee
+FLEE_PY := $(FLEE_VENV)/bin/python
+FLEE_STAMP := $(FLEE_VENV)/.flee-3.1-installed
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+$(FLEE_STAMP):
+	$(PY) -m venv $(FLEE_VENV)
+	$(FLEE_VENV)/bin/pip install -q "flee==3.1"
+	touch $(FLEE_STAMP)
+
 .PHONY: install install-test run test lint bench clean
 install: $(BIN)/python
-	$(BIN)/pip install -q -e ".[report,data]"
+	$(BIN)/pip install -q -e ".[report,data,web]"
 
 install-test: $(BIN)/python
 	$(BIN)/pip install -q -e ".[test]"
@@ -17,14 +26,14 @@ install-test: $(BIN)/python
 run: install
 	$(BIN)/corridor run --out results/caravan-2020 --overwrite
 
-test: install-test
-	$(BIN)/python -m pytest
+test: install-test $(FLEE_STAMP)
+	FLEE_PYTHON=$(FLEE_PY) CORRIDOR_REQUIRE_FLEE=1 $(BIN)/python -m pytest
 
 lint: install-test
 	$(BIN)/ruff check src tests benchmarks
 
-bench: install-test
-	$(BIN)/python -m pytest benchmarks -m benchmark -s -p no:cacheprovider
+bench: install-test $(FLEE_STAMP)
+	FLEE_PYTHON=$(FLEE_PY) $(BIN)/python -m pytest benchmarks -m benchmark -s -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) results .pytest_cache
+	rm -rf $(VENV) $(FLEE_VENV) results .pytest_cache

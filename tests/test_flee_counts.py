@@ -71,7 +71,7 @@ def test_counts_ard_is_within_003_of_flee(shared_dir):
 
 
 def test_camps_as_sinks_deactivate_as_many_people_with_counts(shared_dir):
-    sc = _mali(shared_dir, "days=60", "hasten=10", "camps_are_sinks=true",
+    sc = _mali(shared_dir, "days=60", "hasten=10", "camps_are_sinks=true", "compat=documented",
                "deactivation_probability.fassala-mbera=0.05")
     agents = Simulation(sc, seed=1, engine="agents")
     agents.run()

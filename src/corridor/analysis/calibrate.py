@@ -120,9 +120,9 @@ def _distributions(factors: list[Factor]) -> dict[str, Any]:
 
 def _tasks(scenario: Scenario, params: dict[str, Any], tag: int, seed: int,
            children: list[np.random.SeedSequence], first: int, outputs: tuple[str, ...],
-           observations: bool) -> list[MemberTask]:
+           observations: bool, engine: str = "auto") -> list[MemberTask]:
     sc = point_scenario(scenario, [setting(n, v) for n, v in params.items()])
-    return [MemberTask(tag, first + k, sc, seed, child, None, outputs, observations)
+    return [MemberTask(tag, first + k, sc, seed, child, None, outputs, observations, engine)
             for k, child in enumerate(children)]
 
 
@@ -152,7 +152,7 @@ def run_calibration(scenario: Scenario, factors: list[Factor], folder: Path, tri
                     objective: str | None = None, runs_per_trial: int = 1,
                     check_runs: int = 10, seed: int | None = None,
                     backend: Backend | None = None, progress: Progress | None = None,
-                    ) -> CalibrationResult:
+                    engine: str = "auto") -> CalibrationResult:
     """Run (or continue) a calibration and write `calibration.json`.
 
     Args:
@@ -166,6 +166,7 @@ def run_calibration(scenario: Scenario, factors: list[Factor], folder: Path, tri
         seed: Seed of the sampler and the members (default: the scenario's).
         backend: Where members run (default: local processes on every core).
         progress: Called with (trials done, trials failed, trials wanted).
+        engine: Representation of people: agents, counts or auto.
 
     Raises:
         CorridorError: For an unknown objective, or no observations to fit.
@@ -211,7 +212,7 @@ def run_calibration(scenario: Scenario, factors: list[Factor], folder: Path, tri
 
     with using(backend) as runner:
         report = _optimise(study, runner, scenario, factors, trials, objective, outputs,
-                           runs_per_trial, check_runs, seed, progress)
+                           runs_per_trial, check_runs, seed, progress, engine)
     report["storage"] = str(folder / OPTUNA_DB)
     write_json(folder / CALIBRATION, report)
     return CalibrationResult(folder, report)
@@ -219,7 +220,8 @@ def run_calibration(scenario: Scenario, factors: list[Factor], folder: Path, tri
 
 def _optimise(study: Any, backend: Backend, scenario: Scenario, factors: list[Factor],
               trials: int, objective: str, outputs: tuple[str, ...], runs_per_trial: int,
-              check_runs: int, seed: int, progress: Progress | None) -> dict[str, Any]:
+              check_runs: int, seed: int, progress: Progress | None,
+              engine: str = "auto") -> dict[str, Any]:
     import optuna
     from optuna.trial import TrialState
 
@@ -243,7 +245,7 @@ def _optimise(study: Any, backend: Backend, scenario: Scenario, factors: list[Fa
         tasks = []
         for trial in batch:
             tasks += _tasks(scenario, trial.params, trial.number, seed,
-                            children[:runs_per_trial], 0, outputs, observations)
+                            children[:runs_per_trial], 0, outputs, observations, engine)
         by_trial: dict[int, list[MemberSummary]] = {}
         for s in _run(backend, tasks):
             by_trial.setdefault(s.point, []).append(s)
@@ -281,21 +283,22 @@ def _optimise(study: Any, backend: Backend, scenario: Scenario, factors: list[Fa
     if check_runs:
         fresh = children[runs_per_trial:]
         report["check"] = _check(backend, scenario, best.params, fresh, runs_per_trial, seed,
-                                 outputs)
-        report["baseline"] = _check(backend, scenario, {}, fresh, runs_per_trial, seed, outputs)
+                                 outputs, engine)
+        report["baseline"] = _check(backend, scenario, {}, fresh, runs_per_trial, seed, outputs,
+                                    engine)
         report["baseline"]["params"] = {f.name: _current(scenario, f.name) for f in factors}
     return report
 
 
 def _check(backend: Backend, scenario: Scenario, params: dict[str, Any],
            children: list[np.random.SeedSequence], first: int, seed: int,
-           outputs: tuple[str, ...]) -> dict[str, Any]:
+           outputs: tuple[str, ...], engine: str = "auto") -> dict[str, Any]:
     """Run parameter values on the check seeds: the outputs' spread and the score."""
     from corridor.analysis.ensemble_score import metric_distribution, score_members
 
     observations = scenario.observations != ()
     checked = _run(backend, _tasks(scenario, params, 0, seed, children, first, outputs,
-                                   observations))
+                                   observations, engine))
     ok = [s for s in checked if s.status == DONE]
     return {"runs": len(children), "done": len(ok),
             "outputs": {m: metric_distribution(ok, m) for m in outputs},

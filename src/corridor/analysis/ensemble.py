@@ -67,6 +67,7 @@ class MemberTask:
     folder: str | None
     outputs: tuple[str, ...]
     observations: bool
+    engine: str = "auto"
 
 
 def _replace_folder(tmp: Path, final: Path) -> None:
@@ -111,7 +112,8 @@ def run_member(task: MemberTask) -> MemberSummary:
         tmp = Path(tempfile.mkdtemp(prefix="corridor-member-"))
     try:
         result = run_into(tmp, task.scenario, seed=task.seed, seed_sequence=task.seed_sequence,
-                          member=task.member, threads=1)  # the workers are the parallelism
+                          member=task.member, threads=1,  # the workers are the parallelism
+                          engine=task.engine)
         view = MemberRun(task.scenario, tmp, result.summary)
         observations = view.observation_values() if task.observations else None
         metrics = evaluate(task.outputs, view)
@@ -153,6 +155,7 @@ class Study:
         outputs: Metrics each member computes (see `corridor.analysis.metrics`).
         keep: Whether members keep their tables in the study folder.
         observations: Whether members measure the scenario's observations.
+        engine: Representation of people of every member: agents, counts or auto.
     """
 
     kind: str
@@ -164,6 +167,7 @@ class Study:
     outputs: tuple[str, ...] = ()
     keep: bool = True
     observations: bool = False
+    engine: str = "auto"
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder).resolve()  # workers may run elsewhere: no relative path
@@ -181,7 +185,8 @@ class Study:
                 "digest": self.scenario.digest(), "seed": int(self.seed),
                 "points": [list(p.settings) for p in self.points],
                 "outputs": list(self.outputs), "keep": self.keep,
-                "observations": self.observations}
+                "observations": self.observations,
+                **({} if self.engine == "auto" else {"engine": self.engine})}
 
 
 @dataclass
@@ -267,7 +272,7 @@ def run_study(study: Study, backend: Backend, progress: Progress | None = None) 
                 out = study.member_folder(p.index, k)
                 tasks.append(MemberTask(p.index, k, scenarios[p.index], study.seed, seeds[k],
                                         None if out is None else str(out), study.outputs,
-                                        study.observations))
+                                        study.observations, study.engine))
         skipped, failed, n_done = len(done), [], len(done)
         if progress:
             progress(n_done, 0, total)
@@ -333,7 +338,7 @@ def ensemble_outputs(scenario: Scenario) -> tuple[str, ...]:
 
 def run_ensemble(scenario: Scenario, runs: int, folder: Path, seed: int | None = None,
                  backend: Backend | None = None, outputs: tuple[str, ...] | None = None,
-                 progress: Progress | None = None) -> EnsembleResult:
+                 progress: Progress | None = None, engine: str = "auto") -> EnsembleResult:
     """Run (or finish) an ensemble: members, catalog, quantile bands and score.
 
     Args:
@@ -345,6 +350,7 @@ def run_ensemble(scenario: Scenario, runs: int, folder: Path, seed: int | None =
         backend: Where members run (default: local processes on every core).
         outputs: Metrics each member computes (default: `ensemble_outputs`).
         progress: Called with (done, failed, total) after each member.
+        engine: Representation of people: agents, counts or auto.
 
     Returns:
         The ensemble's result.
@@ -366,7 +372,7 @@ def run_ensemble(scenario: Scenario, runs: int, folder: Path, seed: int | None =
     outputs = tuple(outputs) if outputs else ensemble_outputs(scenario)
     check(outputs, scenario)
     study = Study("ensemble", scenario, [Point(0)], runs, seed, Path(folder), outputs,
-                  keep=True, observations=bool(scenario.observations))
+                  keep=True, observations=bool(scenario.observations), engine=engine)
     from corridor.analysis.backends import using
 
     with using(backend) as runner:

@@ -103,17 +103,22 @@ class FixedRouteModel(CorridorModel):
         super().spawn(day)
         new = np.arange(before, self.sim.agents.n)
         gates = self.sim.rules.gates(day)
-        if len(new) and gates.stop_place[self.sim.agents.place[new[0]]]:
-            self.sim.rules.on_arrival(day, new)
+        if len(new):
+            at = self.sim.agents.place[new[0]]
+            if gates.stop_place[at] or gates.goal_stop[at]:
+                self.sim.rules.on_arrival(day, new)
+
+    def choose_destinations(self, gates: Gates, day: int) -> None:
+        """The traveller follows the given route: no destination of their own to draw."""
 
     def link_weights(self, gates: Gates) -> np.ndarray:
         """Only the route's next link from a route place; usual weights elsewhere."""
         weights = super().link_weights(gates)
         net = self.sim.network
         from_route = self.on_route[net.link_from]
-        weights[from_route] = 0.0
+        weights[:, from_route] = 0.0
         for link in self.route_links:
-            weights[link] = 1.0 if gates.link_open[link] else 0.0
+            weights[:, link] = 1.0 if gates.link_open[link] else 0.0
         return weights
 
 

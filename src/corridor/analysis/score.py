@@ -106,12 +106,28 @@ def compare(run_dir: Path) -> list[ObservationScore]:
     return _compare(scenario, RunTables.open(run_dir, scenario))
 
 
+def hasten(scenario: Any) -> int:
+    """Return the flee model's `hasten` (1 for other models).
+
+    A flee run with `hasten` n simulates 1/n of the people, so its observations are compared
+    divided by n, as Flee's `out.csv` shows them.
+    """
+    if scenario.config.model != "flee" or scenario.parameters is None:
+        return 1
+    return max(int(getattr(scenario.parameters, "hasten", 1)), 1)
+
+
 def _compare(scenario: Any, tables: RunTables) -> list[ObservationScore]:
     if not scenario.observations:
         return []
     catalog = Catalog.from_scenario(scenario)
     scores = []
+    n = hasten(scenario)
     for obs in scenario.observations:
+        if n > 1:
+            obs = obs.model_copy(update={k: None if getattr(obs, k) is None
+                                         else getattr(obs, k) / n
+                                         for k in ("value", "low", "high")})
         low = obs.value if obs.low is None else obs.low
         high = obs.value if obs.high is None else obs.high
         first, last, coverage = tables.days_of(obs.period_start, obs.period_end)
@@ -204,7 +220,7 @@ def camp_ard(scenario: Any, tables: RunTables) -> float | None:
     for obs in scenario.observations:
         if obs.kind == "present" and obs.place in camps and obs.period_start == obs.period_end:
             points.setdefault(obs.place, []).append(((obs.period_start - tables.start_date).days,
-                                                     obs.value))
+                                                     obs.value / hasten(scenario)))
     if not points:
         return None
     names = sorted(points)

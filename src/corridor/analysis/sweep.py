@@ -72,7 +72,7 @@ def summarise(points: list[Point], outputs: tuple[str, ...], study: StudyResult)
 def run_sweep(scenario: Scenario, params: list[tuple[str, list[Any]]], runs_per_point: int,
               folder: Path, outputs: tuple[str, ...], seed: int | None = None,
               backend: Backend | None = None, progress: Progress | None = None,
-              keep: bool = True) -> SweepResult:
+              keep: bool = True, engine: str = "auto") -> SweepResult:
     """Run (or finish) a sweep and write `sweep.parquet`.
 
     Args:
@@ -85,6 +85,7 @@ def run_sweep(scenario: Scenario, params: list[tuple[str, list[Any]]], runs_per_
         backend: Where members run (default: local processes on every core).
         progress: Called with (done, failed, total) after each member.
         keep: Whether to keep each member's tables.
+        engine: Representation of people: agents, counts or auto.
 
     Raises:
         ScenarioError: When a point's settings are invalid (checked before anything runs).
@@ -103,7 +104,7 @@ def run_sweep(scenario: Scenario, params: list[tuple[str, list[Any]]], runs_per_
         point_scenario(scenario, p.settings)
     seed = scenario.config.seed if seed is None else int(seed)
     study = Study("sweep", scenario, points, runs_per_point, seed, Path(folder), outputs,
-                  keep=keep, observations=needs_observations(outputs))
+                  keep=keep, observations=needs_observations(outputs), engine=engine)
     from corridor.analysis.backends import using
 
     with using(backend) as runner:

@@ -47,6 +47,23 @@ FleeValidationOpt = Annotated[Path | None, typer.Option(
     help="With a Flee input folder: its validation folder.")]
 FleeSettingsOpt = Annotated[Path | None, typer.Option(
     help="With a Flee input folder: its simsetting.yml.")]
+EngineOpt = Annotated[str, typer.Option(
+    help="Representation of people in every member: agents, counts, or auto (counts for "
+    "large runs).")]
+
+
+def resolve_engine(sc: Scenario, engine: str) -> str:
+    """Check `--engine` before any member runs; with `auto`, say on stderr what it chose."""
+    from corridor.engine.simulation import ENGINES, engine_choice
+    from corridor.errors import Problem, ScenarioError
+
+    if engine not in ENGINES:
+        raise ScenarioError([Problem("--engine", None, engine, "expected agents, counts or "
+                                     "auto")])
+    chosen, why = engine_choice(sc, engine)
+    if engine == "auto":
+        typer.echo(f"engine: {chosen} ({why})", err=True)
+    return chosen
 
 
 # --- shared pieces ----------------------------------------------------------------------------
@@ -195,7 +212,7 @@ def ensemble_command(
     without: WithoutOpt = None, output: OutputOpt = None,
     report: Annotated[bool, typer.Option(help="Write report.html with the bands.")] = True,
     quiet: QuietOpt = False, flee_validation: FleeValidationOpt = None,
-    flee_settings: FleeSettingsOpt = None,
+    flee_settings: FleeSettingsOpt = None, engine: EngineOpt = "auto",
 ) -> None:
     """Run N members of a scenario with spawned seeds; write quantile bands and the score.
 
@@ -206,13 +223,14 @@ def ensemble_command(
     from corridor.analysis.ensemble_score import format_score
 
     sc, _ = load(scenario, set_, params, days, without, flee_validation, flee_settings)
+    chosen = resolve_engine(sc, engine)
     folder = out or _default_out(sc, "ensemble")
     outputs = tuple(dict.fromkeys(list(ensemble_outputs(sc)) + list(output or [])))
     with backend_for(jobs, scheduler, worker_timeout) as backend:
         with tracked(f"{sc.name} ensemble", "members", quiet,
                      "run the same command again to finish") as progress:
             result = run_ensemble(sc, runs, folder, seed=seed, backend=backend,
-                                  outputs=outputs, progress=progress)
+                                  outputs=outputs, progress=progress, engine=chosen)
     info, study = result.info, result.study
     ran = study.done - study.skipped
     rate = f" — {info['members_per_second']:.2f} members/s" if info["members_per_second"] else ""
@@ -264,6 +282,7 @@ def sweep_command(
     set_: SetOpt = None, params: ParamsFileOpt = None, days: DaysOpt = None,
     without: WithoutOpt = None, quiet: QuietOpt = False,
     flee_validation: FleeValidationOpt = None, flee_settings: FleeSettingsOpt = None,
+    engine: EngineOpt = "auto",
 ) -> None:
     """Run a grid of parameter values, several members at each point (same seeds at each)."""
     need("duckdb")
@@ -272,6 +291,7 @@ def sweep_command(
     from corridor.analysis.sweep import SWEEP, grid, run_sweep
 
     sc, _ = load(scenario, set_, params, days, without, flee_validation, flee_settings)
+    chosen = resolve_engine(sc, engine)
     parsed = [parse_values(p) for p in param]
     outputs = tuple(output or default_outputs(sc))
     folder = out or _default_out(sc, "sweep")
@@ -280,7 +300,7 @@ def sweep_command(
         with tracked(f"{sc.name} sweep ({n} runs)", "members", quiet,
                      "run the same command again to finish") as progress:
             result = run_sweep(sc, parsed, runs_per_point, folder, outputs, seed=seed,
-                               backend=backend, progress=progress, keep=keep)
+                               backend=backend, progress=progress, keep=keep, engine=chosen)
     _print_sweep(result.table.to_pylist(), [name for name, _ in parsed], outputs)
     study = result.study
     typer.echo(f"{study.done} of {study.total} members done in {study.wall_time_s:.1f} s; "
@@ -439,7 +459,7 @@ def calibrate_command(
     worker_timeout: WorkerTimeoutOpt = 60.0,
     set_: SetOpt = None, days: DaysOpt = None, without: WithoutOpt = None,
     quiet: QuietOpt = False, flee_validation: FleeValidationOpt = None,
-    flee_settings: FleeSettingsOpt = None,
+    flee_settings: FleeSettingsOpt = None, engine: EngineOpt = "auto",
 ) -> None:
     """Fit parameters to the observations with optuna; report their spread and the fit."""
     need("optuna")
@@ -448,6 +468,7 @@ def calibrate_command(
 
     sc, applied = load(scenario, set_, None, days, without, flee_validation, flee_settings)
     sc = with_observations(sc, against, applied)
+    chosen = resolve_engine(sc, engine)
     if not sc.observations:
         from corridor.cli.errors import fail
 
@@ -458,7 +479,7 @@ def calibrate_command(
         with tracked(f"{sc.name} calibration", "trials", quiet,
                      "run the same command again to continue the study") as progress:
             result = run_calibration(sc, factors, folder, trials, objective, runs_per_trial,
-                                     check_runs, seed, backend, progress)
+                                     check_runs, seed, backend, progress, chosen)
     _print_calibration(result.report)
     if write_params is not None:
         from corridor.analysis.params import write_params as write

@@ -38,15 +38,35 @@ def import_flee_command(
     country: Annotated[list[str] | None, typer.Option(
         help="Country name → ISO code for names Corridor does not know: NAME=CODE "
         "(repeatable).")] = None,
+    compat: Annotated[str, typer.Option(
+        help="flee-3.1: do what Flee 3.1's code does (default); documented: follow Flee's "
+        "documentation where the two differ (docs/flee-compatibility.md, section 7).")]
+    = "flee-3.1",
 ) -> None:
     """Convert a Flee scenario (input, validation, simsetting.yml) to a Corridor scenario."""
-    from corridor.flee.convert import import_flee
+    from corridor.flee.compat import COMPAT_CHOICES
+    from corridor.flee.convert import READING, import_flee
 
+    if compat not in COMPAT_CHOICES:
+        from corridor.errors import Problem, ScenarioError
+
+        raise ScenarioError([Problem("--compat", None, compat, "expected flee-3.1 or "
+                                     "documented")])
     folder, notes = import_flee(input_dir, validation_dir, out, settings, name,
-                                _countries(country), overwrite)
-    typer.echo(f"wrote {folder}")
+                                _countries(country), compat, overwrite)
+    typer.echo(f"wrote {folder} (compat = \"{compat}\")")
+    readings = [n[len(READING):] for n in notes if n.startswith(READING)]
+    other = "documented" if compat == "flee-3.1" else "flee-3.1"
+    if readings:
+        typer.echo(f"  read as {compat}; these differ with --compat {other}:")
+        for line in readings:
+            typer.echo(f"  - {line}")
+    else:
+        typer.echo(f"  --compat {other} would give the same model (nothing this scenario uses "
+                   "is read differently)")
     for note in notes:
-        typer.echo(f"  note: {note}")
+        if not note.startswith(READING):
+            typer.echo(f"  note: {note}")
 
 
 def register(app: typer.Typer) -> None:

@@ -79,6 +79,15 @@ def run(
         sc = load_scenario(scenario, settings)
     folder = out or default_folder(sc.name, set_, params, without, days, seed)
     finish = (lambda stage: _write_report(stage, staged_as=folder)) if report else None
+    from corridor.engine.kernel_cache import cold_kernels
+    from corridor.engine.simulation import engine_choice
+
+    chosen, why = engine_choice(sc, engine)
+    if engine == "auto":  # say which representation and why (stderr: stdout stays the result)
+        typer.echo(f"engine: {chosen} ({why})", err=True)
+    if cold_kernels(sc.config.model, chosen):
+        typer.echo("compiling the simulation kernels (first run after an install or an "
+                   "update; 10-30 s, cached for later runs)...", err=True)
     with day_progress(sc.config.days, f"running {sc.name}", enabled=not quiet) as update:
         result = run_scenario(sc, seed=seed, out=folder, engine=engine, progress=update,
                               overwrite=overwrite, finish=finish)

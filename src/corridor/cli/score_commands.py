@@ -26,7 +26,7 @@ def format_table(result: dict[str, Any]) -> str:
     head = ("period", "place", "kind", "observed", "range", "run", "in range", "±25 %",
             "rel. error", "factor")
     rows = []
-    for o in result["observations"]:
+    for o in result.get("observations", ()):
         start, end = str(o["period_start"]), str(o["period_end"])
         period = start if start == end else f"{start}..{end}"
         rng = "" if o["low"] == o["high"] else f"{_num(o['low'])}–{_num(o['high'])}"
@@ -48,6 +48,8 @@ def format_table(result: dict[str, Any]) -> str:
                          for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
     out = [line(head), line(tuple("-" * w for w in widths)), *(line(r) for r in rows), ""]
+    if "observations" not in result:
+        out = [f"{result['n_observations']:,} observations (one row each with --rows)", ""]
     n = result["n_observations"]
 
     def share(key: str) -> str:
@@ -75,6 +77,10 @@ def register(app: typer.Typer) -> None:
         run_dir: Annotated[Path, typer.Argument(help="A run folder (corridor run --out DIR).")],
         as_json: Annotated[bool, typer.Option("--json", help="Print the score as JSON.")]
         = False,
+        rows: Annotated[bool | None, typer.Option(
+            "--rows/--no-rows", help="Include one row per observation (default: yes, except "
+            "for runs of the flee model, whose thousands of daily camp counts are summed up "
+            "by the ARD).")] = None,
     ) -> None:
         """Compare a run with its scenario's observations (scenario/observations.csv)."""
         from corridor.analysis.score import score as score_run
@@ -93,4 +99,11 @@ def register(app: typer.Typer) -> None:
         if not result["observations"]:
             fail(f"the scenario of {run_dir} has no observations (scenario/observations.csv): "
                  f"there is nothing to score")
+        if rows is False or (rows is None and result.get("ard") is not None):
+            result = summary_only(result)
         typer.echo(to_json(result) if as_json else format_table(result))
+
+
+def summary_only(result: dict[str, Any]) -> dict[str, Any]:
+    """Return a score without its per-observation rows (`--rows` brings them back)."""
+    return {k: v for k, v in result.items() if k != "observations"}

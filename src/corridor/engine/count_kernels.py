@@ -12,7 +12,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from corridor.engine.kernels import choice_weight, total_weight
+from corridor.engine.legs import (
+    at_destination,
+    choice_weight,
+    ends_day,
+    leg_cost,
+    leg_km,
+    mark_visit,
+    total_weight,
+)
 from corridor.engine.random import binomial
 
 MAX_NEW_ROWS = 4096  # free rows needed before a row is processed (else the caller grows)
@@ -52,11 +60,13 @@ def copy_row(src, dst, k, place, link, travelled, state, group, prev_place, sinc
 
 @njit(cache=True)
 def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_place, since,
-              timer, flags, countries, kinds, count, movable, move_chance, link_weight,
-              out_ptr, out_links, link_to, link_km, place_country, place_kind, stop_place,
-              stop_link, backtrack_weight, walk_km, ride_km, ride_chance, key, flows, stopped,
+              timer, flags, countries, kinds, count, movable, move_chance, link_weight, goals,
+              net, gates, backtrack_weight, walk_km, ride_km, legs, key, flows, stopped,
               n_stopped):
     """Advance rows start..n_orig-1 by one day, appending the rows their people split into.
+
+    The decisions are those of `kernels.move_range` (see `engine/legs.py`), drawn for a row's
+    people at once: `goals`, `net`, `gates` and `legs` are the same tuples.
 
     Returns:
         (next row to process, rows in use, rows written to `stopped`). When the next row is
@@ -66,6 +76,11 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
     st_budget = np.empty(STACK, dtype=np.float64)
     st_hop = np.empty(STACK, dtype=np.int64)
     st_decided = np.empty(STACK, dtype=np.bool_)
+    st_riding = np.empty(STACK, dtype=np.bool_)
+    goal_row, goal_place, goal_stop = goals
+    out_ptr, out_links, link_to, link_km, place_country, place_kind = net
+    stop_place, stop_link = gates
+    walk_factor, ride_factor, ride_chance = legs
     i = start
     while i < n_orig:
         if cap - n < MAX_NEW_ROWS or stopped.shape[0] - n_stopped < MAX_NEW_ROWS:
@@ -74,7 +89,13 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
             i += 1
             continue
         r = i
+        g = group[i]
+        grow = goal_row[g]
+        goal = goal_place[g]
         if link[i] < 0:
+            if at_destination(place[i], goal):
+                i += 1
+                continue
             mc = move_chance[place[i]]
             if mc <= 0.0:
                 i += 1
@@ -91,14 +112,16 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                           timer, flags, countries, kinds, count)
         top = 0
         cr = np.int64(count[r])
-        riders = binomial(key, r, 0, cr, ride_chance)
+        riders = binomial(key, r, 0, cr, ride_chance[place[r]])
         if riders == cr:
             st_row[top], st_budget[top] = r, ride_km
             st_hop[top], st_decided[top] = 0, True
+            st_riding[top] = True
             top += 1
         elif riders == 0:
             st_row[top], st_budget[top] = r, walk_km
             st_hop[top], st_decided[top] = 0, True
+            st_riding[top] = False
             top += 1
         else:
             j = n
@@ -106,8 +129,10 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
             copy_row(r, j, riders, place, link, travelled, state, group, prev_place, since,
                       timer, flags, countries, kinds, count)
             st_row[top], st_budget[top], st_hop[top], st_decided[top] = j, ride_km, 0, True
+            st_riding[top] = True
             top += 1
             st_row[top], st_budget[top], st_hop[top], st_decided[top] = r, walk_km, 0, True
+            st_riding[top] = False
             top += 1
         while top > 0:
             top -= 1
@@ -115,10 +140,13 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
             budget = st_budget[top]
             hop = st_hop[top]
             decided = st_decided[top]
+            riding = st_riding[top]
             ctr = 2 + hop * 64
             if link[row] < 0:
                 p = place[row]
                 if not decided:
+                    if at_destination(p, goal):
+                        continue
                     mc = move_chance[p]
                     cnt = np.int64(count[row])
                     if mc <= 0.0:
@@ -133,7 +161,7 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                                   prev_place, since, timer, flags, countries, kinds, count)
                         row = new
                 prev = prev_place[row]
-                total = total_weight(p, prev, out_ptr, out_links, link_to, link_weight,
+                total = total_weight(grow, p, prev, out_ptr, out_links, link_to, link_weight,
                                      backtrack_weight)
                 if total <= 0.0:
                     continue
@@ -141,7 +169,7 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                 j = 0
                 for m in range(out_ptr[p], out_ptr[p + 1]):
                     lk = out_links[m]
-                    w = choice_weight(lk, prev, link_to, link_weight, backtrack_weight)
+                    w = choice_weight(grow, lk, prev, link_to, link_weight, backtrack_weight)
                     if w <= 0.0:
                         continue
                     remaining = np.int64(count[row])
@@ -163,33 +191,33 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                     if top < STACK:
                         st_row[top], st_budget[top] = target, budget
                         st_hop[top], st_decided[top] = hop + 1, True
+                        st_riding[top] = riding
                         top += 1
                     if target == row:  # the whole remainder went this way
                         break
                 continue
             lk = link[row]
-            remaining_km = link_km[lk] - travelled[row]
-            if budget >= remaining_km:
-                budget -= remaining_km
+            remaining = leg_cost(lk, link_km[lk] - travelled[row], riding, walk_factor,
+                                 ride_factor)
+            if budget >= remaining:
+                budget -= remaining
                 q = link_to[lk]
                 prev_place[row] = place[row]
                 place[row] = q
                 link[row] = -1
                 travelled[row] = 0.0
                 flows[lk] += count[row]
-                country = place_country[q]
-                if country < 16:
-                    countries[row] |= np.uint16(1 << country)
-                kinds[row] |= np.uint16(1 << place_kind[q])
-                if stop_place[q] or stop_link[lk]:
+                mark_visit(q, place_country, place_kind, countries, kinds, row)
+                if ends_day(q, lk, goal, stop_place, stop_link, goal_stop):
                     stopped[n_stopped] = row
                     n_stopped += 1
                     continue
                 if budget > 0.0 and top < STACK:
                     st_row[top], st_budget[top] = row, budget
                     st_hop[top], st_decided[top] = hop + 1, False
+                    st_riding[top] = riding
                     top += 1
             else:
-                travelled[row] += budget
+                travelled[row] += leg_km(lk, budget, riding, walk_factor, ride_factor)
         i += 1
     return i, n, n_stopped

@@ -28,6 +28,7 @@ from corridor.engine.flee_kernels import (
     flee_day,
 )
 from corridor.engine.models import MovementModel
+from corridor.engine.states import State
 from corridor.errors import CorridorError, Problem
 from corridor.flee.extras import PRESENT, FleeExtras, read_extras
 from corridor.flee.settings import FleeSettings
@@ -177,6 +178,7 @@ class FleeModel(MovementModel):
         self.is_town &= ~auto
         self.group = sim.group_id(home)
         self.camp_places = np.flatnonzero(is_camp_kind)
+        self.camp_kind = is_camp_kind
         self.camp_ids = [net.place_ids[i] for i in self.camp_places]
         self._init_conflicts(sim)
         self._init_links(sim)
@@ -300,9 +302,10 @@ class FleeModel(MovementModel):
 
     @classmethod
     def expected_people(cls, scenario: Scenario) -> int:
-        """The largest total of the UNHCR series (people spawn from its rise)."""
+        """The largest total of the UNHCR series divided by hasten (people spawn from it)."""
         extras: FleeExtras = scenario.extras.get("flee", FleeExtras())
-        return int(max((row.count for _, row in extras.totals), default=0))
+        hasten = max(int(getattr(scenario.parameters, "hasten", 1) or 1), 1)
+        return int(max((row.count for _, row in extras.totals), default=0)) // hasten
 
     def _expected_agents(self) -> int:
         extra = sum(int(s.at(0)[0]) for s in self.camp_series.values())
@@ -612,6 +615,7 @@ class FleeModel(MovementModel):
                  sim.key_for(day, PURPOSE_MOVE), sim.recorder.day_flows, self.scratch)
         if p.sinks:
             self._deactivate(day, count)
+        self._mark_camp_states()
         if day < len(self.camp_counts):
             self.camp_counts[day] = count[self.camp_places]
             self.total_agents[day] = a.n
@@ -655,11 +659,18 @@ class FleeModel(MovementModel):
                                         *place_args)
         if p.sinks:
             self._deactivate_rows()
+        self._mark_camp_states()
         if day < len(self.camp_counts):
             self.camp_counts[day] = occ[self.camp_places]
             self.total_agents[day] = sim.departed
         self.days_done = day + 1
         return np.zeros(0, dtype=np.int64)
+
+    def _mark_camp_states(self) -> None:
+        """Count people standing in a camp (a column of Flee's out.csv) as `in_camp`."""
+        a = self.sim.agents
+        in_camp = (a.link < 0) & self.camp_kind[a.place]
+        a.state[:] = np.where(in_camp, np.uint8(State.IN_CAMP), np.uint8(State.IN_TRANSIT))
 
     def _deactivate_rows(self) -> None:
         sim = self.sim

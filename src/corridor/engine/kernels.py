@@ -5,95 +5,82 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from corridor.engine.legs import (
+    at_destination,
+    choice_weight,
+    ends_day,
+    leg_cost,
+    leg_km,
+    mark_visit,
+    total_weight,
+)
 from corridor.engine.random import uniform
 
 
-@njit(cache=True, inline="always")
-def choice_weight(link, prev_place, link_to, link_weight, backtrack_weight):
-    """Weight of taking a link for someone who came from prev_place (going back is damped)."""
-    w = link_weight[link]
-    if link_to[link] == prev_place:
-        w *= backtrack_weight
-    return w
-
-
-@njit(cache=True, inline="always")
-def total_weight(p, prev_place, out_ptr, out_links, link_to, link_weight, backtrack_weight):
-    """Sum of the choice weights of the links out of place p."""
-    total = 0.0
-    for k in range(out_ptr[p], out_ptr[p + 1]):
-        total += choice_weight(out_links[k], prev_place, link_to, link_weight, backtrack_weight)
-    return total
-
-
-@njit(cache=True, inline="always")
-def choose_link(i, p, key, counter, prev_place, out_ptr, out_links, link_to, link_weight,
-                backtrack_weight):
-    """Draw an outgoing link of place p for agent i, weighted; -1 when no link has weight."""
-    total = total_weight(p, prev_place, out_ptr, out_links, link_to, link_weight,
-                         backtrack_weight)
-    if total <= 0.0:
-        return -1
-    r = uniform(key, i, counter) * total
-    chosen = -1
-    for k in range(out_ptr[p], out_ptr[p + 1]):
-        link = out_links[k]
-        w = choice_weight(link, prev_place, link_to, link_weight, backtrack_weight)
-        if w > 0.0:
-            chosen = link
-            r -= w
-            if r < 0.0:
-                break
-    return chosen
-
-
 @njit(cache=True)
-def move_range(lo, hi, place, link, travelled, state, prev_place, countries, kinds,
-                movable, move_chance, link_weight, out_ptr, out_links, link_to, link_km,
-                place_country, place_kind, stop_place, stop_link, backtrack_weight,
-                walk_km, ride_km, ride_chance, key, flows, stopped):
+def move_range(lo, hi, place, link, travelled, state, group, prev_place, countries, kinds,
+               movable, move_chance, link_weight, goals, net, gates, backtrack_weight,
+               walk_km, ride_km, legs, key, flows, stopped):
     """Advance the movable agents lo..hi-1 by one day.
 
-    An agent at a place leaves with the place's move chance, along a link drawn by weight. It
-    then gets a day's travel budget (a ride with chance `ride_chance`, else walking) and travels
-    along links, arriving at places and, with their move chance, going on while budget remains.
-    Arriving at a stop place (or by a stop link) ends its day there, and its index is written to
-    `stopped`. Draw counters: 0 = ride, 1 = first decision to leave, then one per decision.
+    An agent at a place leaves with the place's move chance (unless it is at its destination),
+    along a link drawn by the weights of its destination's row. It then gets a day's travel
+    budget (a ride with its place's ride chance, else walking) and travels along links, each
+    leg costing budget by its mode, arriving at places and, with their move chance, going on
+    while budget remains. Arriving where the day ends (see `legs.ends_day`) writes its index
+    to `stopped`. Draw counters: 0 = ride, 1 = first decision to leave, then one per decision.
+
+    The tuples: `goals` = (goal_row, goal_place) per group and goal_stop per place; `net` =
+    (out_ptr, out_links, link_to, link_km, place_country, place_kind); `gates` = (stop_place,
+    stop_link); `legs` = (walk_factor, ride_factor) per link and ride_chance per place.
 
     Returns:
         How many indices were written to `stopped` (from its start).
     """
+    goal_row, goal_place, goal_stop = goals
+    out_ptr, out_links, link_to, link_km, place_country, place_kind = net
+    stop_place, stop_link = gates
+    walk_factor, ride_factor, ride_chance = legs
     n_stopped = 0
     for i in range(lo, hi):
         if not movable[state[i]]:
             continue
+        g = group[i]
+        row = goal_row[g]
+        goal = goal_place[g]
         c = 2
         if link[i] < 0:
+            if at_destination(place[i], goal):
+                continue
             mc = move_chance[place[i]]
             if mc <= 0.0 or (mc < 1.0 and uniform(key, i, 1) >= mc):
                 continue
-        budget = ride_km if uniform(key, i, 0) < ride_chance else walk_km
+        riding = uniform(key, i, 0) < ride_chance[place[i]]
+        budget = ride_km if riding else walk_km
         decided = True
         while budget > 0.0:
             lk = link[i]
             if lk < 0:
                 p = place[i]
                 if not decided:
+                    if at_destination(p, goal):
+                        break
                     mc = move_chance[p]
                     leave = mc > 0.0 and (mc >= 1.0 or uniform(key, i, c) < mc)
                     c += 1
                     if not leave:
                         break
                 decided = False
-                lk = choose_link(i, p, key, c, prev_place[i], out_ptr, out_links, link_to,
-                                 link_weight, backtrack_weight)
+                lk = choose_link(i, row, p, key, c, prev_place[i], out_ptr, out_links,
+                                 link_to, link_weight, backtrack_weight)
                 c += 1
                 if lk < 0:
                     break
                 link[i] = lk
                 travelled[i] = 0.0
             decided = False
-            remaining = link_km[lk] - travelled[i]
+            remaining = leg_cost(lk, link_km[lk] - travelled[i], riding, walk_factor,
+                                 ride_factor)
             if budget >= remaining:
                 budget -= remaining
                 q = link_to[lk]
@@ -102,37 +89,52 @@ def move_range(lo, hi, place, link, travelled, state, prev_place, countries, kin
                 link[i] = -1
                 travelled[i] = 0.0
                 flows[lk] += 1
-                country = place_country[q]
-                if country < 16:
-                    countries[i] |= np.uint16(1 << country)
-                kinds[i] |= np.uint16(1 << place_kind[q])
-                if stop_place[q] or stop_link[lk]:
+                mark_visit(q, place_country, place_kind, countries, kinds, i)
+                if ends_day(q, lk, goal, stop_place, stop_link, goal_stop):
                     stopped[n_stopped] = i
                     n_stopped += 1
                     break
             else:
-                travelled[i] += budget
+                travelled[i] += leg_km(lk, budget, riding, walk_factor, ride_factor)
                 budget = 0.0
     return n_stopped
 
 
+@njit(cache=True, inline="always")
+def choose_link(i, row, p, key, counter, prev_place, out_ptr, out_links, link_to, link_weight,
+                backtrack_weight):
+    """Draw an outgoing link of place p for agent i, weighted; -1 when no link has weight."""
+    total = total_weight(row, p, prev_place, out_ptr, out_links, link_to, link_weight,
+                         backtrack_weight)
+    if total <= 0.0:
+        return -1
+    r = uniform(key, i, counter) * total
+    chosen = -1
+    for k in range(out_ptr[p], out_ptr[p + 1]):
+        lk = out_links[k]
+        w = choice_weight(row, lk, prev_place, link_to, link_weight, backtrack_weight)
+        if w > 0.0:
+            chosen = lk
+            r -= w
+            if r < 0.0:
+                break
+    return chosen
+
+
 @njit(cache=True)
-def move_agents(n, place, link, travelled, state, prev_place, countries, kinds,
-                movable, move_chance, link_weight, out_ptr, out_links, link_to, link_km,
-                place_country, place_kind, stop_place, stop_link, backtrack_weight,
-                walk_km, ride_km, ride_chance, key, flows, stopped):
+def move_agents(n, place, link, travelled, state, group, prev_place, countries, kinds,
+                movable, move_chance, link_weight, goals, net, gates, backtrack_weight,
+                walk_km, ride_km, legs, key, flows, stopped):
     """Advance every movable agent by one day on one core (see `move_range`)."""
-    return move_range(0, n, place, link, travelled, state, prev_place, countries, kinds,
-                      movable, move_chance, link_weight, out_ptr, out_links, link_to, link_km,
-                      place_country, place_kind, stop_place, stop_link, backtrack_weight,
-                      walk_km, ride_km, ride_chance, key, flows, stopped)
+    return move_range(0, n, place, link, travelled, state, group, prev_place, countries, kinds,
+                      movable, move_chance, link_weight, goals, net, gates, backtrack_weight,
+                      walk_km, ride_km, legs, key, flows, stopped)
 
 
 @njit(cache=True, parallel=True)
-def move_agents_parallel(n, place, link, travelled, state, prev_place, countries, kinds,
-                         movable, move_chance, link_weight, out_ptr, out_links, link_to,
-                         link_km, place_country, place_kind, stop_place, stop_link,
-                         backtrack_weight, walk_km, ride_km, ride_chance, key, flows, stopped,
+def move_agents_parallel(n, place, link, travelled, state, group, prev_place, countries, kinds,
+                         movable, move_chance, link_weight, goals, net, gates,
+                         backtrack_weight, walk_km, ride_km, legs, key, flows, stopped,
                          chunks):
     """Advance every movable agent by one day, `chunks` contiguous ranges in parallel.
 
@@ -147,11 +149,10 @@ def move_agents_parallel(n, place, link, travelled, state, prev_place, countries
         lo = c * size
         hi = min(n, lo + size)
         if lo < hi:
-            found[c] = move_range(lo, hi, place, link, travelled, state, prev_place, countries,
-                                  kinds, movable, move_chance, link_weight, out_ptr, out_links,
-                                  link_to, link_km, place_country, place_kind, stop_place,
-                                  stop_link, backtrack_weight, walk_km, ride_km, ride_chance,
-                                  key, part_flows[c], stopped[lo:hi])
+            found[c] = move_range(lo, hi, place, link, travelled, state, group, prev_place,
+                                  countries, kinds, movable, move_chance, link_weight, goals,
+                                  net, gates, backtrack_weight, walk_km, ride_km, legs, key,
+                                  part_flows[c], stopped[lo:hi])
     total = 0
     for c in range(chunks):
         lo = c * size

@@ -14,15 +14,19 @@ from corridor.engine.models import MovementModel
 from corridor.engine.paths import Paths, distance_to
 from corridor.engine.states import N_STATES, State
 from corridor.errors import Problem
-from corridor.scenario.kinds import PLACE_KINDS
+from corridor.scenario.kinds import PLACE_KINDS, ROUTE_MODES
 
 if TYPE_CHECKING:
     from corridor.engine.simulation import Simulation
     from corridor.scenario.model import Scenario
 
+WALKED_MODES = ("foot", "river", "bridge")  # at the walking speed, ride or not
+RIDDEN_MODES = ("rail", "air", "sea")  # at the ride speed, ride or not
 DEFAULT_MOVE_CHANCE = {"default": 1.0, "destination": 0.0}
 DEFAULT_ATTRACTIVENESS = {"default": 1.0}
 PURPOSE_MOVE = 1
+PURPOSE_DESTINATION = 2
+PURPOSE_ATTRITION = 3
 PARALLEL_MIN_AGENTS = 100_000  # below this, threads cost more than they save
 
 
@@ -56,6 +60,27 @@ class CorridorParameters(BaseModel):
     move_chance: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_MOVE_CHANCE))
     attractiveness: dict[str, float] = Field(
         default_factory=lambda: dict(DEFAULT_ATTRACTIVENESS))
+    mode_speed_km: dict[str, float] = Field(
+        default_factory=dict, description="km a day on legs of a mode, walkers and riders "
+        "alike (e.g. rail); by default roads go at the walking or the ride speed, foot, bridge "
+        "and river legs at the walking speed, rail, air and sea legs at the ride speed")
+    ride_seats: float | None = Field(None, ge=0, description="rides a place offers a day: "
+                                     "with more travellers there, each has a smaller chance "
+                                     "of one (empty: unlimited)")
+    attrition_chance: float = Field(0.0, ge=0, le=1, description="daily chance that a "
+                                    "traveller gives the journey up (→ gave_up)")
+    destination_kinds: list[str] = Field(
+        default_factory=list, description="place kinds among which each traveller chooses a "
+        "destination when leaving (empty: no destination; routes by `goal_kinds`)")
+    destination_km: float = Field(1000.0, gt=0, description="a destination's utility falls "
+                                  "by 1 for every destination_km still to go")
+    heading_weight: float = Field(2.0, ge=0, description="utility of the destination a "
+                                  "group announced (`heading_for` in departures.csv)")
+    deterrence_weight: float = Field(1.0, ge=0, description="utility lost per unit of a "
+                                     "destination's deterrence (months of waiting list, "
+                                     "exposure to Remain in Mexico)")
+    detour_km: float = Field(50.0, gt=0, description="towards a destination, a link's "
+                             "weight falls by e for every detour_km it adds to the trip")
 
     @field_validator("move_chance")
     @classmethod
@@ -64,7 +89,17 @@ class CorridorParameters(BaseModel):
             raise ValueError("move chances must lie between 0 and 1")
         return _by_kind(v, DEFAULT_MOVE_CHANCE)
 
-    @field_validator("goal_kinds")
+    @field_validator("mode_speed_km")
+    @classmethod
+    def _mode_speed(cls, v: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(v) - set(ROUTE_MODES))
+        if unknown:
+            raise ValueError(f"unknown mode(s) {unknown}; expected {', '.join(ROUTE_MODES)}")
+        if any(not (np.isfinite(x) and x > 0) for x in v.values()):
+            raise ValueError("mode speeds must be finite and above 0")
+        return v
+
+    @field_validator("goal_kinds", "destination_kinds")
     @classmethod
     def _goal_kinds(cls, v: list[str]) -> list[str]:
         unknown = sorted(set(v) - set(PLACE_KINDS))
@@ -98,6 +133,27 @@ def capacity_factor(occupancy: np.ndarray, capacity: np.ndarray, buffer: float) 
     return factor
 
 
+def leg_factors(scenario: Scenario, net, p: CorridorParameters) -> tuple[np.ndarray, np.ndarray]:
+    """Per link, the budget a km costs a walker and a rider (see `engine/legs.py`).
+
+    A day's budget is `walk_speed_km` on foot and `ride_speed_km` with a ride; a leg travelled
+    at speed v costs budget × (day's speed / v) per km: roads cost their km, a walked leg
+    costs a rider ride/walk per km, a leg of a mode with its own speed costs by that speed.
+    """
+    walk = np.ones(net.n_links, dtype=np.float64)
+    ride = np.ones(net.n_links, dtype=np.float64)
+    modes = [scenario.routes[r].mode for r in net.link_route.tolist()]
+    for lk, mode in enumerate(modes):
+        if mode in p.mode_speed_km:
+            v = p.mode_speed_km[mode]
+            walk[lk], ride[lk] = p.walk_speed_km / v, p.ride_speed_km / v
+        elif mode in WALKED_MODES:
+            ride[lk] = p.ride_speed_km / p.walk_speed_km
+        elif mode in RIDDEN_MODES and p.ride_speed_km > 0:
+            walk[lk] = p.walk_speed_km / p.ride_speed_km
+    return walk, ride
+
+
 class CorridorModel(MovementModel):
     """People leave as scheduled and choose routes by the best reachable place, hops ahead."""
 
@@ -123,6 +179,7 @@ class CorridorModel(MovementModel):
         override = np.array([np.nan if pl.attractiveness is None else pl.attractiveness
                              for pl in sim.scenario.places])
         self.attractiveness = np.where(np.isnan(override), kind_attr, override)
+        self.passable = self.attractiveness > 0
         if p.goal_kinds:
             goals = np.flatnonzero(np.isin(net.kind, [PLACE_KINDS.index(k)
                                                       for k in p.goal_kinds]))
@@ -137,6 +194,13 @@ class CorridorModel(MovementModel):
         self.move_chance = p.per_kind(p.move_chance)[net.kind]
         self.movable = np.zeros(N_STATES, dtype=np.bool_)
         self.movable[State.IN_TRANSIT] = True
+        self.walk_factor, self.ride_factor = leg_factors(sim.scenario, net, p)
+        self.destinations = np.flatnonzero(np.isin(
+            net.kind, [PLACE_KINDS.index(k) for k in p.destination_kinds])).astype(np.int32)
+        self._distances_key: bytes | None = None
+        self._distances = np.zeros((len(self.destinations), net.n_places))
+        self._goal_row = np.zeros(0, dtype=np.int32)
+        self._goal_place = np.zeros(0, dtype=np.int32)
         self.schedule: dict[int, list[tuple[int, int, int]]] = {}
         for dep in sim.scenario.departures:
             day = sim.scenario.day_of(dep.date)
@@ -150,33 +214,145 @@ class CorridorModel(MovementModel):
         for origin, group, count in self.schedule.get(day, ()):
             self.sim.add_people(count, origin, group)
 
-    def link_weights(self, gates: Gates) -> np.ndarray:
-        """Return today's weight of every link (best path value through it)."""
+    # --- destinations ---------------------------------------------------------------------
+    def destination_distances(self, gates: Gates) -> np.ndarray:
+        """Km from every place to each destination over today's open links (cached)."""
+        key = gates.link_open.tobytes()
+        if key != self._distances_key:
+            net = self.sim.network
+            self._distances = np.array([
+                distance_to(net, np.array([d]), gates.link_open, self.passable)
+                for d in self.destinations]).reshape(len(self.destinations), net.n_places)
+            self._distances_key = key
+        return self._distances
+
+    def goal_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per group: the row of link weights it follows and its destination place (-1)."""
+        groups = self.sim.groups
+        if len(self._goal_row) != len(groups):
+            net = self.sim.network
+            row = np.zeros(len(groups), dtype=np.int32)
+            place = np.full(len(groups), -1, dtype=np.int32)
+            where = {int(d): k for k, d in enumerate(self.destinations)}
+            for g, group in enumerate(groups):
+                dest = group.get("destination")
+                if dest:
+                    q = net.index(dest)
+                    place[g] = q
+                    row[g] = 1 + where.get(q, -1) if q in where else 0
+            self._goal_row, self._goal_place = row, place
+        return self._goal_row, self._goal_place
+
+    def destination_utility(self, place: int, heading: str, gates: Gates) -> np.ndarray:
+        """Utility of each destination for a traveller at `place` (see docs/movement.md)."""
+        p = self.params
         net = self.sim.network
-        value = self.attractiveness * capacity_factor(self.sim.occupancy(), net.capacity,
-                                                      self.params.capacity_buffer)
+        dist = self.destination_distances(gates)[:, place]
+        utility = (-dist / p.destination_km
+                   + np.log(np.maximum(self.attractiveness[self.destinations], 1e-300))
+                   - p.deterrence_weight * gates.deterrence[self.destinations])
+        if heading:
+            utility = utility + p.heading_weight * (self.destinations == net.index(heading))
+        return np.where(np.isfinite(dist) & (self.attractiveness[self.destinations] > 0),
+                        utility, -np.inf)
+
+    def choose_destinations(self, gates: Gates, day: int) -> None:
+        """Give every traveller without a destination one, drawn by utility (logit)."""
+        sim = self.sim
+        a = sim.agents
+        if not len(self.destinations) or a.n == 0:
+            return
+        goal_row, goal_place = self.goal_arrays()
+        undecided = np.flatnonzero((a.state == State.IN_TRANSIT) & (goal_place[a.group] < 0)
+                                   & (a.link < 0))
+        if not len(undecided):
+            return
+        keys = a.group[undecided].astype(np.int64) * sim.network.n_places + a.place[undecided]
+        for key in np.unique(keys):
+            g, place = divmod(int(key), sim.network.n_places)
+            rows = undecided[keys == key]
+            group = sim.groups[g]
+            utility = self.destination_utility(place, group.get("heading_for"), gates)
+            if not np.isfinite(utility).any():
+                continue
+            prob = np.exp(utility - utility[np.isfinite(utility)].max())
+            prob = np.where(np.isfinite(utility), prob, 0.0)
+            parts = sim.split_many(rows, prob / prob.sum(), PURPOSE_DESTINATION)
+            attrs = dict(group.attributes)
+            for k, part in enumerate(parts):
+                if len(part):
+                    attrs["destination"] = sim.network.place_ids[self.destinations[k]]
+                    a.group[part] = sim.group_id(group.nationality, attrs)
+        self.goal_arrays()
+
+    # --- attrition --------------------------------------------------------------------------
+    def attrition(self) -> None:
+        """Travellers give the journey up with the daily `attrition_chance` (→ gave_up)."""
+        chance = self.params.attrition_chance
+        if chance <= 0.0:
+            return
+        a = self.sim.agents
+        travelling = np.flatnonzero(a.state == State.IN_TRANSIT)
+        gave_up, _ = self.sim.split(travelling, chance, PURPOSE_ATTRITION)
+        self.sim.change_state(gave_up, State.GAVE_UP, "attrition")
+
+    # --- the day's movement -----------------------------------------------------------------
+    def link_weights(self, gates: Gates) -> np.ndarray:
+        """Return today's weight of every link: row 0 without a destination, then one row each.
+
+        Without a destination a link weighs the best path value through it (hops ahead); towards
+        a destination it weighs exp(-detour / detour_km), the detour being how much longer the
+        trip is by that link than by the shortest open path.
+        """
+        net = self.sim.network
+        capacity = capacity_factor(self.sim.occupancy(), net.capacity,
+                                   self.params.capacity_buffer)
+        value = self.attractiveness * capacity
         weights = self.paths.best_link_weights(value, gates.link_open, net.n_links,
                                                self.params.softening_km,
                                                self.params.distance_power)
-        return weights * self.link_factor
+        rows = [weights * self.link_factor]
+        if len(self.destinations):
+            dist = self.destination_distances(gates)
+            for k, dest in enumerate(self.destinations):
+                d = dist[k]
+                detour = net.link_km + d[net.link_to] - d[net.link_from]
+                enter = self.passable[net.link_to] | (net.link_to == dest)
+                ok = gates.link_open & enter & np.isfinite(d[net.link_to])
+                w = np.exp(-np.where(ok, detour, 0.0) / self.params.detour_km)
+                rows.append(np.where(ok, w * capacity[net.link_to], 0.0))
+        return np.ascontiguousarray(np.array(rows, dtype=np.float64))
+
+    def ride_chances(self) -> np.ndarray:
+        """Each place's chance of a ride today: `ride_chance`, shared out over `ride_seats`."""
+        p = self.params
+        net = self.sim.network
+        chance = np.full(net.n_places, p.ride_chance, dtype=np.float64)
+        if p.ride_seats is None:
+            return chance
+        a = self.sim.agents
+        here = (a.state == State.IN_TRANSIT) & (a.link < 0)
+        travellers = np.bincount(a.place[here], weights=a.count[here], minlength=net.n_places)
+        return chance * np.minimum(1.0, p.ride_seats / np.maximum(travellers, 1.0))
 
     def move(self, day: int, gates: Gates) -> np.ndarray:
         """Advance everybody in transit by one day."""
+        self.attrition()
+        self.choose_destinations(gates, day)
         if self.sim.count_rows:
             return self._move_rows(day, gates)
         sim = self.sim
-        net = sim.network
         a = sim.agents
         p = self.params
         if len(self._stopped) < a.n:
             self._stopped = np.empty(max(a.n, 2 * len(self._stopped)), dtype=np.int32)
         stopped = self._stopped
-        args = (a.n, a.place, a.link, a.travelled, a.state, a.prev_place, a.countries, a.kinds,
-                self.movable, self.move_chance, self.link_weights(gates), net.out_ptr,
-                net.out_links, net.link_to, net.link_km, net.country, net.kind,
-                gates.stop_place, gates.stop_link, p.backtrack_weight, p.walk_speed_km,
-                p.ride_speed_km, p.ride_chance, sim.key_for(day, PURPOSE_MOVE),
-                sim.recorder.day_flows, stopped)
+        args = (a.n, a.place, a.link, a.travelled, a.state, a.group, a.prev_place, a.countries,
+                a.kinds, self.movable, self.move_chance, self.link_weights(gates),
+                (*self.goal_arrays(), gates.goal_stop), self.net_arrays(),
+                (gates.stop_place, gates.stop_link), p.backtrack_weight, p.walk_speed_km,
+                p.ride_speed_km, (self.walk_factor, self.ride_factor, self.ride_chances()),
+                sim.key_for(day, PURPOSE_MOVE), sim.recorder.day_flows, stopped)
         threads = sim.threads
         if threads > 1 and a.n >= PARALLEL_MIN_AGENTS:
             n_stopped = move_agents_parallel(*args, 4 * threads)
@@ -184,13 +360,19 @@ class CorridorModel(MovementModel):
             n_stopped = move_agents(*args)
         return stopped[:n_stopped].copy()
 
+    def net_arrays(self) -> tuple[np.ndarray, ...]:
+        """The network arrays the kernels read."""
+        net = self.sim.network
+        return (net.out_ptr, net.out_links, net.link_to, net.link_km, net.country, net.kind)
+
     def _move_rows(self, day: int, gates: Gates) -> np.ndarray:
         """Advance rows of many people (count representation), splitting them as they go."""
         sim = self.sim
-        net = sim.network
         a = sim.agents
         p = self.params
         weights = self.link_weights(gates)
+        goals = (*self.goal_arrays(), gates.goal_stop)
+        legs = (self.walk_factor, self.ride_factor, self.ride_chances())
         n_orig = a.n
         stopped = np.empty(max(2 * n_orig, MAX_NEW_ROWS * 2), dtype=np.int64)
         start, n_stopped = 0, 0
@@ -201,9 +383,8 @@ class CorridorModel(MovementModel):
                 start, n_orig, a.n, a.capacity, f("place"), f("link"), f("travelled"),
                 f("state"), f("group"), f("prev_place"), f("since"), f("timer"), f("flags"),
                 f("countries"), f("kinds"), f("count"), self.movable, self.move_chance,
-                weights, net.out_ptr, net.out_links, net.link_to, net.link_km, net.country,
-                net.kind, gates.stop_place, gates.stop_link, p.backtrack_weight,
-                p.walk_speed_km, p.ride_speed_km, p.ride_chance,
+                weights, goals, self.net_arrays(), (gates.stop_place, gates.stop_link),
+                p.backtrack_weight, p.walk_speed_km, p.ride_speed_km, legs,
                 sim.key_for(day, PURPOSE_MOVE), sim.recorder.day_flows, stopped, n_stopped)
             a.n = n
             if start >= n_orig:

@@ -79,18 +79,31 @@ class Paths:
         return weights
 
 
-def distance_to(net: Network, targets: np.ndarray) -> np.ndarray:
+def distance_to(net: Network, targets: np.ndarray, link_open: np.ndarray | None = None,
+                passable: np.ndarray | None = None) -> np.ndarray:
     """Shortest travel distance (km, along links) from every place to the nearest target place.
 
-    Places that cannot reach any target get `inf`.
+    Args:
+        net: The network.
+        targets: Place indices.
+        link_open: bool per link; closed links are not used (default: all open).
+        passable: bool per place; a path may not pass through a place that is not passable
+            (it may start or end there). Default: all passable.
+
+    Returns:
+        km per place; places that cannot reach any target get `inf`.
     """
     import heapq
 
     dist = np.full(net.n_places, np.inf)
     incoming: list[list[tuple[int, float]]] = [[] for _ in range(net.n_places)]
     for link in range(net.n_links):
+        if link_open is not None and not link_open[link]:
+            continue
         incoming[int(net.link_to[link])].append((int(net.link_from[link]),
                                                  float(net.link_km[link])))
+    is_target = np.zeros(net.n_places, dtype=bool)
+    is_target[np.asarray(targets, dtype=np.int64)] = True
     heap = [(0.0, int(t)) for t in targets]
     for _, t in heap:
         dist[t] = 0.0
@@ -99,6 +112,8 @@ def distance_to(net: Network, targets: np.ndarray) -> np.ndarray:
         d, place = heapq.heappop(heap)
         if d > dist[place]:
             continue
+        if passable is not None and not passable[place] and not is_target[place]:
+            continue  # reached, but no path runs through it
         for prev, km in incoming[place]:
             nd = d + km
             if nd < dist[prev]:

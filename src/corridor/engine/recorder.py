@@ -35,12 +35,32 @@ def arrow_pool() -> pa.MemoryPool:
         return pa.system_memory_pool()
 
 
+def _numbers(values: np.ndarray, type_: pa.DataType) -> pa.Array:
+    """Return a numpy array as an Arrow array without copying.
+
+    Built from its buffer: `pa.array` would import pandas (0.5-0.9 s) to check whether the
+    input is a pandas object.
+    """
+    dtype = np.int32 if type_ in (pa.int32(), pa.date32()) else np.int64
+    values = np.ascontiguousarray(values, dtype=dtype)
+    return pa.Array.from_buffers(type_, len(values), [None, pa.py_buffer(values)])
+
+
+def _text(labels: list[str]) -> pa.Array:
+    """Return Python strings as an Arrow string array (from buffers, see `_numbers`)."""
+    data = [t.encode("utf-8") for t in labels]
+    offsets = np.zeros(len(data) + 1, dtype=np.int32)
+    offsets[1:] = np.cumsum([len(b) for b in data], dtype=np.int64)
+    return pa.Array.from_buffers(pa.string(), len(data),
+                                 [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
+
+
 def _strings(indices: np.ndarray, labels: list[str]) -> pa.Array:
     """Return labels[indices] as an Arrow string array (built through a dictionary)."""
     pool = arrow_pool()
-    dictionary = pa.array(labels, type=pa.string(), memory_pool=pool)
-    return pa.DictionaryArray.from_arrays(pa.array(indices, type=pa.int32(), memory_pool=pool),
-                                          dictionary).cast(pa.string(), memory_pool=pool)
+    return pa.DictionaryArray.from_arrays(_numbers(indices, pa.int32()),
+                                          _text(list(labels))).cast(pa.string(),
+                                                                    memory_pool=pool)
 
 
 class Recorder:
@@ -110,8 +130,8 @@ class Recorder:
 
     def _dates(self, days: np.ndarray) -> pa.Array:
         start = np.datetime64(self.sim.scenario.config.start_date, "D")
-        return pa.array(start + days.astype("timedelta64[D]"), type=pa.date32(),
-                        memory_pool=arrow_pool())
+        epoch_days = (start - np.datetime64("1970-01-01", "D")).astype(np.int64)
+        return _numbers(days.astype(np.int64) + epoch_days, pa.date32())
 
     def _run_ids(self, n: int) -> pa.Array:
         return _strings(np.zeros(n, dtype=np.int32), [self.sim.run_id])
@@ -124,24 +144,25 @@ class Recorder:
             day, pos, st, cnt = (np.concatenate(x) for x in zip(*self._buf["daily"],
                                                                   strict=True))
             sink.write("daily", pa.record_batch([
-                self._run_ids(len(day)), pa.array(day), self._dates(day),
-                _strings(pos, self.positions), _strings(st, self.states), pa.array(cnt)],
+                self._run_ids(len(day)), _numbers(day, pa.int32()), self._dates(day),
+                _strings(pos, self.positions), _strings(st, self.states),
+                _numbers(cnt, pa.int64())],
                 schema=SCHEMAS["daily"]))
         if self._buf["flows"]:
             day, links, cnt = (np.concatenate(x) for x in zip(*self._buf["flows"], strict=True))
             if len(day):
                 places = list(net.place_ids)
                 sink.write("flows", pa.record_batch([
-                    self._run_ids(len(day)), pa.array(day), self._dates(day),
+                    self._run_ids(len(day)), _numbers(day, pa.int32()), self._dates(day),
                     _strings(net.link_from[links], places), _strings(net.link_to[links], places),
-                    pa.array(cnt)], schema=SCHEMAS["flows"]))
+                    _numbers(cnt, pa.int64())], schema=SCHEMAS["flows"]))
         if self._buf["transitions"]:
             day, pos, old, new, rule, cnt = (
                 np.concatenate(x) for x in zip(*self._buf["transitions"], strict=True))
             sink.write("transitions", pa.record_batch([
-                self._run_ids(len(day)), pa.array(day), self._dates(day),
+                self._run_ids(len(day)), _numbers(day, pa.int32()), self._dates(day),
                 _strings(pos, self.positions), _strings(old, self.states),
-                _strings(new, self.states), _strings(rule, self.rules), pa.array(cnt)],
+                _strings(new, self.states), _strings(rule, self.rules), _numbers(cnt, pa.int64())],
                 schema=SCHEMAS["transitions"]))
         self._buf = {k: [] for k in SCHEMAS}
         self._kept = 0
@@ -178,8 +199,8 @@ class Recorder:
         kind_text = [bits(int(m), PLACE_KINDS) for m in k_u]
         return pa.record_batch([
             self._run_ids(len(values)), _strings(st_u, self.states),
-            _strings(pos_u, self.positions), pa.array(country_text, pa.string()),
-            pa.array(kind_text, pa.string()), pa.array(counts.astype(np.int64))],
+            _strings(pos_u, self.positions), _text(country_text),
+            _text(kind_text), _numbers(counts, pa.int64())],
             schema=SCHEMAS["outcomes"])
 
     def last_day_totals(self) -> tuple[dict[str, int], dict[str, int]]:

@@ -26,6 +26,15 @@ AUTO_COUNTS_FROM = 200_000  # people from which `auto` picks the count represent
 
 def choose_engine(scenario: Scenario, engine: str) -> str:
     """Resolve `auto`: counts for large runs of models that have a count representation."""
+    return engine_choice(scenario, engine)[0]
+
+
+def engine_choice(scenario: Scenario, engine: str) -> tuple[str, str]:
+    """Return the representation a run uses and why (one line, for `--engine auto`).
+
+    Raises:
+        ScenarioError: When `counts` is asked for a scenario without a count representation.
+    """
     from corridor.errors import Problem, ScenarioError
 
     model = model_class(scenario.config.model)
@@ -34,9 +43,15 @@ def choose_engine(scenario: Scenario, engine: str) -> str:
         raise ScenarioError([Problem("--engine", None, None,
                                      f"{problem}; use --engine agents")])
     if engine != "auto":
-        return engine
+        return engine, f"--engine {engine}"
+    if problem:
+        return "agents", f"{problem}"
     people = model.expected_people(scenario)
-    return "counts" if not problem and people >= AUTO_COUNTS_FROM else "agents"
+    if people >= AUTO_COUNTS_FROM:
+        return "counts", (f"about {people:,} people expected, at least {AUTO_COUNTS_FROM:,}: "
+                          "rows of interchangeable people")
+    return "agents", (f"about {people:,} people expected, fewer than {AUTO_COUNTS_FROM:,}: "
+                      "one row per person")
 
 
 @dataclass(frozen=True)
@@ -209,6 +224,30 @@ class Simulation:
         first = u < p1
         second = ~first & (u < p1 + p2)
         return idx[first], idx[second], idx[~first & ~second]
+
+    def split_many(self, idx: np.ndarray, probs: np.ndarray, purpose: int) -> list[np.ndarray]:
+        """Partition the people of rows idx over options with chances `probs` (summing to 1).
+
+        One categorical draw per person (agents), or successive binomial splits per row
+        (counts: a multinomial).
+        """
+        probs = np.asarray(probs, dtype=np.float64)
+        if not self.count_rows:
+            u = self.uniforms(idx, purpose)
+            cum = np.cumsum(probs)
+            choice = np.minimum(np.searchsorted(cum / cum[-1], u, side="right"),
+                                len(probs) - 1)
+            return [idx[choice == k] for k in range(len(probs))]
+        parts = []
+        rest = np.asarray(idx, dtype=np.int64)
+        left = 1.0
+        for k, p in enumerate(probs[:-1]):
+            share = min(1.0, p / left) if left > 0 else 0.0
+            part, rest = self._split_rows(rest, share, purpose, counter=k)
+            parts.append(part)
+            left -= p
+        parts.append(rest)
+        return parts
 
     def take(self, idx: np.ndarray, n: int, fifo: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Take the first n people of rows idx; return (taken, rest).

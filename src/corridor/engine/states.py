@@ -25,6 +25,7 @@ class State(IntEnum):
     APPREHENDED_US = 14
     ENTERED_US_IRREGULAR = 15
     GAVE_UP = 16
+    IN_CAMP = 17  # the flee model: in a camp (they may still leave it)
 
     @property
     def label(self) -> str:

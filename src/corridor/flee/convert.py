@@ -10,12 +10,14 @@ import unicodedata
 from pathlib import Path
 
 from corridor.errors import Problem, ScenarioError
+from corridor.flee.compat import DEFAULT_COMPAT, differences
 from corridor.flee.countries import country_code
 from corridor.flee.extras import PRESENT
 from corridor.flee.files import FleeLocation
 from corridor.flee.scenario import FleeScenario, read_flee_scenario
 
 POSITIVE = 1e-6  # Flee treats intensities above this as a conflict
+READING = "reading: "  # prefix of the notes that list what the two readings treat differently
 
 
 def slug(text: str) -> str:
@@ -65,23 +67,27 @@ def _toml_value(value: object) -> str:
     return f'"{text}"'
 
 
-def convert(fs: FleeScenario, name: str, countries: dict[str, str] | None = None
-            ) -> tuple[dict[str, str], list[str]]:
+def convert(fs: FleeScenario, name: str, countries: dict[str, str] | None = None,
+            compat: str = DEFAULT_COMPAT) -> tuple[dict[str, str], list[str]]:
     """Turn a read Flee scenario into the files of a Corridor scenario.
 
     Args:
         fs: The Flee scenario (see `read_flee_scenario`).
         name: The Corridor scenario's name (an id).
         countries: Extra country name → ISO code pairs for names the built-in table lacks.
+        compat: `"flee-3.1"` (Flee 3.1's code, the default) or `"documented"` (Flee's
+            documentation), written as the `compat` parameter.
 
     Returns:
-        File name → text, and notes for the person importing.
+        File name → text, and notes for the person importing. Notes that start with
+        `READING` name a setting or input that the two readings of `compat` treat
+        differently.
 
     Raises:
         ScenarioError: For countries without an ISO code and coordinates out of range.
     """
     problems: list[Problem] = []
-    notes = list(fs.notes)
+    notes = list(fs.notes) + [READING + d for d in differences(fs)]
     ids = place_ids(fs.locations)
     start = fs.period.start_date
 
@@ -152,7 +158,7 @@ def convert(fs: FleeScenario, name: str, countries: dict[str, str] | None = None
                         ";".join(series.files)])
     files["observations.csv"] = _csv(["period_start", "period_end", "place", "kind", "value",
                                       "source"], obs)
-    files["scenario.toml"] = _scenario_toml(fs, name, ids)
+    files["scenario.toml"] = _scenario_toml(fs, name, ids, compat)
     files["README.md"] = _readme(fs, name, notes)
     return files, notes
 
@@ -200,7 +206,7 @@ def _closure_rows(fs: FleeScenario, ids: dict[str, str], codes: dict[str, str], 
     return rows
 
 
-def _scenario_toml(fs: FleeScenario, name: str, ids: dict[str, str]) -> str:
+def _scenario_toml(fs: FleeScenario, name: str, ids: dict[str, str], compat: str) -> str:
     lines = [
         "# Converted from a Flee scenario by `corridor import-flee`; see README.md.",
         f'name = "{name}"',
@@ -215,6 +221,7 @@ def _scenario_toml(fs: FleeScenario, name: str, ids: dict[str, str]) -> str:
         "(docs/flee-compatibility.md)",
     ]
     params = fs.settings.as_parameters()
+    params["compat"] = compat
     params["deactivation_probability"] = {
         ids[loc.name]: float(loc.attributes["deactivation_probability"])
         for loc in fs.locations if "deactivation_probability" in loc.attributes}
@@ -238,8 +245,8 @@ def _readme(fs: FleeScenario, name: str, notes: list[str]) -> str:
 
 def import_flee(input_dir: str | Path, validation_dir: str | Path, out: str | Path,
                 settings: str | Path | None = None, name: str | None = None,
-                countries: dict[str, str] | None = None, overwrite: bool = False
-                ) -> tuple[Path, list[str]]:
+                countries: dict[str, str] | None = None, compat: str = DEFAULT_COMPAT,
+                overwrite: bool = False) -> tuple[Path, list[str]]:
     """Read a Flee scenario and write it as a Corridor scenario folder, as one unit.
 
     Args:
@@ -251,6 +258,7 @@ def import_flee(input_dir: str | Path, validation_dir: str | Path, out: str | Pa
         settings: The `simsetting.yml` (default: looked for beside the input folder).
         name: Scenario name (default: from the folder above the input folder).
         countries: Extra country name → ISO code pairs.
+        compat: `"flee-3.1"` (default) or `"documented"` (see `convert`).
         overwrite: Whether a scenario already in `out` may be replaced.
 
     Returns:
@@ -267,7 +275,7 @@ def import_flee(input_dir: str | Path, validation_dir: str | Path, out: str | Pa
     if name is None:
         base = Path(input_dir).resolve()
         name = slug(base.parent.name if base.name in ("input", "input_csv") else base.name)
-    files, notes = convert(fs, name, countries)
+    files, notes = convert(fs, name, countries, compat)
     folder = Path(out)
     with building(folder, overwrite, "scenario",
                   lambda path: (Path(path) / "scenario.toml").is_file()) as stage:

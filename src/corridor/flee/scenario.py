@@ -39,7 +39,9 @@ class FleeScenario:
         closures: Closures in file order.
         conflicts: Conflict intensities by day, or None without `conflicts.csv`.
         corrections: Registration corrections (already applied to `validation`).
-        validation: The count series, corrected and divided by `hasten`.
+        validation: The count series, corrected, as the files give them (not divided by
+            `hasten`: the flee model divides populations, capacities and counts by it once,
+            when it runs).
         notes: Things read but ignored, for the person importing (not errors).
         ignored_settings: Settings keys accepted but not used.
     """
@@ -137,8 +139,7 @@ def read_flee_scenario(input_dir: str | Path, validation_dir: str | Path,
                                                 problems)
     validation = FleeValidation({}, validation_dir)
     if period is not None:
-        validation = read_validation(validation_dir, period.start_date, problems, corrections,
-                                     scale_down=max(settings.hasten, 1))
+        validation = read_validation(validation_dir, period.start_date, problems, corrections)
     _cross_check(locations, routes, closures, conflicts, validation, period, problems, notes)
     if problems:
         raise ScenarioError(problems)

@@ -43,6 +43,7 @@ OUTCOMES: dict[str, tuple[str | None, str]] = {
     "waiting": (None, "Held, waiting to move on"),
     "arrived": (None, "Arrived at a destination"),
     "gave_up": (None, "Gave up and stayed"),
+    "in_camp": (None, "In a camp"),
     "detained": (None, "Detained"),
     "settled_south": (None, "Stayed to work in the south"),
     "asylum_transit": (None, "Asylum in the transit country"),

@@ -61,6 +61,7 @@ STATE_LABELS: dict[str, str] = {
     "apprehended_us": "apprehended between ports",
     "entered_us_irregular": "crossed between ports undetected",
     "gave_up": "gave up and stayed",
+    "in_camp": "in a camp",
 }
 STATE_COLOURS: dict[str, str] = {
     "in_transit": "#7f7f7f",
@@ -80,6 +81,7 @@ STATE_COLOURS: dict[str, str] = {
     "apprehended_us": "#393b79",
     "entered_us_irregular": "#6baed6",
     "gave_up": "#525252",
+    "in_camp": "#2ca02c",
 }
 EXTRA_COLOURS = ("#637939", "#e7969c", "#7b4173", "#a55194", "#ce6dbd", "#843c39", "#d6616b")
 

@@ -19,9 +19,13 @@ class CompiledCityRule(CompiledRule):
         self.at = np.array([self.city], dtype=np.int32)
 
     def gates(self, day: int, gates: Gates) -> None:
-        """Everybody reaching the city stops there (and chooses how to approach the border)."""
+        """Those ending their journey in the city stop there (and choose how to cross).
+
+        People without a destination stop too; people heading for another border city pass
+        through (see `Gates.goal_stop`).
+        """
         if self.in_force(day):
-            gates.stop_place[self.city] = True
+            gates.goal_stop[self.city] = True
 
     def arrivals(self, idx: np.ndarray) -> np.ndarray:
         """Those of idx in transit in the city."""

@@ -9,6 +9,8 @@ import numpy as np
 from corridor.engine.states import State
 from corridor.rules.base import Chance, CompiledRule, Days, Rule
 
+MPP_DETERRENCE = 1.0  # deterrence of a city where Remain in Mexico enrols (see Gates)
+
 
 class RemainInMexico(Rule):
     """Migrant Protection Protocols at one port, from its start date.
@@ -60,6 +62,14 @@ class CompiledRemainInMexico(CompiledRule):
     def met_at(self) -> set[int]:
         """The border city."""
         return {self.city}
+
+    def gates(self, day: int, gates) -> None:
+        """Make the city less attractive as a destination while enrolments go on there.
+
+        Exposure to Remain in Mexico counts 1 in the destination choice's deterrence.
+        """
+        if self.in_force(day):
+            gates.deterrence[self.city] += MPP_DETERRENCE
 
     def enrol(self, day: int, idx: np.ndarray) -> np.ndarray:
         """Send the eligible back to the city to wait; return those not eligible."""

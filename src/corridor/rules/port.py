@@ -59,6 +59,17 @@ class CompiledPortOfEntry(CompiledCityRule):
         super().__init__(rule, sim)
         self.port = self.place(rule.port)
 
+    def gates(self, day: int, gates) -> None:
+        """Stop those ending their journey here; a long waiting list deters new arrivals.
+
+        The list's deterrence is the months it would take to call everyone on it.
+        """
+        super().gates(day, gates)
+        quota = self.rule.daily_quota
+        if self.in_force(day) and quota is not None:
+            waiting = float(self.sim.recorder.counts[self.city, State.WAITING_METERING])
+            gates.deterrence[self.city] += waiting / max(quota, 1) / 30.0
+
     def on_arrival(self, day: int, idx: np.ndarray) -> None:
         """Arrivals choose: the port (list or processing) or between ports."""
         if not self.in_force(day):

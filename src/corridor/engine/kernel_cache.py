@@ -1,0 +1,51 @@
+"""Whether numba's on-disk cache holds the kernels a run needs (without importing numba).
+
+The first run after an install (or after a kernel's source changed) compiles the kernels, which
+takes 10-20 s; later runs load them from the cache in well under a second. `cold_kernels`
+tells the command line when to say so.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ENGINE = Path(__file__).resolve().parent
+# kernel modules by what uses them
+KERNELS = {
+    ("flee", "agents"): ("flee_kernels",),
+    ("flee", "counts"): ("flee_count_kernels", "merge_kernels"),
+    ("corridor", "agents"): ("kernels",),
+    ("corridor", "counts"): ("kernels", "count_kernels", "merge_kernels"),
+}
+
+
+def _cache_dirs(module: str) -> list[Path]:
+    dirs = [ENGINE / "__pycache__"]
+    custom = os.environ.get("NUMBA_CACHE_DIR")
+    if custom:  # numba mirrors the source tree below it
+        dirs += [p.parent for p in Path(custom).rglob(f"{module}.*.nbi")]
+    return dirs
+
+
+def is_cached(module: str) -> bool:
+    """Whether numba has an index file for `module`, newer than its source."""
+    source = ENGINE / f"{module}.py"
+    if not source.is_file():
+        return True
+    tag = f"py{sys.version_info.major}{sys.version_info.minor}"
+    built = source.stat().st_mtime
+    for folder in _cache_dirs(module):
+        if not folder.is_dir():
+            continue
+        for index in folder.glob(f"{module}.*.{tag}.nbi"):
+            if index.stat().st_mtime >= built:
+                return True
+    return False
+
+
+def cold_kernels(model: str, engine: str) -> list[str]:
+    """Return the kernel modules of a model and representation that numba must compile."""
+    modules = KERNELS.get((model, engine), KERNELS.get(("corridor", engine), ()))
+    return [m for m in modules if not is_cached(m)]

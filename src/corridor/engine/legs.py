@@ -1,0 +1,78 @@
+"""The per-place and per-leg decisions of the `corridor` model, written once for both kernels.
+
+The individual kernel (`kernels.move_range`) and the count kernel (`count_kernels.move_rows`)
+call these inline numba functions, so a traveller's choice of link, the time a leg takes and
+whether arriving somewhere ends the day are the same decision in both representations.
+
+Conventions shared by both kernels:
+- `link_weight` has one row per destination (row 0: travellers without one); `goal_row[g]`
+  and `goal_place[g]` give the row and the destination place of group g (-1: none).
+- A day's travel budget is in km at the traveller's speed of the day (`walk_km` on foot,
+  `ride_km` with a ride). A leg of mode m costs `km × factor[m]` of that budget, where the
+  factor is the day's speed over the mode's speed (1 on roads, so a road leg costs its km).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, inline="always")
+def choice_weight(row, link, prev_place, link_to, link_weight, backtrack_weight):
+    """Weight of taking a link for someone heading by row `row` who came from prev_place."""
+    w = link_weight[row, link]
+    if link_to[link] == prev_place:
+        w *= backtrack_weight
+    return w
+
+
+@njit(cache=True, inline="always")
+def total_weight(row, p, prev_place, out_ptr, out_links, link_to, link_weight,
+                 backtrack_weight):
+    """Sum of the choice weights of the links out of place p."""
+    total = 0.0
+    for k in range(out_ptr[p], out_ptr[p + 1]):
+        total += choice_weight(row, out_links[k], prev_place, link_to, link_weight,
+                               backtrack_weight)
+    return total
+
+
+@njit(cache=True, inline="always")
+def leg_cost(lk, km, riding, walk_factor, ride_factor):
+    """Budget (km at the day's speed) that `km` of link lk costs a walker or a rider."""
+    return km * (ride_factor[lk] if riding else walk_factor[lk])
+
+
+@njit(cache=True, inline="always")
+def leg_km(lk, budget, riding, walk_factor, ride_factor):
+    """Km of link lk that a budget buys (the inverse of `leg_cost`)."""
+    return budget / (ride_factor[lk] if riding else walk_factor[lk])
+
+
+@njit(cache=True, inline="always")
+def at_destination(p, goal):
+    """True when a traveller with destination `goal` (-1: none) is at it and stays."""
+    return goal >= 0 and p == goal
+
+
+@njit(cache=True, inline="always")
+def ends_day(q, lk, goal, stop_place, stop_link, goal_stop):
+    """Whether arriving at q by link lk ends the traveller's day (rules then act).
+
+    Everybody stops at a `stop_place` or after a `stop_link`; a traveller stops at their own
+    destination; a `goal_stop` place (a border city with rules for those who end their
+    journey there) stops only travellers without a destination.
+    """
+    if stop_place[q] or stop_link[lk] or q == goal:
+        return True
+    return goal_stop[q] and goal < 0
+
+
+@njit(cache=True, inline="always")
+def mark_visit(q, place_country, place_kind, countries, kinds, i):
+    """Record that row i has been in q's country and at a place of q's kind."""
+    country = place_country[q]
+    if country < 16:
+        countries[i] |= np.uint16(1 << country)
+    kinds[i] |= np.uint16(1 << place_kind[q])

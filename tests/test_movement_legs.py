@@ -1,0 +1,194 @@
+"""The corridor model's legs, rides, destinations and attrition, on both representations."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tiny_fixture import write_scenario
+
+import corridor
+from corridor.engine.movement import CorridorModel
+from corridor.engine.simulation import Simulation
+
+ENGINES = ("agents", "counts")
+
+LINE_PLACES = """id,name,country,kind,lat,lon,capacity
+a,Alpha,HN,origin,15.0,-88.0,
+b,Bravo,GT,town,15.0,-89.0,
+c,Charlie,MX,destination,16.0,-92.0,
+"""
+
+
+def _arrival_days(result, place: str) -> list[int]:
+    """Days on which people first appear at a place (from the daily table)."""
+    daily = result.daily.to_pylist()
+    return sorted({r["day"] for r in daily if r["place"] == place and r["count"] > 0})
+
+
+def _line(tmp_path: Path, mode: str, extra: str = "", **params: float) -> Path:
+    routes = f"from,to,distance_km,mode,two_way\na,b,60,road,false\nb,c,1000,{mode},false\n"
+    values = {"walk_speed_km": 30, "ride_chance": 0, **params}
+    lines = "\n".join(f"{k} = {v}" for k, v in values.items())
+    toml = f"""name = "line"
+description = "a road leg then a long leg"
+start_date = "2020-01-01"
+days = 40
+seed = 5
+
+[parameters]
+{lines}
+{extra}
+"""
+    return write_scenario(tmp_path / f"line-{mode}", places_csv=LINE_PLACES, routes_csv=routes,
+                          scenario_toml=toml,
+                          departures_csv="date,origin,count,nationality\n2020-01-01,a,50,HN\n")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_transit_time_follows_the_legs_modes(tmp_path, engine):
+    # 60 km of road on foot = 2 days; 1,000 km of rail at 500 km a day = 2 more days
+    rail = _line(tmp_path, "rail", "[parameters.mode_speed_km]\nrail = 500\n")
+    first = _arrival_days(corridor.run(corridor.load_scenario(rail), engine=engine), "c")[0]
+    assert first == 3  # days 0,1 to b (arrives end of day 1), days 2,3 on the rail leg
+    road = _line(tmp_path, "road")
+    first_road = _arrival_days(corridor.run(corridor.load_scenario(road), engine=engine), "c")
+    assert first_road[0] == math.ceil(1060 / 30) - 1  # the same km walked: 36 days
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_walked_legs_cost_a_rider_the_walking_speed(tmp_path, engine):
+    foot = _line(tmp_path, "foot", ride_chance=1, ride_speed_km=300)
+    first = _arrival_days(corridor.run(corridor.load_scenario(foot), engine=engine), "c")[0]
+    # 60 km of road by ride costs 60 of a 300 budget; the rest of day 0 buys 240/10 = 24 km of
+    # the foot leg; then 976 km at 30 km a day: arrival on day ceil(976/30) = 33
+    assert first == math.ceil(976 / 30)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_rides_are_shared_out_over_the_seats(tmp_path, engine):
+    folder = _line(tmp_path, "road", ride_chance=1, ride_speed_km=300, ride_seats=100)
+    folder.joinpath("departures.csv").write_text(
+        "date,origin,count,nationality\n2020-01-01,a,2000,HN\n")
+    sc = corridor.load_scenario(folder, ["days=1"])
+    result = corridor.run(sc, engine=engine, seed=11)
+    at_b = sum(r["count"] for r in result.daily.to_pylist() if r["place"] == "b" and r["day"] == 0)
+    beyond = sum(r["count"] for r in result.daily.to_pylist()
+                 if r["day"] == 0 and r["place"].startswith("b>c"))
+    riders = at_b + beyond
+    # walkers cover 30 of the 60 km; only riders pass b on day 0: 100 seats for 2,000 people
+    assert riders == pytest.approx(100, abs=4 * math.sqrt(100))
+
+
+DEST_PLACES = """id,name,country,kind,lat,lon,capacity
+a,Alpha,HN,origin,15.0,-88.0,
+m,Middle,MX,town,16.0,-90.0,
+x,Near City,MX,border_city,25.0,-100.0,
+y,Far City,MX,border_city,32.0,-117.0,
+"""
+DEST_ROUTES = """from,to,distance_km,mode,two_way
+a,m,100,road,false
+m,x,500,road,true
+x,y,1000,road,true
+"""
+
+
+def _destinations(tmp_path: Path, heading: str = "", settings_extra: str = "",
+                  **files: str) -> Path:
+    toml = f"""name = "dest"
+description = "two border cities, the far one behind the near one"
+start_date = "2020-01-01"
+days = 60
+seed = 5
+
+[parameters]
+walk_speed_km = 100
+ride_chance = 0
+destination_kinds = ["border_city"]
+destination_km = 1000
+heading_weight = 1.5
+{settings_extra}
+"""
+    deps = "date,origin,count,nationality,heading_for\n2020-01-01,a,4000,HN," + heading + "\n"
+    files = {"places_csv": DEST_PLACES, "routes_csv": DEST_ROUTES, **files}
+    return write_scenario(tmp_path / f"dest{heading}", scenario_toml=toml, departures_csv=deps,
+                          **files)
+
+
+def _final(result, place: str) -> int:
+    last = max(r["day"] for r in result.daily.to_pylist())
+    return sum(r["count"] for r in result.daily.to_pylist()
+               if r["day"] == last and r["place"] == place)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("heading", ["", "y"])
+def test_destination_choice_follows_the_logit(tmp_path, engine, heading):
+    """Shares of destinations match exp(U) / sum exp(U) with U = -km/1000 (+1.5 announced)."""
+    sc = corridor.load_scenario(_destinations(tmp_path, heading))
+    result = corridor.run(sc, engine=engine, seed=2)
+    u_x = -600 / 1000
+    u_y = -1600 / 1000 + (1.5 if heading == "y" else 0.0)
+    p_y = math.exp(u_y) / (math.exp(u_x) + math.exp(u_y))
+    n = 4000
+    far = _final(result, "y")
+    assert _final(result, "x") + far == n  # everybody ends at a destination and stays
+    assert far == pytest.approx(n * p_y, abs=4 * math.sqrt(n * p_y * (1 - p_y)))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_city_rules_stop_only_those_ending_there(tmp_path, engine):
+    """A port at the near city processes its own arrivals; people heading on pass through."""
+    places = DEST_PLACES + ("px,Near Port,US,port_of_entry,25.5,-100.0,\n"
+                            "us,U.S. interior,US,destination,33.0,-106.0,\n")
+    routes = DEST_ROUTES + "x,px,5,road,false\npx,us,1,road,false\n"
+    rules = """[[rule]]
+id = "port-x"
+kind = "port_of_entry"
+title = "port at the near city"
+start = "2019-01-01"
+city = "x"
+port = "px"
+us_place = "us"
+sources = "test"
+"""
+    folder = _destinations(tmp_path, "y", places_csv=places, routes_csv=routes, rules_toml=rules)
+    result = corridor.run(corridor.load_scenario(folder), engine=engine, seed=4)
+    at_y = _final(result, "y")
+    assert at_y > 1000  # far more than zero reach the far city through the near one
+    processed = result.summary["by_state"].get("us_proceedings", 0)
+    assert processed + at_y == 4000
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_attrition_thins_travellers_geometrically(tmp_path, engine):
+    folder = _line(tmp_path, "road", attrition_chance=0.05)
+    folder.joinpath("departures.csv").write_text(
+        "date,origin,count,nationality\n2020-01-01,a,20000,HN\n")
+    result = corridor.run(corridor.load_scenario(folder, ["days=10"]), engine=engine, seed=8)
+    gave_up = result.summary["by_state"]["gave_up"]
+    p = 1 - 0.95 ** 10
+    assert gave_up == pytest.approx(20000 * p, abs=4 * math.sqrt(20000 * p * (1 - p)))
+
+
+def test_destinations_are_group_attributes_and_rows_stay_whole(tmp_path):
+    sc = corridor.load_scenario(_destinations(tmp_path, "y"), ["days=3"])
+    sim = Simulation(sc, engine="counts", seed=1)
+    sim.run()
+    assert isinstance(sim.model, CorridorModel)
+    chosen = {g.get("destination") for g in sim.groups} - {""}
+    assert chosen == {"x", "y"}
+    assert int(sim.agents.count.sum()) == 4000
+    assert np.all(sim.agents.count > 0)
+
+
+def test_caravan_2020_people_reach_tijuana_with_destination_choice():
+    """The only road to Tijuana runs through Mexicali, whose port rules processed everyone
+    who arrived; with destinations, people heading for Tijuana pass through."""
+    sc = corridor.load_scenario("caravan-2020", ['destination_kinds=["border_city"]'])
+    result = corridor.run(sc, engine="counts", seed=1)
+    flows = result.flows.to_pylist()
+    into_tijuana = sum(r["count"] for r in flows if r["to_place"] == "tijuana")
+    assert into_tijuana > 100
