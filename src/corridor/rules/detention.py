@@ -45,8 +45,9 @@ class CaseReview(Rule):
     """Identification and review of each case, with the offer to stay and work in the south.
 
     Mexico, January 2020: stay and work in the south, or ask for asylum (COMAR) and stay in the
-    state; either way no permit to transit north; those who refuse are returned. Where no
-    `transit_permit` rule denies transit that day, the review grants a transit permit instead.
+    state; either way no permit to transit north; those who refuse are returned. A person to
+    whom no `transit_permit` rule denies transit that day is granted a transit permit instead
+    (decided person by person: people reviewed together do not share a decision).
 
     Attributes:
         places: Stations where cases are reviewed.
@@ -140,9 +141,12 @@ class CompiledCaseReview(CompiledRule):
         a = self.sim.agents
         a.flags[idx] |= Flag.REVIEWED
         rules = self.sim.rules
-        if not rules.transit_denied(day, idx).any():
-            a.flags[idx] |= Flag.PERMIT
-            rules.release(idx, self, "case review: transit permit granted")
+        denied = rules.transit_denied(day, idx)  # per person (per row of people with counts)
+        granted, idx = idx[~denied], idx[denied]
+        if len(granted):
+            a.flags[granted] |= Flag.PERMIT
+            rules.release(granted, self, "case review: transit permit granted")
+        if not len(idx):
             return rest
         rule: CaseReview = self.rule
         settled, refused = self.split(idx, rule.accept_chance, 0)

@@ -46,6 +46,7 @@ def parse_rules(text: str, scenario: Scenario | None, problems: list[Problem]) -
         return []
     adapter = _adapter()
     rules: list[Rule] = []
+    labels: list[str] = []
     seen: dict[str, int] = {}
     for n, entry in enumerate(entries, start=1):
         label = f"rule {n}" + (f" ({entry.get('id')})" if isinstance(entry, dict)
@@ -81,7 +82,26 @@ def parse_rules(text: str, scenario: Scenario | None, problems: list[Problem]) -
         if scenario is not None:
             _check_places(rule, label, scenario, problems)
         rules.append(rule)
+        labels.append(label)
+    _check_reviews(rules, labels, problems)
     return rules
+
+
+def _check_reviews(rules: list[Rule], labels: list[str], problems: list[Problem]) -> None:
+    """A `case_review` reviews people detained at its places: each must be such a station."""
+    stations = {r.place for r in rules if r.kind == "detention"}
+    stations |= {r.detain_at for r in rules if getattr(r, "detain_at", None)}
+    for rule, label in zip(rules, labels, strict=True):
+        if rule.kind != "case_review":
+            continue
+        for place in rule.places_:
+            if place not in stations:
+                problems.append(Problem(
+                    FILE, None, f"{label}.places",
+                    f"nobody is ever detained at {place!r}, so a case_review there would do "
+                    "nothing: it reviews the cases of people detained at its places (a "
+                    "`detention` rule's place, or the `detain_at` of a control, checkpoint or "
+                    "transit_permit rule); list such a station"))
 
 
 def _check_places(rule: Rule, label: str, scenario: Scenario, problems: list[Problem]) -> None:
