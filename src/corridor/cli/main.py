@@ -16,9 +16,26 @@ app = typer.Typer(
     name="corridor",
     help="Simulate, explain and check migration flows under dated border and asylum policies.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from corridor import __version__
+
+        typer.echo(f"corridor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version of corridor and exit.")] = False,
+) -> None:
+    """Simulate, explain and check migration flows under dated border and asylum policies."""
 
 DEFAULT_SCENARIO = "caravan-2020"
 

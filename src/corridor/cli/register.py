@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "corridor.cli.flee_commands",
     "corridor.cli.score_commands",
     "corridor.cli.ensemble_commands",
+    "corridor.cli.export_commands",
 )
 
 

@@ -150,7 +150,7 @@ def _span_text(first: date, last: date) -> str:
 
 
 def departure_statement(run: RunData, cohort: str | None, who: str) -> Statement:
-    """ "N people departed from A (n), B (n) in Honduras, … between … and …"."""
+    """The departures sentence: N people departed from A (n), B (n) in Honduras, between …."""
     departed = run.departed
     facts = [Fact(cohort, "departed", "", departed)]
     by_origin = cohorts.origins(run)
@@ -187,7 +187,7 @@ def departure_statement(run: RunData, cohort: str | None, who: str) -> Statement
 
 
 def final_statement(run: RunData, cohort: str | None) -> Statement | None:
-    """ "On the last day, N (x %) had been returned … (n in Honduras, n in Guatemala); …"."""
+    """The last-day sentence: N (x %) had been returned … (n in Honduras, n in Guatemala); …."""
     departed = run.departed
     by_group = group_countries(run)
     phrases = dict((k, p) for k, _, p in GROUPS) | {OTHER_GROUP: "were in other states"}
@@ -221,7 +221,7 @@ def final_statement(run: RunData, cohort: str | None) -> Statement | None:
 
 
 def country_statement(run: RunData, cohort: str | None) -> Statement | None:
-    """ "Counting every state, x % were in Honduras, …" (the country of each last position)."""
+    """The by-country sentence: N (x %) in Honduras, … (the country of each last position)."""
     countries = final_countries(run)
     if len(countries) <= 1:
         return None
@@ -316,7 +316,9 @@ def paragraph(run: RunData, sankey: SankeyData | None = None) -> str:
 
 
 def compare_paragraph(a: RunData, b: RunData) -> str:
-    """Plain-language differences of run B against run A (the largest changes of final states)."""
+    """Plain-language differences of run B against run A: set-up, change, largest effects."""
+    from corridor.analysis.run_diff import confounders, differences
+
     sa, sb = final_states(a), final_states(b)
     diffs = sorted(
         ((sb.get(s, 0) - sa.get(s, 0), s) for s in set(sa) | set(sb)),
@@ -324,14 +326,26 @@ def compare_paragraph(a: RunData, b: RunData) -> str:
         reverse=True,
     )
     changes = [f"{state_label(s)} {'+' if d > 0 else '−'}{fmt(abs(d))}" for d, s in diffs[:4] if d]
-    rules_a, rules_b = set(a.run.get("rules") or []), set(b.run.get("rules") or [])
     text = [f"Run {b.label} is compared with run {a.label}."]
-    if rules_a != rules_b:
-        only_a, only_b = sorted(rules_a - rules_b), sorted(rules_b - rules_a)
-        if only_a:
-            text.append(f"Rules applied only in {a.label}: {', '.join(only_a)}.")
-        if only_b:
-            text.append(f"Rules applied only in {b.label}: {', '.join(only_b)}.")
+    runs_differ = differences(a.run, b.run)
+    if runs_differ:
+        listed = "; ".join(f"{d.field} {d.a} in {a.label}, {d.b} in {b.label}" for d in runs_differ)
+        text.append(f"The runs differ in: {listed}.")
+    else:
+        text.append("The runs differ in nothing recorded in run.json.")
+    unfair = confounders(runs_differ)
+    if unfair:
+        text.append(
+            "Warning: they differ in "
+            + ", ".join(d.field for d in unfair)
+            + ", not only in the change tested: the differences below mix that with the "
+            "change, and are not its effect."
+        )
+    else:
+        text.append(
+            "Same scenario, seed, days and engine: the differences below come from the change, "
+            "for this one seed (an ensemble what-if gives the effect with its spread)."
+        )
     if a.departed != b.departed:
         text.append(f"Departed: {fmt(a.departed)} in {a.label}, {fmt(b.departed)} in {b.label}.")
     if changes:

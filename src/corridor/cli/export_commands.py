@@ -1,0 +1,128 @@
+"""`corridor export`: a run's tables in another format, optionally for one cohort.
+
+Formats are a registry (`FORMATS`): a name, what it writes, and a writer taking the run folder,
+the cohort (or None) and the output folder. Adding a format (e.g. `flee`) is one entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from corridor.cli.errors import fail, handle_errors
+
+TABLES = ("daily", "flows", "transitions", "outcomes", "cohorts")
+
+
+@dataclass(frozen=True)
+class Format:
+    """An export format: what it writes, and the function that writes it."""
+
+    description: str
+    write: Callable[[dict[str, object], Path], list[Path]]
+
+
+def _tables(run_dir: Path, cohort: str | None) -> dict[str, object]:
+    """The run's tables (pyarrow), restricted to one cohort where the table says the cohort."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    out: dict[str, object] = {}
+    for name in TABLES:
+        path = run_dir / f"{name}.parquet"
+        if not path.is_file():
+            continue
+        table = pq.read_table(path)
+        if cohort is not None:
+            if name == "daily":  # the cohort's daily counts are in cohorts.parquet
+                continue
+            if "cohort" not in table.column_names:
+                continue  # flows and transitions are not split by cohort
+            table = table.filter(pc.equal(table.column("cohort"), cohort))
+        out[name] = table
+    return out
+
+
+def _write_csv(tables: dict[str, object], out: Path) -> list[Path]:
+    import pyarrow.csv as pcsv
+
+    from corridor.io.atomic import temp_path
+
+    paths = []
+    for name, table in tables.items():
+        path = out / f"{name}.csv"
+        pcsv.write_csv(table, temp_path(path))
+        temp_path(path).replace(path)
+        paths.append(path)
+    return paths
+
+
+def _write_parquet(tables: dict[str, object], out: Path) -> list[Path]:
+    from corridor.io.atomic import write_parquet
+
+    paths = []
+    for name, table in tables.items():
+        write_parquet(out / f"{name}.parquet", table)
+        paths.append(out / f"{name}.parquet")
+    return paths
+
+
+FORMATS: dict[str, Format] = {
+    "csv": Format("one CSV file per table (header row, UTF-8)", _write_csv),
+    "parquet": Format("one Parquet file per table", _write_parquet),
+}
+
+
+def register(app: typer.Typer) -> None:
+    """Add the export command to the app."""
+
+    @app.command()
+    @handle_errors
+    def export(
+        run_dir: Annotated[Path, typer.Argument(help="A run folder written by corridor run.")],
+        format_: Annotated[
+            str, typer.Option("--format", help=f"Output format: {', '.join(FORMATS)}.")
+        ] = "csv",
+        cohort: Annotated[
+            str | None,
+            typer.Option(
+                help="Only the people of this cohort (the cohort column of departures.csv), "
+                "e.g. caravan."
+            ),
+        ] = None,
+        out: Annotated[
+            Path | None,
+            typer.Option(help="Folder to write to (default: RUN_DIR/export-FORMAT[-COHORT])."),
+        ] = None,
+    ) -> None:
+        """Write a run's tables in another format, for spreadsheets and other tools."""
+        fmt = FORMATS.get(format_)
+        if fmt is None:
+            import difflib
+
+            near = difflib.get_close_matches(format_, FORMATS, n=1)
+            hint = f"; did you mean {near[0]}?" if near else ""
+            fail(f"--format {format_!r} is not a format{hint} (formats: {', '.join(FORMATS)})")
+        if not (run_dir / "run.json").is_file():
+            fail(f"{run_dir} is not a run folder (no run.json); write one with corridor run")
+        tables = _tables(run_dir, cohort)
+        if cohort is not None:
+            found = tables.get("outcomes")
+            if found is None or found.num_rows == 0:
+                import pyarrow.parquet as pq
+
+                outcomes = pq.read_table(run_dir / "outcomes.parquet")
+                column = "cohort" if "cohort" in outcomes.column_names else None
+                names = sorted(set(outcomes.column(column).to_pylist())) if column else []
+                fail(
+                    f"no person of cohort {cohort!r} in {run_dir}/outcomes.parquet (cohorts: "
+                    f"{', '.join(n for n in names if n) or 'none'})"
+                )
+        folder = out or run_dir / f"export-{format_}{'-' + cohort if cohort else ''}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in fmt.write(tables, folder):
+            typer.echo(f"wrote {path}")
