@@ -16,9 +16,26 @@ app = typer.Typer(
     name="corridor",
     help="Simulate, explain and check migration flows under dated border and asylum policies.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from corridor import __version__
+
+        typer.echo(f"corridor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version of corridor and exit.")] = False,
+) -> None:
+    """Simulate, explain and check migration flows under dated border and asylum policies."""
 
 DEFAULT_SCENARIO = "caravan-2020"
 
@@ -72,6 +89,8 @@ def run(
     if flee_validation or flee_settings or is_flee_input(scenario):
         sc = load_flee(scenario, flee_validation, flee_settings, settings)
     else:
+        if without:
+            _check_rule_ids(scenario, without)
         sc = load_scenario(scenario, settings)
     folder = out or Path("results") / sc.name
     from corridor.engine.kernel_cache import cold_kernels
@@ -148,6 +167,22 @@ def scenarios(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         default = " (default)" if row["name"] == DEFAULT_SCENARIO else ""
         typer.echo(f"{row['name']}{default}: {row['description']} — from {row['start_date']}, "
                    f"{row['days']} days")
+
+
+def _check_rule_ids(scenario: str, without: list[str]) -> None:
+    """Exit 2 naming the closest rule id when a `--without` id is not a rule of the scenario."""
+    import difflib
+
+    from corridor.cli.errors import fail
+    from corridor.scenario import load_scenario
+
+    ids = [r.id for r in load_scenario(scenario).rules]
+    for rule in without:
+        if rule not in ids:
+            near = difflib.get_close_matches(rule, ids, n=1, cutoff=0.5)
+            hint = f"; did you mean {near[0]}?" if near else ""
+            fail(f"--without {rule}: the scenario has no rule {rule!r}{hint} "
+                 "(corridor rules SCENARIO lists them)")
 
 
 def main() -> None:

@@ -204,7 +204,7 @@ class CorridorModel(MovementModel):
         self.schedule: dict[int, list[tuple[int, int, int]]] = {}
         for dep in sim.scenario.departures:
             day = sim.scenario.day_of(dep.date)
-            group = sim.group_id(dep.nationality, dep.attributes)
+            group = sim.group_id(dep.nationality, dep.attributes, dep.origin)
             self.schedule.setdefault(day, []).append((net.index(dep.origin), group, dep.count))
         self.expected_agents = sum(d.count for d in sim.scenario.departures)
         self._stopped = np.empty(0, dtype=np.int32)

@@ -60,6 +60,12 @@ class Group:
 
     nationality: str
     attributes: tuple[tuple[str, str], ...] = ()
+    origin: str = ""  # place id people of the group departed from ("" if not tracked)
+
+    @property
+    def cohort(self) -> str:
+        """The group's `cohort` attribute ("" without one): how the report splits a run."""
+        return dict(self.attributes).get("cohort", "")
 
     def get(self, name: str, default: str = "") -> str:
         """Return an attribute (or the nationality) by name."""
@@ -138,9 +144,14 @@ class Simulation:
         return RuleBook(self)
 
     # --- groups and people -------------------------------------------------------------------
-    def group_id(self, nationality: str, attributes: dict[str, str] | None = None) -> int:
-        """Return the index of a group of people with these attributes (created on first use)."""
-        group = Group(nationality, tuple(sorted((attributes or {}).items())))
+    def group_id(self, nationality: str, attributes: dict[str, str] | None = None,
+                 origin: str = "") -> int:
+        """Return the index of a group of people with these attributes (created on first use).
+
+        `origin` (the place id they departed from) keeps people of different origins apart, so
+        that outcomes can say where people came from; rules never look at it.
+        """
+        group = Group(nationality, tuple(sorted((attributes or {}).items())), origin)
         idx = self._group_index.get(group)
         if idx is None:
             idx = len(self.groups)
