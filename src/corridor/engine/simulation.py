@@ -17,7 +17,6 @@ from corridor.engine.network import Network
 from corridor.engine.random import binomials, day_key, master_key, uniforms
 from corridor.engine.recorder import NOT_DEPARTED, Recorder
 from corridor.engine.states import N_STATES, State
-from corridor.errors import Problem, ScenarioError
 from corridor.io.sinks import MemorySink
 from corridor.scenario.model import Scenario
 
@@ -27,6 +26,8 @@ AUTO_COUNTS_FROM = 200_000  # people from which `auto` picks the count represent
 
 def choose_engine(scenario: Scenario, engine: str) -> str:
     """Resolve `auto`: counts for large runs of models that have a count representation."""
+    from corridor.errors import Problem, ScenarioError
+
     model = model_class(scenario.config.model)
     problem = model.counts_problem(scenario)
     if engine == "counts" and problem:
@@ -88,6 +89,8 @@ class Simulation:
         self.threads = max(1, min(threads or numba.get_num_threads(), numba.get_num_threads()))
         self.seed = scenario.config.seed if seed is None else int(seed)
         if not 0 <= self.seed <= 2**63 - 1:
+            from corridor.errors import Problem, ScenarioError
+
             raise ScenarioError([Problem("--seed", None, None, f"{self.seed} is not a seed; give "
                                          "a whole number from 0 to 2**63 - 1")])
         self.seed_sequence = seed_sequence or np.random.SeedSequence(self.seed)
