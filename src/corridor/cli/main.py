@@ -51,8 +51,11 @@ def run(
     scenario: Annotated[str, typer.Argument(help="A scenario folder or a built-in name.")]
     = DEFAULT_SCENARIO,
     out: Annotated[Path | None, typer.Option(help="Folder for the results.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
-    days: Annotated[int | None, typer.Option(help="Number of days to run.")] = None,
+    seed: Annotated[int | None, typer.Option(
+        min=0, max=2**63 - 1, help="Seed (default: the scenario's).")] = None,
+    days: Annotated[int | None, typer.Option(
+        help="Number of days to run (departures after them are left out, with a note).")]
+    = None,
     set_: SetOpt = None,
     params: Annotated[Path | None, typer.Option(
         "--params", help="A TOML file of NAME = value settings (as written by corridor "
@@ -82,7 +85,7 @@ def run(
 
         settings = read_params(params) + settings
     if days is not None:
-        settings.append(f"days={days}")
+        settings += [f"days={days}", "drop_late_departures=true"]
     settings += [f"rules.{rule}.enabled=false" for rule in (without or [])]
     from corridor.flee.convert import is_flee_input, load_flee
 
@@ -92,6 +95,7 @@ def run(
         if without:
             _check_rule_ids(scenario, without)
         sc = load_scenario(scenario, settings)
+    _note_dropped(sc)
     folder = out or Path("results") / sc.name
     from corridor.engine.kernel_cache import cold_kernels
     from corridor.engine.simulation import engine_choice
@@ -112,6 +116,16 @@ def run(
     if report:
         _write_report(folder)
     typer.echo(f"results in {folder}")
+
+
+def _note_dropped(sc) -> None:
+    """Say which departures a shortened run leaves out (`--days`, `drop_late_departures`)."""
+    from corridor.scenario.load import departures_outside, describe_departures
+
+    _, late = departures_outside(sc)
+    if late:
+        typer.secho(f"note: {describe_departures(late)} fall after the end of the run "
+                    f"({sc.config.end_date}) and are left out", err=True, fg="yellow")
 
 
 def _write_report(folder: Path, compare: Path | None = None) -> Path | None:
@@ -188,9 +202,16 @@ def _check_rule_ids(scenario: str, without: list[str]) -> None:
 def main() -> None:
     """Entry point of the `corridor` command."""
     from corridor.cli import register
+    from corridor.cli.errors import quiet_broken_pipe
 
     register.all_commands(app)
-    app(prog_name="corridor")
+    try:
+        try:
+            app(prog_name="corridor")
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        quiet_broken_pipe()
     sys.exit(0)
 
 

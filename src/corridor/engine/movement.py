@@ -41,7 +41,7 @@ def _by_kind(value: dict[str, float], defaults: dict[str, float]) -> dict[str, f
 class CorridorParameters(BaseModel):
     """Parameters of the `corridor` movement model (`[parameters]` in scenario.toml)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     walk_speed_km: float = Field(35.0, gt=0, description="km a day on foot")
     ride_speed_km: float = Field(200.0, ge=0, description="km a day with a ride")

@@ -109,6 +109,11 @@ class Simulation:
         self.count_rows = self.engine == "counts"
         self.threads = max(1, min(threads or numba.get_num_threads(), numba.get_num_threads()))
         self.seed = scenario.config.seed if seed is None else int(seed)
+        if not 0 <= self.seed <= 2**63 - 1:
+            from corridor.errors import Problem, ScenarioError
+
+            raise ScenarioError([Problem("--seed", None, None, f"{self.seed} is not a seed; give "
+                                         "a whole number from 0 to 2**63 - 1")])
         self.seed_sequence = seed_sequence or np.random.SeedSequence(self.seed)
         # the sequence's first two children, whatever was spawned from it before: a sequence
         # given twice (an ensemble member run again in one process) gives the same run
