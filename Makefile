@@ -16,7 +16,7 @@ $(FLEE_STAMP):
 	$(FLEE_VENV)/bin/pip install -q "flee==3.1"
 	touch $(FLEE_STAMP)
 
-.PHONY: install install-test run test lint bench clean
+.PHONY: install install-test run test lint bench fuzz clean
 install: $(BIN)/python
 	$(BIN)/pip install -q -e ".[report,data,web]"
 
@@ -34,6 +34,11 @@ lint: install-test
 
 bench: install-test $(FLEE_STAMP)
 	FLEE_PYTHON=$(FLEE_PY) $(BIN)/python -m pytest benchmarks -m benchmark -s -p no:cacheprovider
+
+# 10,000 mutated scenarios through the loader (+250 through the command); the default test run has 500
+fuzz: install-test
+	CORRIDOR_FUZZ_EXAMPLES=$${CORRIDOR_FUZZ_EXAMPLES:-10000} $(BIN)/python -m pytest \
+		tests/test_fuzz_scenarios.py -s -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) $(FLEE_VENV) results .pytest_cache

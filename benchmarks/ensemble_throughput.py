@@ -23,7 +23,8 @@ import numpy as np
 def _scenario(days: int | None):
     from corridor.scenario import load_scenario
 
-    return load_scenario("caravan-2020", [f"days={days}"] if days else [])
+    settings = [f"days={days}", "drop_late_departures=true"] if days else []
+    return load_scenario("caravan-2020", settings)
 
 
 def _study(scenario, members: int, folder: Path):

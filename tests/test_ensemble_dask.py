@@ -28,7 +28,7 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def scenario():
-    return load_scenario("caravan-2020", ["days=30"])
+    return load_scenario("caravan-2020", ["days=30", "drop_late_departures=true"])
 
 
 def test_killed_worker_ensemble_completes_with_every_member_once_and_bit_identical(

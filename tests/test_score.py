@@ -86,10 +86,12 @@ def test_score_sums_up_and_leaves_room_for_ard(run_dir):
     assert result["max_factor_off"] == max(o["factor_off"] for o in measured)
 
 
-def test_json_is_plain_json_with_infinite_factors_as_text():
-    text = to_json({"max_factor_off": math.inf, "observations": [{"factor_off": math.inf}]})
-    data = json.loads(text)
-    assert data == {"max_factor_off": "inf", "observations": [{"factor_off": "inf"}]}
+def test_json_is_strict_json_with_non_finite_numbers_as_null():
+    text = to_json({"max_factor_off": math.inf, "observations": [{"factor_off": math.inf},
+                                                                 {"relative_error": math.nan}]})
+    data = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
+    assert data == {"max_factor_off": None,
+                    "observations": [{"factor_off": None}, {"relative_error": None}]}
 
 
 def test_cli_prints_a_table_or_json(run_dir):

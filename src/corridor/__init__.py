@@ -4,7 +4,8 @@ Importing `corridor` only defines names; heavy modules (numba kernels, pyarrow) 
 
 Example:
     >>> import corridor
-    >>> scenario = corridor.load_scenario("caravan-2020", settings=["days=30"])
+    >>> scenario = corridor.load_scenario("caravan-2020",
+    ...                                   settings=["days=30", "drop_late_departures=true"])
     >>> result = corridor.run(scenario, seed=1)
     >>> result.daily.num_columns
     6

@@ -45,11 +45,17 @@ def read_params(path: Path) -> list[str]:
     Raises:
         ScenarioError: When the file is missing or is not TOML, naming the file and line.
     """
+    from corridor.scenario.textfile import read_text
+
     path = Path(path)
+    problems: list[Problem] = []
+    if not path.exists():
+        raise ScenarioError([Problem(str(path), None, None, "no such parameter file")])
+    text = read_text(path, str(path), problems, folder=path.resolve().parent)
+    if text is None:
+        raise ScenarioError(problems)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError([Problem(str(path), None, None, "no such parameter file")]) from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError([Problem(str(path), getattr(err, "lineno", None), None,
                                      f"not a TOML file of NAME = value pairs: {err}")]

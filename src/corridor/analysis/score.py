@@ -236,17 +236,24 @@ _ard = camp_ard  # the name other modules used before it was public
 
 
 def to_json(result: dict[str, Any]) -> str:
-    """Return a score as JSON: dates as ISO text, infinite factors as the string "inf"."""
+    """Return a score as strict JSON: dates as ISO text, non-finite numbers as null.
+
+    A factor is infinite when the run has 0 where the observed range is above 0; JSON has no
+    infinity (`Infinity`, `NaN` and `"inf"` are not numbers to a JSON reader), so it is written
+    as null, like a value that could not be measured.
+    """
 
     def clean(value: Any) -> Any:
-        if isinstance(value, float) and math.isinf(value):
-            return "inf"
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
         if isinstance(value, dict):
             return {k: clean(v) for k, v in value.items()}
-        if isinstance(value, list):
+        if isinstance(value, list | tuple):
             return [clean(v) for v in value]
         if isinstance(value, dt.date):
             return value.isoformat()
+        if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+            return clean(value.item())
         return value
 
-    return json.dumps(clean(result), indent=2, ensure_ascii=False)
+    return json.dumps(clean(result), indent=2, ensure_ascii=False, allow_nan=False)

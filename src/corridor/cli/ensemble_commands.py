@@ -25,12 +25,13 @@ SetOpt = Annotated[list[str] | None, typer.Option(
 ParamsFileOpt = Annotated[Path | None, typer.Option(
     "--params", help="A TOML file of NAME = value settings (corridor calibrate "
     "--write-params), applied before --set.")]
+MAX_SEED = 2**63 - 1
 DaysOpt = Annotated[int | None, typer.Option(help="Number of days to run.")]
 WithoutOpt = Annotated[list[str] | None, typer.Option(
     "--without", help="Disable a rule by id (repeatable).")]
 SeedOpt = Annotated[int | None, typer.Option(
-    help="Root seed; member k uses the k-th child of SeedSequence(seed) (default: the "
-    "scenario's seed).")]
+    min=0, max=MAX_SEED, help="Root seed; member k uses the k-th child of SeedSequence(seed) "
+    "(default: the scenario's seed).")]
 JobsOpt = Annotated[int | None, typer.Option(
     "--jobs", "-j", help="Local worker processes (default: every core; 1 runs here).")]
 SchedulerOpt = Annotated[str | None, typer.Option(
@@ -85,7 +86,7 @@ def load(scenario: str, settings: list[str] | None = None, params: Path | None =
 
         applied = read_params(params) + applied
     if days is not None:
-        applied.append(f"days={days}")
+        applied += [f"days={days}", "drop_late_departures=true"]
     applied += [f"rules.{rule}.enabled=false" for rule in (without or [])]
     if flee_validation or flee_settings or is_flee_input(scenario):
         return load_flee(scenario, flee_validation, flee_settings, applied), applied

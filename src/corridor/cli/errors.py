@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
@@ -17,7 +18,34 @@ EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for `yes | head`
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Failures of the environment, not of Corridor: a message and exit 2, not "internal error".
+ENVIRONMENT_ERRNOS = {
+    errno.ENAMETOOLONG: "a file name is too long for the file system; use a shorter name",
+    errno.ENOSPC: "the disk is full; free some space or write elsewhere",
+    errno.EROFS: "the file system is read-only; write elsewhere",
+    errno.EDQUOT: "the disk quota is exceeded; free some space or write elsewhere",
+    errno.EISDIR: "a folder was given where a file is expected",
+    errno.ELOOP: "too many levels of symbolic links",
+    errno.EMFILE: "too many open files; raise the limit (ulimit -n)",
+}
+
+
+def quiet_broken_pipe() -> None:
+    """Exit quietly when the reader of our output went away (`corridor ... | head`).
+
+    Further writes (and the flush at exit) go to /dev/null, so no traceback or "Exception
+    ignored" message is printed.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real stdout (e.g. under a test runner)
+        pass
+    raise SystemExit(EXIT_BROKEN_PIPE)
 
 
 def handle_errors(func: F) -> F:
@@ -29,6 +57,8 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except (typer.Exit, typer.Abort, SystemExit):
             raise
+        except BrokenPipeError:
+            quiet_broken_pipe()
         except ScenarioError as err:
             typer.secho(f"error: {err.render()}", err=True, fg="red")
             raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -38,7 +68,15 @@ def handle_errors(func: F) -> F:
         except KeyboardInterrupt:
             typer.secho("interrupted; no partial result was kept", err=True, fg="yellow")
             raise typer.Exit(130) from None
+        except MemoryError:
+            typer.secho("error: not enough memory for this run; try --engine counts, fewer days "
+                        "or fewer people", err=True, fg="red")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
         except Exception as err:  # noqa: BLE001 - the last resort: report and exit 1
+            if isinstance(err, OSError) and err.errno in ENVIRONMENT_ERRNOS:
+                name = f" ({str(err.filename)[:80]})" if err.filename else ""
+                typer.secho(f"error: {ENVIRONMENT_ERRNOS[err.errno]}{name}", err=True, fg="red")
+                raise typer.Exit(EXIT_BAD_INPUT) from None
             if _is_interrupt(err):
                 typer.secho("interrupted; no partial result was kept", err=True, fg="yellow")
                 raise typer.Exit(130) from None

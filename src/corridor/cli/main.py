@@ -16,9 +16,26 @@ app = typer.Typer(
     name="corridor",
     help="Simulate, explain and check migration flows under dated border and asylum policies.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from corridor import __version__
+
+        typer.echo(f"corridor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version of corridor and exit.")] = False,
+) -> None:
+    """Simulate, explain and check migration flows under dated border and asylum policies."""
 
 DEFAULT_SCENARIO = "caravan-2020"
 
@@ -38,8 +55,11 @@ def run(
         "--days or --seed).")] = None,
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="Replace the run already in the output folder.")] = False,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
-    days: Annotated[int | None, typer.Option(help="Number of days to run.")] = None,
+    seed: Annotated[int | None, typer.Option(
+        min=0, max=2**63 - 1, help="Seed (default: the scenario's).")] = None,
+    days: Annotated[int | None, typer.Option(
+        help="Number of days to run (departures after them are left out, with a note).")]
+    = None,
     set_: SetOpt = None,
     params: Annotated[Path | None, typer.Option(
         "--params", help="A TOML file of NAME = value settings (as written by corridor "
@@ -69,14 +89,17 @@ def run(
 
         settings = read_params(params) + settings
     if days is not None:
-        settings.append(f"days={days}")
+        settings += [f"days={days}", "drop_late_departures=true"]
     settings += [f"rules.{rule}.enabled=false" for rule in (without or [])]
     from corridor.flee.convert import is_flee_input, load_flee
 
     if flee_validation or flee_settings or is_flee_input(scenario):
         sc = load_flee(scenario, flee_validation, flee_settings, settings)
     else:
+        if without:
+            _check_rule_ids(scenario, without)
         sc = load_scenario(scenario, settings)
+    _note_dropped(sc)
     folder = out or default_folder(sc.name, set_, params, without, days, seed)
     finish = (lambda stage: _write_report(stage, staged_as=folder)) if report else None
     from corridor.engine.kernel_cache import cold_kernels
@@ -126,6 +149,16 @@ def default_folder(name: str, settings: list[str] | None = None, params: Path | 
     if len(text) > 120:
         text = text[:111] + "-" + hashlib.sha256(text.encode()).hexdigest()[:8]
     return Path("results") / text
+
+
+def _note_dropped(sc) -> None:
+    """Say which departures a shortened run leaves out (`--days`, `drop_late_departures`)."""
+    from corridor.scenario.load import departures_outside, describe_departures
+
+    _, late = departures_outside(sc)
+    if late:
+        typer.secho(f"note: {describe_departures(late)} fall after the end of the run "
+                    f"({sc.config.end_date}) and are left out", err=True, fg="yellow")
 
 
 def _write_report(folder: Path, compare: Path | None = None,
@@ -186,12 +219,35 @@ def scenarios(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
                    f"{row['days']} days")
 
 
+def _check_rule_ids(scenario: str, without: list[str]) -> None:
+    """Exit 2 naming the closest rule id when a `--without` id is not a rule of the scenario."""
+    import difflib
+
+    from corridor.cli.errors import fail
+    from corridor.scenario import load_scenario
+
+    ids = [r.id for r in load_scenario(scenario).rules]
+    for rule in without:
+        if rule not in ids:
+            near = difflib.get_close_matches(rule, ids, n=1, cutoff=0.5)
+            hint = f"; did you mean {near[0]}?" if near else ""
+            fail(f"--without {rule}: the scenario has no rule {rule!r}{hint} "
+                 "(corridor rules SCENARIO lists them)")
+
+
 def main() -> None:
     """Entry point of the `corridor` command."""
     from corridor.cli import register
+    from corridor.cli.errors import quiet_broken_pipe
 
     register.all_commands(app)
-    app(prog_name="corridor")
+    try:
+        try:
+            app(prog_name="corridor")
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        quiet_broken_pipe()
     sys.exit(0)
 
 

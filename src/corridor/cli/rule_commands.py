@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
         nationality: Annotated[str, typer.Option(help="ISO country code.")] = "HN",
         attribute: Annotated[list[str] | None, typer.Option(
             "--attribute", help="Group attribute NAME=VALUE (repeatable).")] = None,
-        seed: Annotated[int, typer.Option(help="Seed of the draws.")] = 0,
+        seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="Seed of the draws.")] = 0,
         all_outcomes: Annotated[bool, typer.Option(
             "--all-outcomes", help="Also the probability of each end state over many "
             "draws.")] = False,

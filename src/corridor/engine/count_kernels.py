@@ -22,9 +22,10 @@ from corridor.engine.legs import (
     total_weight,
 )
 from corridor.engine.random import binomial
+from corridor.engine.row_journal import journal_add, journal_forget, journal_undo, new_journal
 
-MAX_NEW_ROWS = 4096  # free rows needed before a row is processed (else the caller grows)
-STACK = 4096
+ROOM = 4096  # free rows wanted before a row is started (saves rollbacks; not needed for safety)
+SHORT_OF_ROWS, SHORT_OF_STOPPED = 1, 2  # what `move_rows` ran short of
 
 
 @njit(cache=True, inline="always")
@@ -59,32 +60,56 @@ def copy_row(src, dst, k, place, link, travelled, state, group, prev_place, sinc
 
 
 @njit(cache=True)
-def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_place, since,
-              timer, flags, countries, kinds, count, movable, move_chance, link_weight, goals,
-              net, gates, backtrack_weight, walk_km, ride_km, legs, key, flows, stopped,
+def move_rows(start, n_orig, n, cap, room, place, link, travelled, state, group, prev_place,
+              since, timer, flags, countries, kinds, count, movable, move_chance, link_weight,
+              goals, net, gates, backtrack_weight, walk_km, ride_km, legs, key, flows, stopped,
               n_stopped):
     """Advance rows start..n_orig-1 by one day, appending the rows their people split into.
 
     The decisions are those of `kernels.move_range` (see `engine/legs.py`), drawn for a row's
     people at once: `goals`, `net`, `gates` and `legs` are the same tuples.
 
+    The columns hold `cap` rows, `n` in use; `stopped` receives the rows that stop at a gate.
+    Bounds (every write is checked against them or proven within them):
+
+    * rows: a split moves k people (0 < k < count) into a new row, so every row stays
+      non-empty and one row of c people makes at most c - 1 new rows in a day. That can be
+      more than the free rows, so room is checked before every new row. When it runs out, the
+      row is rolled back (its columns, `n`, `n_stopped` and its flows, from a
+      `row_journal`) and the kernel returns so that the caller grows the buffers and calls
+      again from that row. Draws are counter-based on (key, row index, counter) and the new
+      rows get the same indices again, so the retried row gives the same result: the outcome
+      does not depend on the buffer sizes.
+    * `stopped`: a row stops at most once a day (it is not pushed again), so its entries are
+      distinct rows below `n`: n_stopped <= n <= cap. Each write is checked too (rollback).
+    * the stack: it holds distinct rows (a popped row is pushed again at most once), all of
+      them row i or rows made while processing it (index >= the `n` of the row's start), so
+      top <= cap - n + 1 for the `n` at the start of this call: it is allocated that long.
+    * flows: one entry per link, the journal lists each link once (<= n_links entries).
+
+    `room` only saves work: a row is not started with fewer than `room` free rows.
+
     Returns:
-        (next row to process, rows in use, rows written to `stopped`). When the next row is
-        below `n_orig`, the buffers ran short: grow them and call again from there.
+        (next row to process, rows in use, rows written to `stopped`, what ran short: 0 when
+        done, else `SHORT_OF_ROWS` or `SHORT_OF_STOPPED`: grow that buffer and call again
+        from the returned row).
     """
-    st_row = np.empty(STACK, dtype=np.int64)
-    st_budget = np.empty(STACK, dtype=np.float64)
-    st_hop = np.empty(STACK, dtype=np.int64)
-    st_decided = np.empty(STACK, dtype=np.bool_)
-    st_riding = np.empty(STACK, dtype=np.bool_)
+    size = cap - n + 2
+    st_row = np.empty(size, dtype=np.int64)
+    st_budget = np.empty(size, dtype=np.float64)
+    st_hop = np.empty(size, dtype=np.int64)
+    st_decided = np.empty(size, dtype=np.bool_)
+    st_riding = np.empty(size, dtype=np.bool_)
     goal_row, goal_place, goal_stop = goals
     out_ptr, out_links, link_to, link_km, place_country, place_kind = net
     stop_place, stop_link = gates
     walk_factor, ride_factor, ride_chance = legs
+    journal = new_journal(flows.shape[0])
+    nt = 0
     i = start
     while i < n_orig:
-        if cap - n < MAX_NEW_ROWS or stopped.shape[0] - n_stopped < MAX_NEW_ROWS:
-            return i, n, n_stopped
+        if cap - n < room:
+            return i, n, n_stopped, SHORT_OF_ROWS
         if not movable[state[i]] or count[i] == 0:
             i += 1
             continue
@@ -92,6 +117,7 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
         g = group[i]
         grow = goal_row[g]
         goal = goal_place[g]
+        leavers = np.int64(0)  # > 0: only these of row i's people leave its place today
         if link[i] < 0:
             if at_destination(place[i], goal):
                 i += 1
@@ -106,10 +132,19 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                 i += 1
                 continue
             if k < c:
-                r = n
-                n += 1
-                copy_row(i, r, k, place, link, travelled, state, group, prev_place, since,
-                          timer, flags, countries, kinds, count)
+                if n >= cap:  # nothing changed yet
+                    return i, n, n_stopped, SHORT_OF_ROWS
+                leavers = k
+        # the row as it was, to roll back to when the buffers run short
+        n0, s0 = n, n_stopped
+        o_place, o_link, o_travelled = place[i], link[i], travelled[i]
+        o_prev, o_countries, o_kinds, o_count = prev_place[i], countries[i], kinds[i], count[i]
+        if leavers > 0:
+            r = n
+            n += 1
+            copy_row(i, r, leavers, place, link, travelled, state, group, prev_place, since,
+                     timer, flags, countries, kinds, count)
+        full = 0  # or what ran short
         top = 0
         cr = np.int64(count[r])
         riders = binomial(key, r, 0, cr, ride_chance[place[r]])
@@ -123,18 +158,20 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
             st_hop[top], st_decided[top] = 0, True
             st_riding[top] = False
             top += 1
+        elif n >= cap:
+            full = SHORT_OF_ROWS
         else:
             j = n
             n += 1
             copy_row(r, j, riders, place, link, travelled, state, group, prev_place, since,
-                      timer, flags, countries, kinds, count)
+                     timer, flags, countries, kinds, count)
             st_row[top], st_budget[top], st_hop[top], st_decided[top] = j, ride_km, 0, True
             st_riding[top] = True
             top += 1
             st_row[top], st_budget[top], st_hop[top], st_decided[top] = r, walk_km, 0, True
             st_riding[top] = False
             top += 1
-        while top > 0:
+        while top > 0 and not full:
             top -= 1
             row = st_row[top]
             budget = st_budget[top]
@@ -155,10 +192,13 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                     if k == 0:
                         continue
                     if k < cnt:
+                        if n >= cap:
+                            full = SHORT_OF_ROWS
+                            break
                         new = n
                         n += 1
                         copy_row(row, new, k, place, link, travelled, state, group,
-                                  prev_place, since, timer, flags, countries, kinds, count)
+                                 prev_place, since, timer, flags, countries, kinds, count)
                         row = new
                 prev = prev_place[row]
                 total = total_weight(grow, p, prev, out_ptr, out_links, link_to, link_weight,
@@ -182,17 +222,19 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                         continue
                     target = row
                     if k < remaining:
+                        if n >= cap:
+                            full = SHORT_OF_ROWS
+                            break
                         target = n
                         n += 1
                         copy_row(row, target, k, place, link, travelled, state, group,
-                                  prev_place, since, timer, flags, countries, kinds, count)
+                                 prev_place, since, timer, flags, countries, kinds, count)
                     link[target] = lk
                     travelled[target] = 0.0
-                    if top < STACK:
-                        st_row[top], st_budget[top] = target, budget
-                        st_hop[top], st_decided[top] = hop + 1, True
-                        st_riding[top] = riding
-                        top += 1
+                    st_row[top], st_budget[top] = target, budget
+                    st_hop[top], st_decided[top] = hop + 1, True
+                    st_riding[top] = riding
+                    top += 1
                     if target == row:  # the whole remainder went this way
                         break
                 continue
@@ -206,18 +248,27 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                 place[row] = q
                 link[row] = -1
                 travelled[row] = 0.0
-                flows[lk] += count[row]
+                nt = journal_add(flows, journal, nt, lk, np.int64(count[row]))
                 mark_visit(q, place_country, place_kind, countries, kinds, row)
                 if ends_day(q, lk, goal, stop_place, stop_link, goal_stop):
+                    if n_stopped >= stopped.shape[0]:
+                        full = SHORT_OF_STOPPED
+                        break
                     stopped[n_stopped] = row
                     n_stopped += 1
                     continue
-                if budget > 0.0 and top < STACK:
+                if budget > 0.0:
                     st_row[top], st_budget[top] = row, budget
                     st_hop[top], st_decided[top] = hop + 1, False
                     st_riding[top] = riding
                     top += 1
             else:
                 travelled[row] += leg_km(lk, budget, riding, walk_factor, ride_factor)
+        if full:  # roll the row back; the caller grows the buffers and calls again
+            nt = journal_undo(flows, journal, nt)
+            place[i], link[i], travelled[i] = o_place, o_link, o_travelled
+            prev_place[i], countries[i], kinds[i], count[i] = o_prev, o_countries, o_kinds, o_count
+            return i, n0, s0, full
+        nt = journal_forget(journal, nt)
         i += 1
-    return i, n, n_stopped
+    return i, n, n_stopped, 0

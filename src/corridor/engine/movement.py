@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from corridor.engine.count_kernels import MAX_NEW_ROWS, move_rows
+from corridor.engine import count_kernels
+from corridor.engine.count_kernels import move_rows
 from corridor.engine.gates import Gates
 from corridor.engine.kernels import move_agents, move_agents_parallel
 from corridor.engine.models import MovementModel
@@ -41,7 +42,7 @@ def _by_kind(value: dict[str, float], defaults: dict[str, float]) -> dict[str, f
 class CorridorParameters(BaseModel):
     """Parameters of the `corridor` movement model (`[parameters]` in scenario.toml)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     walk_speed_km: float = Field(35.0, gt=0, description="km a day on foot")
     ride_speed_km: float = Field(200.0, ge=0, description="km a day with a ride")
@@ -204,7 +205,7 @@ class CorridorModel(MovementModel):
         self.schedule: dict[int, list[tuple[int, int, int]]] = {}
         for dep in sim.scenario.departures:
             day = sim.scenario.day_of(dep.date)
-            group = sim.group_id(dep.nationality, dep.attributes)
+            group = sim.group_id(dep.nationality, dep.attributes, dep.origin)
             self.schedule.setdefault(day, []).append((net.index(dep.origin), group, dep.count))
         self.expected_agents = sum(d.count for d in sim.scenario.departures)
         self._stopped = np.empty(0, dtype=np.int32)
@@ -374,21 +375,29 @@ class CorridorModel(MovementModel):
         goals = (*self.goal_arrays(), gates.goal_stop)
         legs = (self.walk_factor, self.ride_factor, self.ride_chances())
         n_orig = a.n
-        stopped = np.empty(max(2 * n_orig, MAX_NEW_ROWS * 2), dtype=np.int64)
+        room = count_kernels.ROOM
+        a.reserve(a.n + 2 * room)
+        stopped = np.empty(max(2 * n_orig, 2 * room, 16), dtype=np.int64)
         start, n_stopped = 0, 0
         while True:
-            a.reserve(a.n + 2 * MAX_NEW_ROWS)
             f = a.full
-            start, n, n_stopped = move_rows(
-                start, n_orig, a.n, a.capacity, f("place"), f("link"), f("travelled"),
+            start, n, n_stopped, short = move_rows(
+                start, n_orig, a.n, a.capacity, room, f("place"), f("link"), f("travelled"),
                 f("state"), f("group"), f("prev_place"), f("since"), f("timer"), f("flags"),
                 f("countries"), f("kinds"), f("count"), self.movable, self.move_chance,
                 weights, goals, self.net_arrays(), (gates.stop_place, gates.stop_link),
                 p.backtrack_weight, p.walk_speed_km, p.ride_speed_km, legs,
                 sim.key_for(day, PURPOSE_MOVE), sim.recorder.day_flows, stopped, n_stopped)
             a.n = n
-            if start >= n_orig:
+            if not short:
                 break
-            if len(stopped) - n_stopped < MAX_NEW_ROWS:
-                stopped = np.concatenate([stopped, np.empty_like(stopped)])
+            # a buffer ran short at row `start` (rolled back): grow it and go on from there.
+            # Rows grow at least 1.5× and `stopped` 2× (it never needs more than the rows in
+            # use), so a row of c people, which makes at most c - 1 rows, ends in a few calls.
+            if short == count_kernels.SHORT_OF_ROWS:
+                a.reserve(max(a.n + 2 * room, a.capacity + 1))
+            else:
+                grown = np.empty(2 * len(stopped), dtype=np.int64)
+                grown[:n_stopped] = stopped[:n_stopped]
+                stopped = grown
         return stopped[:n_stopped].copy()

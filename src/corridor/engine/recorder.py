@@ -125,8 +125,39 @@ class Recorder:
             self._buf["transitions"].append((np.full(len(vals), day, np.int32), keys[:, 0],
                                              keys[:, 1], keys[:, 2], keys[:, 3], vals))
         self._kept += len(pos) + len(links) + len(self._trans)
+        self._kept += self._count_cohorts(day)
         if self._kept >= FLUSH_ROWS:
             self.flush()
+
+    def cohort_labels(self) -> tuple[list[str], np.ndarray]:
+        """Return the cohorts of the run (sorted) and each group's index among them.
+
+        No cohort (an empty list) when no group of people has a `cohort` attribute.
+        """
+        names = [g.cohort for g in self.sim.groups]
+        if not any(names):
+            return [], np.zeros(0, dtype=np.int64)
+        labels = sorted(set(names))
+        return labels, np.array([labels.index(c) for c in names], dtype=np.int64)
+
+    def _count_cohorts(self, day: int) -> int:
+        """Keep the day's counts per (cohort, position, state); return the rows kept."""
+        labels, of_group = self.cohort_labels()
+        a = self.sim.agents
+        if not labels or a.n == 0:
+            return 0
+        net = self.sim.network
+        n_pos = net.n_positions
+        link = a.link
+        pos = np.where(link < 0, a.place, net.n_places + link).astype(np.int64)
+        key = (of_group[a.group] * n_pos + pos) * N_STATES + a.state
+        counts = np.bincount(key, weights=a.count, minlength=len(labels) * n_pos * N_STATES)
+        keys = np.flatnonzero(counts)
+        cohort, rest = np.divmod(keys, n_pos * N_STATES)
+        position, state = np.divmod(rest, N_STATES)
+        self._buf["cohorts"].append((np.full(len(keys), day, np.int32), cohort, position, state,
+                                     counts[keys].astype(np.int64), labels))
+        return len(keys)
 
     def _dates(self, days: np.ndarray) -> pa.Array:
         start = np.datetime64(self.sim.scenario.config.start_date, "D")
@@ -164,6 +195,11 @@ class Recorder:
                 _strings(pos, self.positions), _strings(old, self.states),
                 _strings(new, self.states), _strings(rule, self.rules), _numbers(cnt, pa.int64())],
                 schema=SCHEMAS["transitions"]))
+        for day, cohort, pos, st, cnt, labels in self._buf["cohorts"]:
+            sink.write("cohorts", pa.record_batch([
+                self._run_ids(len(day)), pa.array(day), self._dates(day),
+                _strings(cohort, labels), _strings(pos, self.positions),
+                _strings(st, self.states), pa.array(cnt)], schema=SCHEMAS["cohorts"]))
         self._buf = {k: [] for k in SCHEMAS}
         self._kept = 0
 
@@ -171,7 +207,7 @@ class Recorder:
         """Return final (state, position, countries, kinds) combinations with their counts."""
         a = self.sim.agents
         net = self.sim.network
-        totals: dict[int, int] = {}
+        totals: dict[tuple[int, int], int] = {}
         for start in range(0, a.n, OUTCOME_CHUNK):  # chunks keep peak memory bounded
             sl = slice(start, min(start + OUTCOME_CHUNK, a.n))
             link = a.link[sl]
@@ -179,13 +215,16 @@ class Recorder:
             key = ((pos << np.uint64(37)) | (a.state[sl].astype(np.uint64) << np.uint64(32))
                    | (a.countries[sl].astype(np.uint64) << np.uint64(16))
                    | a.kinds[sl].astype(np.uint64))
-            values, inverse = np.unique(key, return_inverse=True)
-            counts = np.bincount(inverse, weights=a.count[sl], minlength=len(values))
-            for v, c in zip(values.tolist(), counts.tolist(), strict=True):
+            pairs = np.stack([key, a.group[sl].astype(np.uint64)], axis=1)
+            values, inverse = np.unique(pairs, axis=0, return_inverse=True)
+            counts = np.bincount(inverse.ravel(), weights=a.count[sl], minlength=len(values))
+            for (v, g), c in zip(values.tolist(), counts.tolist(), strict=True):
                 if c:
-                    totals[v] = totals.get(v, 0) + int(c)
-        values = np.array(sorted(totals), dtype=np.uint64)
-        counts = np.array([totals[int(v)] for v in values], dtype=np.int64)
+                    totals[(v, g)] = totals.get((v, g), 0) + int(c)
+        ordered = sorted(totals)
+        values = np.array([v for v, _ in ordered], dtype=np.uint64)
+        group_u = [g for _, g in ordered]
+        counts = np.array([totals[k] for k in ordered], dtype=np.int64)
         pos_u = (values >> np.uint64(37)).astype(np.int64)
         st_u = ((values >> np.uint64(32)) & np.uint64(0x1F)).astype(np.int64)
         c_u = ((values >> np.uint64(16)) & np.uint64(0xFFFF)).astype(np.int64)
@@ -197,10 +236,18 @@ class Recorder:
 
         country_text = [bits(int(m), net.countries[:16]) for m in c_u]
         kind_text = [bits(int(m), PLACE_KINDS) for m in k_u]
+        groups = [self.sim.groups[g] if g < len(self.sim.groups) else None for g in group_u]
+
+        def column(get) -> pa.Array:
+            return _text([get(g) if g is not None else "" for g in groups])
+
         return pa.record_batch([
             self._run_ids(len(values)), _strings(st_u, self.states),
             _strings(pos_u, self.positions), _text(country_text),
-            _text(kind_text), _numbers(counts, pa.int64())],
+            _text(kind_text), column(lambda g: g.origin),
+            column(lambda g: g.nationality), column(lambda g: g.cohort),
+            column(lambda g: ";".join(f"{k}={v}" for k, v in g.attributes)),
+            _numbers(counts, pa.int64())],
             schema=SCHEMAS["outcomes"])
 
     def last_day_totals(self) -> tuple[dict[str, int], dict[str, int]]:

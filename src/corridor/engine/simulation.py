@@ -60,6 +60,12 @@ class Group:
 
     nationality: str
     attributes: tuple[tuple[str, str], ...] = ()
+    origin: str = ""  # place id people of the group departed from ("" if not tracked)
+
+    @property
+    def cohort(self) -> str:
+        """The group's `cohort` attribute ("" without one): how the report splits a run."""
+        return dict(self.attributes).get("cohort", "")
 
     def get(self, name: str, default: str = "") -> str:
         """Return an attribute (or the nationality) by name."""
@@ -103,6 +109,11 @@ class Simulation:
         self.count_rows = self.engine == "counts"
         self.threads = max(1, min(threads or numba.get_num_threads(), numba.get_num_threads()))
         self.seed = scenario.config.seed if seed is None else int(seed)
+        if not 0 <= self.seed <= 2**63 - 1:
+            from corridor.errors import Problem, ScenarioError
+
+            raise ScenarioError([Problem("--seed", None, None, f"{self.seed} is not a seed; give "
+                                         "a whole number from 0 to 2**63 - 1")])
         self.seed_sequence = seed_sequence or np.random.SeedSequence(self.seed)
         # the sequence's first two children, whatever was spawned from it before: a sequence
         # given twice (an ensemble member run again in one process) gives the same run
@@ -138,9 +149,14 @@ class Simulation:
         return RuleBook(self)
 
     # --- groups and people -------------------------------------------------------------------
-    def group_id(self, nationality: str, attributes: dict[str, str] | None = None) -> int:
-        """Return the index of a group of people with these attributes (created on first use)."""
-        group = Group(nationality, tuple(sorted((attributes or {}).items())))
+    def group_id(self, nationality: str, attributes: dict[str, str] | None = None,
+                 origin: str = "") -> int:
+        """Return the index of a group of people with these attributes (created on first use).
+
+        `origin` (the place id they departed from) keeps people of different origins apart, so
+        that outcomes can say where people came from; rules never look at it.
+        """
+        group = Group(nationality, tuple(sorted((attributes or {}).items())), origin)
         idx = self._group_index.get(group)
         if idx is None:
             idx = len(self.groups)

@@ -45,11 +45,30 @@ def _number(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Return a text cell that a spreadsheet would run as a formula with a leading `'`.
+
+    Text starting with `=`, `+`, `-`, `@`, a tab or a carriage return is a formula to Excel,
+    LibreOffice and Google Sheets (CSV injection); a leading apostrophe makes it plain text
+    there. Numbers (`-12.5`) are left as they are.
+    """
+    if not isinstance(value, str) or not value.startswith(FORMULA_START):
+        return value
+    try:
+        float(value)
+        return value
+    except ValueError:
+        return "'" + value
+
+
 def _csv(header: list[str], rows: list[list[object]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
-    w.writerows(rows)
+    w.writerows([neutralise(c) for c in row] for row in rows)
     return buf.getvalue()
 
 
@@ -210,8 +229,8 @@ def _scenario_toml(fs: FleeScenario, name: str, ids: dict[str, str], compat: str
     lines = [
         "# Converted from a Flee scenario by `corridor import-flee`; see README.md.",
         f'name = "{name}"',
-        f'description = "Flee scenario {name} (imported from {fs.input_dir.name}/ and '
-        f'{fs.validation_dir.name}/)"',
+        "description = " + _toml_value(f"Flee scenario {name} (imported from "
+                                       f"{fs.input_dir.name}/ and {fs.validation_dir.name}/)"),
         f'start_date = "{fs.period.start_date.isoformat()}"',
         f"days = {fs.period.length}",
         "seed = 0",

@@ -24,6 +24,8 @@ from corridor.errors import Problem
 from corridor.flee.files import CLOSURE_TYPES
 from corridor.flee.validation import CountSeries
 from corridor.scenario.csvfile import read_rows
+from corridor.scenario.model import MAX_PEOPLE
+from corridor.scenario.textfile import read_text
 
 EXTRA_FILES = ("totals.csv", "conflicts.csv", "closures.csv")
 PRESENT = "present"
@@ -32,14 +34,15 @@ Name = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 
 
 class _Row(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True,
+                              allow_inf_nan=False)
 
 
 class TotalRow(_Row):
     """One row of `totals.csv`."""
 
     date: dt.date
-    count: float = Field(ge=0)
+    count: float = Field(ge=0, le=MAX_PEOPLE)
     sources: str = ""
 
 
@@ -95,11 +98,10 @@ def read_extras(folder: Path, files: dict[str, str], problems: list[Problem]) ->
     """
     for name in EXTRA_FILES:
         path = folder / name
-        if path.is_file() and name not in files:
-            try:
-                files[name] = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as err:
-                problems.append(Problem(name, None, None, f"cannot be read: {err}"))
+        if (path.exists() or path.is_symlink()) and name not in files:
+            text = read_text(path, name, problems, folder)
+            if text is not None:
+                files[name] = text
     totals = conflicts = closures = []
     if "totals.csv" in files:
         totals = read_rows(files["totals.csv"], "totals.csv", TotalRow,

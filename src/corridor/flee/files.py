@@ -23,11 +23,14 @@ from corridor.flee.csvrows import (
     read_text,
     rows_of,
 )
+from corridor.scenario.model import MAX_DISTANCE_KM, MAX_PEOPLE
 
 LOCATION_COLUMNS = ("name", "region", "country", "latitude", "longitude", "location_type",
                     "conflict_date", "population")
 ROUTE_COLUMNS = ("name1", "name2", "distance", "forced_redirection")
 CLOSURE_TYPES = ("location", "country", "link", "camp", "idpcamp", "remove_forced_redirection")
+
+MAX_DAY = 100_000  # a day number far past any simulation, still a valid date from any start
 
 FLEE_KINDS = ("conflict_zone", "town", "camp", "idp_camp", "forwarding_hub", "marker")
 
@@ -200,7 +203,7 @@ def read_locations(path: Path, problems: list[Problem], label: str = "locations.
     extras: list[str] = []
     out: list[FleeLocation] = []
     seen: dict[str, int] = {}
-    for row, cells in rows_of(text):
+    for row, cells in rows_of(text, label):
         if is_comment(cells):
             if cells and len(cells) > len(LOCATION_COLUMNS) and not out:
                 extras = _header_extras(cells, len(LOCATION_COLUMNS))
@@ -229,13 +232,15 @@ def read_locations(path: Path, problems: list[Problem], label: str = "locations.
                                     "forwarding_hub or marker"))
         conflict_date = None
         if cell(cells, 6):
-            conflict_date = parse_int(cell(cells, 6), label, row, "conflict_date", problems)
+            conflict_date = parse_int(cell(cells, 6), label, row, "conflict_date", problems,
+                                      maximum=MAX_DAY)
         elif kind == "conflict_zone":
             problems.append(Problem(label, row, "conflict_date", "is empty; a conflict zone needs "
                                     "the day its conflict starts (0 = from the first day)"))
         population = 0
         if cell(cells, 7):
-            population = parse_int(cell(cells, 7), label, row, "population", problems, minimum=0)
+            population = parse_int(cell(cells, 7), label, row, "population", problems, minimum=0,
+                                   maximum=MAX_PEOPLE)
         attributes = {}
         for i, value in enumerate(cells[len(LOCATION_COLUMNS):]):
             key = extras[i] if i < len(extras) and extras[i] else f"column{i + 9}"
@@ -263,7 +268,7 @@ def read_routes(path: Path, problems: list[Problem], label: str = "routes.csv"
         return []
     extras: list[str] = []
     out: list[FleeRoute] = []
-    for row, cells in rows_of(text):
+    for row, cells in rows_of(text, label):
         if is_comment(cells):
             if cells and len(cells) > len(ROUTE_COLUMNS) and not out:
                 extras = _header_extras(cells, len(ROUTE_COLUMNS))
@@ -279,7 +284,8 @@ def read_routes(path: Path, problems: list[Problem], label: str = "routes.csv"
                 problems.append(Problem(label, row, key, "is empty; a location name is required"))
         if name1 and name1 == name2:
             problems.append(Problem(label, row, "name2", f"the route joins '{name1}' to itself"))
-        distance = parse_float(cell(cells, 2), label, row, "distance", problems, minimum=0.0)
+        distance = parse_float(cell(cells, 2), label, row, "distance", problems, minimum=0.0,
+                               maximum=MAX_DISTANCE_KM)
         redirect = 0
         if cell(cells, 3):
             redirect = parse_int(cell(cells, 3), label, row, "forced_redirection", problems)
@@ -297,6 +303,9 @@ def read_routes(path: Path, problems: list[Problem], label: str = "routes.csv"
         if len(problems) > n_before:
             continue
         out.append(FleeRoute(name1, name2, float(distance), int(redirect or 0), attributes, row))
+    if not out and not any(p.file == label for p in problems):
+        problems.append(Problem(label, None, None, "has no routes; people cannot move between "
+                                "locations"))
     return out
 
 
@@ -312,7 +321,7 @@ def read_closures(path: Path, problems: list[Problem], label: str = "closures.cs
     if text is None:
         return []
     out: list[FleeClosure] = []
-    for row, cells in rows_of(text):
+    for row, cells in rows_of(text, label):
         if is_comment(cells):
             continue
         if len(cells) < 5:
@@ -324,8 +333,10 @@ def read_closures(path: Path, problems: list[Problem], label: str = "closures.cs
         if kind not in CLOSURE_TYPES:
             problems.append(Problem(label, row, "closure_type", f"'{cell(cells, 0)}' is not a "
                                     f"closure type; expected {', '.join(CLOSURE_TYPES)}"))
-        start = parse_int(cell(cells, 3), label, row, "closure_start", problems, minimum=0)
-        end = parse_int(cell(cells, 4), label, row, "closure_end", problems, minimum=-1)
+        start = parse_int(cell(cells, 3), label, row, "closure_start", problems, minimum=0,
+                          maximum=MAX_DAY)
+        end = parse_int(cell(cells, 4), label, row, "closure_end", problems, minimum=-1,
+                        maximum=MAX_DAY)
         if not cell(cells, 1):
             problems.append(Problem(label, row, "name1", "is empty; a name is required"))
         if kind in ("country", "link", "remove_forced_redirection") and not cell(cells, 2):
@@ -349,7 +360,7 @@ def read_conflicts(path: Path, problems: list[Problem], label: str = "conflicts.
     text = read_text(path, label, problems)
     if text is None:
         return None
-    rows = rows_of(text)
+    rows = rows_of(text, label)
     if not rows:
         problems.append(Problem(label, None, None, "the file is empty; expected a header row"))
         return None
@@ -397,12 +408,13 @@ def read_period(input_dir: Path, problems: list[Problem]) -> FleePeriod | None:
     if text is None:
         return None
     start = length = None
-    for row, cells in rows_of(text):
+    for row, cells in rows_of(text, name):
         key = cell(cells, 0).lower()
         if key == "startdate":
             start = parse_date(cell(cells, 1), name, row, "StartDate", problems)
         elif key == "length":
-            length = parse_int(cell(cells, 1), name, row, "Length", problems, minimum=1)
+            length = parse_int(cell(cells, 1), name, row, "Length", problems, minimum=1,
+                               maximum=10_000)
     for key, value in (("StartDate", start), ("Length", length)):
         if value is None and not any(p.file == name and p.field == key for p in problems):
             problems.append(Problem(name, None, key, f"no '{key}' row"))
@@ -421,7 +433,7 @@ def read_registration_corrections(path: Path, problems: list[Problem],
     if text is None:
         return []
     out = []
-    for row, cells in rows_of(text):
+    for row, cells in rows_of(text, label):
         if is_comment(cells) or len(cells) < 2:
             continue
         date = parse_date(cell(cells, 1), label, row, "date", problems)

@@ -29,7 +29,7 @@ class FleeSettings(BaseModel):
     is Corridor's own (see `docs/flee-compatibility.md`, section 7).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     # spawn_rules
     take_from_population: bool = False

@@ -16,6 +16,7 @@ import numpy as np
 from corridor.errors import Problem
 from corridor.flee.csvrows import cell, is_comment, parse_date, parse_float, read_text, rows_of
 from corridor.flee.files import RegistrationCorrection
+from corridor.scenario.model import MAX_PEOPLE
 
 
 @dataclass(frozen=True)
@@ -95,13 +96,14 @@ def read_count_file(path: Path, label: str, start: dt.date, problems: list[Probl
     days: list[int] = []
     counts: list[float] = []
     n_before = len(problems)
-    for i, (row, cells) in enumerate(rows_of(text)):
+    for i, (row, cells) in enumerate(rows_of(text, label)):
         if is_comment(cells) or len(cells) < 2 or not cell(cells, 1):
             continue
         if i == 0 and _not_a_date(cell(cells, 0)):
             continue
         date = parse_date(cell(cells, 0), label, row, "date", problems)
-        count = parse_float(cell(cells, 1), label, row, "count", problems, minimum=0.0)
+        count = parse_float(cell(cells, 1), label, row, "count", problems, minimum=0.0,
+                            maximum=MAX_PEOPLE)
         if date is None or count is None:
             continue
         day = (date - start).days
@@ -196,7 +198,7 @@ def read_validation(folder: Path, start: dt.date, problems: list[Problem],
     if text is None:
         return FleeValidation({}, folder)
     series: dict[str, CountSeries] = {}
-    for row, cells in rows_of(text):
+    for row, cells in rows_of(text, layout):
         if is_comment(cells) or len(cells) < 2:
             continue
         name = cell(cells, 0)
@@ -209,6 +211,10 @@ def read_validation(folder: Path, start: dt.date, problems: list[Problem],
             continue
         parts = []
         for f in files:
+            if not (folder / f).resolve().is_relative_to(folder.resolve()):
+                problems.append(Problem(layout, row, "file", f"'{f}' is outside the validation "
+                                        "folder; name a file inside it"))
+                continue
             part = read_count_file(folder / f, f, start, problems, scale_down)
             if part is not None:
                 parts.append(part)

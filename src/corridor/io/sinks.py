@@ -22,7 +22,14 @@ SCHEMAS: dict[str, pa.Schema] = {
                               ("rule", pa.string()), ("count", pa.int64())]),
     "outcomes": pa.schema([("run_id", pa.string()), ("state", pa.string()),
                            ("place", pa.string()), ("countries", pa.string()),
-                           ("kinds", pa.string()), ("count", pa.int64())]),
+                           ("kinds", pa.string()), ("origin", pa.string()),
+                           ("nationality", pa.string()), ("cohort", pa.string()),
+                           ("attributes", pa.string()), ("count", pa.int64())]),
+    # daily counts split by cohort (the `cohort` attribute of departures.csv); empty when the
+    # scenario's departures have no cohort
+    "cohorts": pa.schema([("run_id", pa.string()), ("day", pa.int32()), ("date", pa.date32()),
+                          ("cohort", pa.string()), ("place", pa.string()),
+                          ("state", pa.string()), ("count", pa.int64())]),
 }
 
 

@@ -11,13 +11,22 @@ import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from corridor.report import daily, maps, observations, sankey, stages, summary, timeline
+from corridor.report import (
+    cohorts,
+    daily,
+    maps,
+    observations,
+    sankey,
+    stages,
+    summary,
+    timeline,
+)
 from corridor.report.data import RunData, load_run
-from corridor.report.html import Section, page
+from corridor.report.html import Section, esc, page
 from corridor.report.style import fmt
 
 
@@ -38,11 +47,12 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def _save_png(
-    path: Path,
+    path: Path | None,
     size: tuple[float, float],
     draw: Callable[[Any], None],
     svg: bool = False,
     layout: str | None = "constrained",
+    salt: str = "view",
 ) -> str:
     """Draw with matplotlib's Agg backend (no display, no global pyplot state), save as PNG.
 
@@ -59,11 +69,13 @@ def _save_png(
     fig = Figure(figsize=size, layout=layout)
     FigureCanvasAgg(fig)
     draw(fig)
-    _atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
+    if path is not None:  # None: the SVG only
+        _atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     if not svg:
         return ""
     buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": path.stem}):
+    salt = path.stem if path is not None else salt
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt}):
         fig.savefig(
             buffer,
             format="svg",
@@ -130,7 +142,9 @@ def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = 
         return path, shown
 
     sankeys = [stages.build(r) for r in runs]
+    first = _cohort_sections(runs[0]) if len(runs) == 1 else []
     sections = [
+        *first,
         _states_section(runs),
         _map_section(runs, png),
         _daily_section(runs, png),
@@ -141,7 +155,7 @@ def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = 
     ]
     a = runs[0]
     if len(runs) == 1:
-        paragraphs = [summary.paragraph(a, sankeys[0])]
+        paragraphs = summary.paragraphs(a)
     else:
         paragraphs = [summary.compare_paragraph(a, runs[1])] + [
             f"Run {r.label}: {summary.paragraph(r, s)}" for r, s in zip(runs, sankeys, strict=True)
@@ -165,6 +179,124 @@ def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = 
 
 
 PngFn = Callable[[str], tuple[Path, str]]
+
+
+def _with_buttons(views: list[tuple[str, Any]]) -> Any:
+    """One plotly figure holding the traces of several, with buttons showing one set at a time."""
+    fig = views[0][1]
+    sizes = [len(fig.data)]
+    for _, other in views[1:]:
+        for trace in other.data:
+            trace.visible = False
+            fig.add_trace(trace)
+        sizes.append(len(other.data))
+    buttons = []
+    for i, (name, _) in enumerate(views):
+        visible = [j == i for j, n in enumerate(sizes) for _ in range(n)]
+        buttons.append({"label": name, "method": "update", "args": [{"visible": visible}]})
+    fig.update_layout(
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "right",
+                "buttons": buttons,
+                "x": 0,
+                "xanchor": "left",
+                "y": 1.0,
+                "yanchor": "bottom",
+                "pad": {"b": 22},
+                "showactive": True,
+            }
+        ],
+        margin={"t": 80},
+    )
+    return fig
+
+
+def _switch(name: str, views: list[tuple[str, str]]) -> str:
+    """Inline HTML showing one of several drawings at a time, chosen by buttons (CSS only)."""
+    buttons, panes, rules = [], [], []
+    for i, (title, drawing) in enumerate(views):
+        key = f"{name}-{i}"
+        checked = " checked" if i == 0 else ""
+        buttons.append(
+            f'<input type="radio" name="{name}" id="{key}" class="switch"{checked}>'
+            f'<label for="{key}" class="switch">{esc(title)}</label>'
+        )
+        panes.append(f'<div class="pane pane-{key}">{drawing}</div>')
+        rules.append(f"#{key}:checked ~ .panes .pane-{key} {{ display: block; }}")
+    style = "<style>" + " ".join(rules) + "</style>"
+    return (
+        f'{style}<div class="switcher">{"".join(buttons)}'
+        f'<div class="panes">{"".join(panes)}</div></div>'
+    )
+
+
+def _cohort_sections(run: RunData) -> list[Section]:
+    """The first section of a run with cohorts: the first cohort (the caravan) on its own."""
+    names = cohorts.names(run)
+    if len(names) < 2:
+        return []
+    cohort = names[0]
+    sub = cohorts.cohort_run(run, cohort)
+    who = cohorts.label(cohort)
+    sec = Section(f"cohort-{cohort}", who[0].upper() + who[1:])
+    paragraph = dict(summary.statements(run))[cohort]
+    sec.text(paragraph[0].text)
+    if cohorts.has_daily(run):
+        sec.heading("Where it was each day")
+        head, body = _daily_countries(sub, cohort)
+        sec.table(head, body, numeric_from=1)
+        sec.text(
+            "People of this cohort by country of their position (people on the road count in "
+            "the country of the place they left), from cohorts.parquet: every day of the first "
+            "three weeks after the first departure, then every seventh day.",
+            "note",
+        )
+    sec.heading("How it ended")
+    for item in paragraph[1:]:
+        sec.text(item.text)
+    head, body = summary.state_rows([sub])
+    sec.table(head, body, numeric_from=2, total_last=True)
+    sec.heading("Against the observations")
+    span = cohorts.departure_dates(run, cohort)
+    rows = observations.prepare([run]) if run.scores is not None else []
+    if span and rows:
+        window = [
+            r
+            for r in rows
+            if r.period_start <= span[1] + timedelta(days=14) and r.period_end >= span[0]
+        ]
+        head, body = observations.table_cells(window, [run.label])
+        inside = sum(1 for r in window if r.within_range[0])
+        measured = sum(1 for r in window if r.simulated[0] is not None)
+        sec.text(
+            f"{len(window)} observations are dated from its first departure to two weeks after "
+            f"its last; {inside} of the {measured} measured are inside their reported range. "
+            "The run's value counts everybody the observation counts (background flows "
+            "included), as the observers did."
+        )
+        sec.table(head, body, numeric_from=3)
+    else:
+        sec.text("No observation to compare with (see the observations section).", "note")
+    return [sec]
+
+
+def _daily_countries(run: RunData, cohort: str) -> tuple[list[str], list[list[str]]]:
+    data = daily.prepare(run, [], countries=daily.scenario_countries(run))
+    panel = data.panels[0]
+    span = cohorts.departure_dates(run, cohort)
+    first = (span[0] - run.start_date).days if span else 0
+    days = [d for d in range(first, min(first + 21, run.days))]
+    days += list(range(first + 21, run.days, 7))
+    if run.days - 1 not in days:
+        days.append(run.days - 1)
+    head = ["date"] + [s.label for s in panel.series]
+    body = [
+        [data.dates[d].strftime("%a %d %b %Y")] + [fmt(int(s.values[d])) for s in panel.series]
+        for d in days
+    ]
+    return head, body
 
 
 def _states_section(runs: list[RunData]) -> Section:
@@ -262,9 +394,31 @@ def _daily_section(runs: list[RunData], png: PngFn) -> Section:
         " here; see the observations section."
     )
     compare = f" Run {runs[1].label} is drawn dashed." if len(runs) > 1 else ""
+    fig = daily.plotly_figure(pairs)
+    names = cohorts.names(runs[0]) if len(runs) == 1 and cohorts.has_daily(runs[0]) else []
+    if len(names) > 1:
+        views = [("Everyone", fig)]
+        for c in names:
+            sub = cohorts.cohort_run(runs[0], c)
+            views.append(
+                (
+                    cohorts.label(c).capitalize(),
+                    daily.plotly_figure(
+                        [(sub.label, daily.prepare(sub, places, states, countries))]
+                    ),
+                )
+            )
+        fig = _with_buttons(views)
+    choose = (
+        " The buttons above the figure show one cohort (cohorts.parquet) or everyone."
+        if len(names) > 1
+        else ""
+    )
     sec.figure(
-        daily.plotly_figure(pairs),
-        "Counts per day from daily.parquet. Top: people in each country of the scenario; people "
+        fig,
+        "Counts per day from daily.parquet."
+        + choose
+        + " Top: people in each country of the scenario; people "
         "travelling between two places count in the country of the place they left. Middle: "
         "people at the busiest places (highest daily count); people on the road between places "
         "are not in these lines. Bottom: people in each state; the dotted black line is "
@@ -288,6 +442,24 @@ def _outcomes_section(runs: list[RunData], sankeys: list[stages.SankeyData], png
             sankey.draw_alluvial(ax, s, f"run {r.label}" if many else "")
 
     svg = _save_png(path, (12.5, 6.5 * len(runs)), draw, svg=True)
+    names = cohorts.names(runs[0]) if not many else []
+    if len(names) > 1:
+        views = [("Everyone", svg)]
+        for c in names:
+            sub_sankey = stages.build(cohorts.cohort_run(runs[0], c))
+            views.append(
+                (
+                    cohorts.label(c).capitalize(),
+                    _save_png(
+                        None,
+                        (12.5, 6.5),
+                        lambda fig, d=sub_sankey: sankey.draw_alluvial(fig.subplots(), d),
+                        svg=True,
+                        salt=f"outcomes-{c}",
+                    ),
+                )
+            )
+        svg = _switch("outcomes", views)
     border = (
         " At the border, people are split by how they met it: at a port of entry, where asylum "
         "is asked (a port among the places they reached), between ports (apprehended, "
@@ -306,8 +478,13 @@ def _outcomes_section(runs: list[RunData], sankeys: list[stages.SankeyData], png
         "a handful of people still shows), followed from departure (left) through the "
         "countries they entered to where they were on the last day (right); every box gives "
         "its number of people and their share of all who departed. Built from "
-        "outcomes.parquet: the countries each person has been in, the kinds of places they "
-        "reached, their final state." + border + camps + " A box name found in two columns "
+        "outcomes.parquet: where each person departed from, the countries they have been in, the "
+        "kinds of places they reached, their final state. Countries people were sent back to "
+        "are not counted as entered."
+        + (" The buttons above the diagram show one cohort or everyone." if len(names) > 1 else "")
+        + border
+        + camps
+        + " A box name found in two columns "
         "stands for two groups: people who ended that way at different points of the route.",
         shown,
     )

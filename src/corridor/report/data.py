@@ -124,6 +124,8 @@ class RunData:
     rules_note: SectionNote = field(default_factory=SectionNote)
     scores: list[Any] | None = None
     scores_note: SectionNote = field(default_factory=SectionNote)
+    cohorts: pa.Table | None = None
+    departures: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def start_date(self) -> date:
@@ -226,6 +228,16 @@ def _read_csv(path: Path, label: str) -> list[dict[str, str]]:
         raise _problem(label, f"cannot be read as CSV ({exc})") from exc
 
 
+def _data_rows(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Drop comment rows (first cell starting with `#`), as the scenario loader does."""
+    out = []
+    for row in rows:
+        first = next(iter(row.values()), "")
+        if not first.startswith("#"):
+            out.append(row)
+    return out
+
+
 def _read_places(run_dir: Path) -> dict[str, Place]:
     label = "scenario/places.csv"
     path = run_dir / label
@@ -236,6 +248,8 @@ def _read_places(run_dir: Path) -> dict[str, Place]:
     places: dict[str, Place] = {}
     problems: list[Problem] = []
     for row_no, row in enumerate(_read_csv(path, label), start=2):
+        if next(iter(row.values()), "").startswith("#"):
+            continue  # a comment row, as the scenario loader reads it
         missing = [c for c in PLACE_COLUMNS if not row.get(c)]
         if missing:
             problems.append(Problem(label, row_no, missing[0], "required value is empty"))
@@ -259,7 +273,7 @@ def _read_routes(run_dir: Path) -> list[Route]:
     path = run_dir / "scenario" / "routes.csv"
     if not path.is_file():
         return []
-    rows = _read_csv(path, "scenario/routes.csv")
+    rows = _data_rows(_read_csv(path, "scenario/routes.csv"))
     return [Route(r["from"], r["to"]) for r in rows if r.get("from") and r.get("to")]
 
 
@@ -271,6 +285,8 @@ def _read_observations(run_dir: Path) -> list[Observation]:
     out: list[Observation] = []
     problems: list[Problem] = []
     for row_no, row in enumerate(_read_csv(path, label), start=2):
+        if next(iter(row.values()), "").startswith("#"):
+            continue  # a comment row, as the scenario loader reads it
         try:
             value = float(row["value"])
             out.append(
@@ -291,6 +307,23 @@ def _read_observations(run_dir: Path) -> list[Observation]:
     if problems:
         raise RunFolderError(problems)
     return out
+
+
+def _read_departures(run_dir: Path) -> list[dict[str, str]]:
+    path = run_dir / "scenario" / "departures.csv"
+    if not path.is_file():
+        return []
+    return _data_rows(_read_csv(path, "scenario/departures.csv"))
+
+
+def _read_optional_table(run_dir: Path, name: str) -> pa.Table | None:
+    path = run_dir / name
+    if not path.is_file():
+        return None
+    try:
+        return pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise _problem(name, f"is not a readable Parquet file ({exc})") from exc
 
 
 def _read_scenario_toml(run_dir: Path) -> dict[str, Any]:
@@ -404,6 +437,8 @@ def load_run(run_dir: Path, label: str | None = None, complete_required: bool = 
         places=_read_places(run_dir),
         routes=_read_routes(run_dir),
         observations=_read_observations(run_dir),
+        cohorts=_read_optional_table(run_dir, "cohorts.parquet"),
+        departures=_read_departures(run_dir),
     )
     data.rules, data.rules_note = _load_rules(run_dir)
     data.scores, data.scores_note = _load_scores(run_dir, bool(data.observations))

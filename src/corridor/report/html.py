@@ -49,6 +49,11 @@ tr.total td { font-weight: 600; border-top: 2px solid var(--ink); }
 td.yes { color: #1a7f37; font-weight: 600; } td.no { color: #b42318; font-weight: 600; }
 details { margin: 4px 0 10px; font-size: .88rem; } summary { cursor: pointer; color: var(--muted); }
 code { font-size: .85em; background: #f1f3f5; padding: 0 3px; border-radius: 3px; }
+.switcher input.switch { position: absolute; opacity: 0; }
+.switcher label.switch { display: inline-block; padding: 3px 12px; margin: 0 4px 6px 0;
+  border: 1px solid var(--rule); border-radius: 4px; cursor: pointer; font-size: .9rem; }
+.switcher input.switch:checked + label.switch, .switcher label.switch:hover { background: #f1f3f5; }
+.switcher .pane { display: none; }
 footer { margin-top: 40px; color: var(--muted); font-size: .82rem; }
 """.replace("FONTS", FONT_STACK)
 

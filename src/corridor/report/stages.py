@@ -5,8 +5,10 @@ This is the one place that says which countries, place kinds and states make whi
 A person's path through the diagram is built from their outcome row (`countries`, `kinds`,
 `state`, `place`), left to right:
 
-1. **Departed** from the first country of `countries`.
-2. **Entered <country>** for each later country, in scenario order, up to the country of the
+1. **Departed** from the country of the person's origin place (`origin`; without it, the first
+   country of `countries`).
+2. **Entered <country>** for each later country, in scenario order (countries before the
+   origin's are where people were returned to, and are left out), up to the country of the
    border cities (`BORDER_KINDS`); countries beyond that border are told by steps 3–4.
 3. **Reached the border**, if the person reached a border city or port of entry, or is in a state
    that only happens there (`APPROACH` is not None).
@@ -124,9 +126,22 @@ def _end_place_label(run: RunData, place_id: str, kept: set[str]) -> str:
 
 
 def path_of(
-    run: RunData, state: str, place: str, countries: list[str], kinds: set[str], kept: set[str]
+    run: RunData,
+    state: str,
+    place: str,
+    countries: list[str],
+    kinds: set[str],
+    kept: set[str],
+    origin: str = "",
 ) -> list[str]:
-    """Return the labels of one outcome row's path, one per column (see the module docstring)."""
+    """Return the labels of one outcome row's path, one per column (see the module docstring).
+
+    `origin` is the place people departed from (`outcomes.parquet`'s origin column). Countries
+    before the origin's country in the scenario's order are where people were sent back to,
+    not countries they departed from or entered on the way north: they are left out of the path
+    (the outcome says they were returned). Without an origin (older run folders), the first
+    country of the path stands for it.
+    """
     border_countries = _border_countries(run)
     approach, outcome = OUTCOMES.get(state, (None, state.replace("_", " ").capitalize()))
     at_border = bool(kinds & BORDER_KINDS) or approach is not None
@@ -136,8 +151,13 @@ def path_of(
         approach = BETWEEN  # asked for asylum after crossing between ports
     elif at_border and approach is None:
         approach = PORT if "port_of_entry" in kinds else BETWEEN if beyond else NOT_CROSSED
-    origin = countries[0] if countries else ""
-    path = [f"{DEPARTED} ({country_name(origin)})" if origin else DEPARTED]
+    start = run.places.get(origin)
+    if start is not None and start.country in countries:
+        countries = countries[countries.index(start.country) :]
+    elif start is not None:
+        countries = [start.country, *countries]
+    home = countries[0] if countries else ""
+    path = [f"{DEPARTED} ({country_name(home)})" if home else DEPARTED]
     for code in countries[1:]:
         path.append(f"Entered {country_name(code)}")
         if at_border and code in border_countries:
@@ -186,7 +206,10 @@ def _kept_end_places(run: RunData, rows: list[dict]) -> set[str]:
 
 def build(run: RunData) -> SankeyData:
     """Aggregate a run's outcome rows into Sankey nodes and links."""
-    rows = run.outcomes.select(["state", "place", "countries", "kinds", "count"]).to_pylist()
+    columns = ["state", "place", "countries", "kinds", "count"]
+    if "origin" in run.outcomes.column_names:
+        columns.append("origin")
+    rows = run.outcomes.select(columns).to_pylist()
     kept = _kept_end_places(run, rows)
     data = SankeyData(border_label=border_label(run))
     n_columns = 0
@@ -197,7 +220,9 @@ def build(run: RunData) -> SankeyData:
         countries = [c.strip().upper() for c in (row["countries"] or "").split(",") if c.strip()]
         countries = list(dict.fromkeys(countries))
         kinds = {k.strip() for k in (row["kinds"] or "").split(",") if k.strip()}
-        labels = path_of(run, row["state"], row["place"], countries, kinds, kept)
+        labels = path_of(
+            run, row["state"], row["place"], countries, kinds, kept, row.get("origin") or ""
+        )
         nodes = [Node(i, label) for i, label in enumerate(labels)]
         n_columns = max(n_columns, len(nodes))
         for node in nodes:

@@ -15,14 +15,15 @@ if TYPE_CHECKING:
     from corridor.engine.gates import Gates
     from corridor.engine.simulation import Simulation
 
-RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-_.]*$", max_length=80)]
+# No '.': `--set rules.<id>.<field>` splits on dots, so an id with one could not be addressed.
+RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-_]*$", max_length=80)]
 Chance = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class Who(BaseModel):
     """Whom a rule applies to (all conditions must hold; empty means everybody)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     nationality: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] = []
     attributes: dict[str, str] = {}
@@ -46,7 +47,7 @@ class Who(BaseModel):
 class Days(BaseModel):
     """A range of days, drawn uniformly (e.g. time to a decision, to a hearing)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     min: int = Field(ge=0)
     max: int = Field(ge=0)
@@ -73,7 +74,7 @@ class Rule(BaseModel):
         sources: Source keys.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     kind_name: ClassVar[str] = ""
     order: ClassVar[int] = 100  # position in the order rules apply at a place (docs/rules.md)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter, ValidationError
 
 from corridor.errors import Problem, ScenarioError
+from corridor.scenario.csvfile import shorten
 
 if TYPE_CHECKING:
     from corridor.rules.base import Rule
@@ -49,22 +50,28 @@ def parse_rules(text: str, scenario: Scenario | None, problems: list[Problem]) -
     labels: list[str] = []
     seen: dict[str, int] = {}
     for n, entry in enumerate(entries, start=1):
-        label = f"rule {n}" + (f" ({entry.get('id')})" if isinstance(entry, dict)
+        label = f"rule {n}" + (f" ({shorten(entry.get('id'))})" if isinstance(entry, dict)
                                and entry.get("id") else "")
         if not isinstance(entry, dict):
             problems.append(Problem(FILE, None, label, "must be a table"))
             continue
         rule_id = entry.get("id")
         if isinstance(rule_id, str):
+            if "." in rule_id:
+                problems.append(Problem(FILE, None, f"{label}.id", f"{shorten(rule_id)!r} "
+                                        "contains '.'; rule ids are lower-case letters, digits, "
+                                        "'-' and '_' (--without and --set rules.<id>.<field> "
+                                        "could not address it)"))
+                continue
             if rule_id in seen:
                 problems.append(Problem(FILE, None, f"{label}.id", f"duplicate id {rule_id!r} "
                                                                    f"(first in rule "
                                                                    f"{seen[rule_id]})"))
             seen.setdefault(rule_id, n)
         kind = entry.get("kind")
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             problems.append(Problem(FILE, None, f"{label}.kind",
-                                    f"unknown kind {kind!r}; expected one of "
+                                    f"unknown kind {shorten(repr(kind))}; expected one of "
                                     f"{', '.join(KINDS)}"))
             continue
         try:
@@ -133,7 +140,10 @@ def load_rules(path: str | Path, scenario: Scenario | None = None) -> list[Rule]
         ScenarioError: With every problem found.
     """
     problems: list[Problem] = []
-    rules = parse_rules(Path(path).read_text(encoding="utf-8"), scenario, problems)
+    from corridor.scenario.textfile import read_text
+
+    text = read_text(Path(path), FILE, problems)
+    rules = parse_rules(text, scenario, problems) if text is not None else []
     if problems:
         raise ScenarioError(problems)
     return rules
@@ -155,10 +165,15 @@ def change_rules(rules: tuple[Any, ...], changes: list[tuple[str, str, Any]],
         target = data
         *path, last = field.split(".")
         for key in path:
-            target = target.setdefault(key, {})
-        if last not in target and not path:
+            target = target.setdefault(key, {}) if isinstance(target, dict) else None
+        if not isinstance(target, dict) or (last not in target and not path):
             problems.append(Problem("--set", None, f"rules.{rule_id}.{field}",
-                                    f"a {rule.kind} rule has no field {field!r}"))
+                                    f"a {rule.kind} rule has no field {field!r}; its fields: "
+                                    f"{', '.join(data)}"))
+            continue
+        if field == "id":
+            problems.append(Problem("--set", None, f"rules.{rule_id}.id", "a rule's id cannot "
+                                    "be changed with --set"))
             continue
         target[last] = value
         try:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import io
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -14,6 +16,29 @@ from corridor.errors import Problem
 Row = TypeVar("Row", bound=BaseModel)
 
 ALWAYS_ALLOWED = ("sources", "source", "note", "notes")
+ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")  # extra columns (group attributes)
+
+
+def records(text: str, file: str, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
+    """Yield (row number, cells) of CSV text; the first record is row 1.
+
+    A record the csv module cannot read (an unclosed quote, a cell over the csv module's limit of
+    131,072 characters) ends the file with a problem naming the row, instead of an exception.
+    """
+    reader = csv.reader(io.StringIO(text))
+    number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            problems.append(Problem(file, number + 1, None, f"cannot be read as CSV ({err}); a "
+                                    "cell may be longer than 131,072 characters, often because "
+                                    "a quote (\") is not closed"))
+            return
+        number += 1
+        yield number, cells
 
 
 def read_rows(
@@ -43,12 +68,13 @@ def read_rows(
         (row number, validated row) pairs; the header is row 1.
     """
     problems = problems if problems is not None else []
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = next(reader)
-    except StopIteration:
-        problems.append(Problem(file, None, None, "the file is empty; expected a header row"))
+    reader = records(text, file, problems)
+    first = next(reader, None)
+    if first is None:
+        if not any(p.file == file for p in problems):
+            problems.append(Problem(file, None, None, "the file is empty; expected a header row"))
         return []
+    header = first[1]
     header = [h.strip().lstrip("\ufeff") for h in header]
     required = list(required)
     known = set(required) | set(optional) | set(ALWAYS_ALLOWED)
@@ -58,17 +84,16 @@ def read_rows(
     seen: set[str] = set()
     for col in header:
         if col in seen:
-            problems.append(Problem(file, 1, col, f"column '{col}' appears twice"))
+            problems.append(Problem(file, 1, col, f"column '{shorten(col)}' appears twice"))
         seen.add(col)
         if not col:
             problems.append(Problem(file, 1, None, "a column has an empty name"))
-        elif col not in known and not allow_extra:
-            expected = ", ".join(sorted(known - set(ALWAYS_ALLOWED)))
-            problems.append(Problem(file, 1, col, f"unknown column '{col}'; expected {expected}"))
+        elif col not in known and not (allow_extra and _attribute(col, known)):
+            problems.append(Problem(file, 1, col, _unknown_column(col, known, allow_extra)))
     if any(p.file == file and p.row == 1 for p in problems):
         return []
     rows: list[tuple[int, Row]] = []
-    for number, cells in enumerate(reader, start=2):
+    for number, cells in reader:
         if not cells or all(not c.strip() for c in cells):
             continue
         if cells[0].lstrip().startswith("#"):
@@ -96,8 +121,30 @@ def read_rows(
     return rows
 
 
+def _attribute(col: str, known: set[str]) -> bool:
+    """Whether an extra column may be a group attribute: lower-case, not a mistyped known name."""
+    return bool(ATTRIBUTE_NAME.match(col)) and not difflib.get_close_matches(col, known, n=1,
+                                                                            cutoff=0.8)
+
+
+def _unknown_column(col: str, known: set[str], allow_extra: bool) -> str:
+    expected = ", ".join(sorted(known - set(ALWAYS_ALLOWED)))
+    near = difflib.get_close_matches(col.lower(), known, n=1, cutoff=0.75)
+    hint = f" (did you mean '{near[0]}'?)" if near else ""
+    extra = (", or group attributes (lower-case letters, digits and '_'; not a misspelt "
+             "column)") if allow_extra else ""
+    return f"unknown column '{shorten(col)}'{hint}; expected {expected}{extra}"
+
+
+def shorten(value: object, limit: int = 60) -> str:
+    """Return a value as text for a message, cut to `limit` characters (a cell may be huge)."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
+
+
 def _describe(error: dict, value: object) -> str:
     """Turn one pydantic error into a sentence that says what is expected."""
+    value = shorten(value) if value is not None else None
     kind = error["type"]
     msg = error["msg"]
     if kind == "missing":

@@ -10,8 +10,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from corridor.errors import Problem, ScenarioError
-from corridor.scenario.csvfile import read_rows
+from corridor.scenario.csvfile import read_rows, records
 from corridor.scenario.model import (
+    MAX_PEOPLE,
     DepartureRow,
     ObservationRow,
     PlaceRow,
@@ -19,6 +20,7 @@ from corridor.scenario.model import (
     Scenario,
     ScenarioConfig,
 )
+from corridor.scenario.textfile import read_text
 
 SCENARIO_FILES = (
     "scenario.toml",
@@ -48,11 +50,16 @@ def resolve(source: str | Path) -> Path:
         ScenarioError: When it is neither.
     """
     path = Path(source)
-    if path.is_dir():
-        return path
-    candidate = builtin_dir() / str(source)
-    if (candidate / "scenario.toml").is_file():
-        return candidate
+    try:
+        if path.is_dir():
+            return path
+        candidate = builtin_dir() / str(source)
+        if (candidate / "scenario.toml").is_file():
+            return candidate
+    except OSError as err:  # e.g. a name longer than the file system allows
+        raise ScenarioError([Problem(str(source)[:80], None, None, f"is not a usable folder "
+                                     f"name ({err.strerror}); give a scenario folder or a "
+                                     f"built-in name")]) from None
     names = ", ".join(builtin_names()) or "none"
     raise ScenarioError(
         [Problem(str(source), None, None, f"no such folder and no built-in scenario of that "
@@ -78,11 +85,10 @@ def load_scenario(source: str | Path, settings: list[str] | None = None) -> Scen
     files: dict[str, str] = {}
     for name in SCENARIO_FILES:
         p = folder / name
-        if p.is_file():
-            try:
-                files[name] = p.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as err:
-                problems.append(Problem(name, None, None, f"cannot be read: {err}"))
+        if p.exists() or p.is_symlink():
+            text = read_text(p, name, problems, folder)
+            if text is not None:
+                files[name] = text
     for required in ("scenario.toml", "places.csv", "routes.csv"):
         if required not in files and not any(p.file == required for p in problems):
             problems.append(Problem(required, None, None, f"missing from {folder}"))
@@ -106,6 +112,9 @@ def load_scenario(source: str | Path, settings: list[str] | None = None) -> Scen
                        required=("from", "to", "distance_km"),
                        optional=("mode", "two_way", "forced_redirection"), problems=problems)
     _check_routes(routes, place_rows, problems)
+    if not routes and not any(p.file == "routes.csv" for p in problems):
+        problems.append(Problem("routes.csv", None, None, "has no routes; people cannot move "
+                                "between places"))
     departures: list[tuple[int, DepartureRow]] = []
     if "departures.csv" in files:
         departures = read_rows(files["departures.csv"], "departures.csv", DepartureRow,
@@ -131,6 +140,7 @@ def load_scenario(source: str | Path, settings: list[str] | None = None) -> Scen
         places=tuple(places),
         routes=tuple(r for _, r in routes),
         departures=tuple(r for _, r in departures),
+        departure_rows=tuple(n for n, _ in departures),
         observations=tuple(r for _, r in observations),
         files=files,
         path=folder,
@@ -164,10 +174,54 @@ def finalize(scenario: Scenario) -> Scenario:
                      e["msg"]) for e in err.errors()]
         ) from None
     problems: list[Problem] = []
+    _check_run_period(scenario, problems)
     model.check(scenario, params, problems)
     if problems:
         raise ScenarioError(problems)
     return scenario.replace(parameters=params)
+
+
+def departures_outside(scenario: Scenario) -> tuple[list[tuple[int | None, DepartureRow]],
+                                                    list[tuple[int | None, DepartureRow]]]:
+    """Return the departures (row, departure) dated before the run and those after its end."""
+    cfg = scenario.config
+    rows: tuple[int | None, ...] = scenario.departure_rows
+    if len(rows) != len(scenario.departures):
+        rows = (None,) * len(scenario.departures)
+    pairs = list(zip(rows, scenario.departures, strict=True))
+    early = [(n, d) for n, d in pairs if d.date < cfg.start_date]
+    late = [(n, d) for n, d in pairs if d.date > cfg.end_date]
+    return early, late
+
+
+def describe_departures(pairs: list[tuple[int | None, DepartureRow]]) -> str:
+    """Describe some departures for a message: how many, which rows, people and dates."""
+    numbers = [n for n, _ in pairs if n is not None]
+    rows = ""
+    if numbers:
+        shown = ", ".join(str(n) for n in numbers[:5]) + (", …" if len(numbers) > 5 else "")
+        rows = f"departures.csv row{'s' if len(numbers) > 1 else ''} {shown}; "
+    people = sum(d.count for _, d in pairs)
+    first, last = min(d.date for _, d in pairs), max(d.date for _, d in pairs)
+    dates = str(first) if first == last else f"{first} to {last}"
+    return (f"{len(pairs)} departure{'s' if len(pairs) > 1 else ''} ({rows}{people:,} people, "
+            f"{dates})")
+
+
+def _check_run_period(scenario: Scenario, problems: list[Problem]) -> None:
+    """Every departure must fall inside the run (after `--set start_date` / `days` too)."""
+    cfg = scenario.config
+    early, late = departures_outside(scenario)
+    first_row = next((n for n, _ in early + late if n is not None), None)
+    if early:
+        problems.append(Problem("departures.csv", first_row, "date", f"{describe_departures(early)}"
+                                f" fall before the start of the run ({cfg.start_date}); move "
+                                "start_date back or remove them"))
+    if late and not cfg.drop_late_departures:
+        problems.append(Problem("departures.csv", first_row, "date", f"{describe_departures(late)}"
+                                f" fall after the end of the run ({cfg.end_date}); lengthen the "
+                                "run (days), or leave them out with --days N on the command line "
+                                "or drop_late_departures = true"))
 
 
 def _with_rules(scenario: Scenario, problems: list[Problem]) -> Scenario:
@@ -208,13 +262,16 @@ def _declared_ids(text: str) -> dict[str, int]:
     Cross-file checks use these, so one broken place row is reported once, not again by every
     route that names the place.
     """
-    import csv
-    import io
-
-    reader = csv.DictReader(io.StringIO(text))
     ids: dict[str, int] = {}
-    for number, row in enumerate(reader, start=2):
-        pid = (row.get("id") or "").strip()
+    column = None
+    for number, cells in records(text, "places.csv", []):
+        if column is None:
+            names = [c.strip() for c in cells]
+            if "id" not in names:
+                return ids
+            column = names.index("id")
+            continue
+        pid = cells[column].strip() if column < len(cells) else ""
         if pid and not pid.startswith("#"):
             ids.setdefault(pid, number)
     return ids
@@ -265,6 +322,11 @@ def _check_departures(departures: list[tuple[int, DepartureRow]], places: dict[s
         if r.two_way:
             out.setdefault(r.to, set()).add(r.from_)
     reach_cache: dict[str, bool] = {}
+    total = sum(dep.count for _, dep in departures)
+    if total > MAX_PEOPLE:
+        problems.append(Problem("departures.csv", None, "count", f"the departures add up to "
+                                f"{total:,} people; at most {MAX_PEOPLE:,} fit the engine's "
+                                "32-bit counts"))
     for number, dep in departures:
         if dep.origin not in places:
             problems.append(Problem("departures.csv", number, "origin",
@@ -272,7 +334,7 @@ def _check_departures(departures: list[tuple[int, DepartureRow]], places: dict[s
                                     f"places.csv"))
             continue
         day = (dep.date - config.start_date).days
-        if not 0 <= day < config.days:
+        if day < 0 or (day >= config.days and not config.drop_late_departures):
             problems.append(Problem("departures.csv", number, "date",
                                     f"{dep.date} is outside the run ({config.start_date} to "
                                     f"{config.end_date})"))

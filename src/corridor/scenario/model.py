@@ -21,12 +21,15 @@ from corridor.scenario.kinds import PLACE_KINDS, ROUTE_MODES
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-_.]*$", max_length=80)]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+MAX_PEOPLE = 2**31 - 1  # people are counted in 32-bit integers (rows, places) by the engine
+MAX_DISTANCE_KM = 100_000.0  # longer than any route on Earth (the equator is 40,075 km)
 PlaceKind = Literal[PLACE_KINDS]  # type: ignore[valid-type]
 RouteMode = Literal[ROUTE_MODES]  # type: ignore[valid-type]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True,
+                              allow_inf_nan=False)
 
 
 class PlaceRow(_Strict):
@@ -38,9 +41,9 @@ class PlaceRow(_Strict):
     kind: PlaceKind
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    capacity: int | None = Field(default=None, ge=0)
+    capacity: int | None = Field(default=None, ge=0, le=MAX_PEOPLE)
     region: str = ""
-    population: int = Field(default=0, ge=0)
+    population: int = Field(default=0, ge=0, le=MAX_PEOPLE)
     attractiveness: float | None = Field(default=None, ge=0)
     sources: str = ""
 
@@ -50,7 +53,7 @@ class RouteRow(_Strict):
 
     from_: Slug = Field(alias="from")
     to: Slug
-    distance_km: float = Field(gt=0)
+    distance_km: float = Field(gt=0, le=MAX_DISTANCE_KM)
     mode: RouteMode = "road"
     two_way: bool = True
     forced_redirection: int = Field(default=0, ge=0, le=2)
@@ -60,11 +63,12 @@ class RouteRow(_Strict):
 class DepartureRow(BaseModel):
     """One row of `departures.csv`; unknown columns are group attributes."""
 
-    model_config = ConfigDict(extra="allow", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="allow", frozen=True, str_strip_whitespace=True,
+                              allow_inf_nan=False)
 
     date: dt.date
     origin: Slug
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=MAX_PEOPLE)
     nationality: CountryCode = "XX"
     sources: str = ""
 
@@ -214,11 +218,19 @@ class ScenarioConfig(_Strict):
     description: str = ""
     start_date: dt.date
     days: int = Field(ge=1, le=10_000)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    drop_late_departures: bool = False
     model: Literal["corridor", "flee"] = "corridor"
     parameters: dict[str, Any] = Field(default_factory=dict)
     aggregates: dict[str, AggregateSpec] = Field(default_factory=dict)
     measures: dict[str, MeasureSpec] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _end_is_a_date(self) -> ScenarioConfig:
+        if self.start_date > dt.date.max - dt.timedelta(days=self.days):
+            raise ValueError(f"start_date {self.start_date} plus {self.days} days runs past the "
+                             "last representable date (9999-12-31)")
+        return self
 
     @property
     def end_date(self) -> dt.date:
@@ -244,6 +256,7 @@ class Scenario:
     files: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    departure_rows: tuple[int, ...] = ()
 
     @property
     def name(self) -> str:

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from corridor.errors import Problem, ScenarioError
 from corridor.scenario.model import Scenario, ScenarioConfig
 
-TOP_LEVEL = ("name", "description", "start_date", "days", "seed")
+TOP_LEVEL = ("name", "description", "start_date", "days", "seed", "drop_late_departures")
 
 
 def parse_value(text: str) -> Any:
