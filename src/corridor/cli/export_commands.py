@@ -117,8 +117,9 @@ def register(app: typer.Typer) -> None:
             near = difflib.get_close_matches(format_, FORMATS, n=1)
             hint = f"; did you mean {near[0]}?" if near else ""
             fail(f"--format {format_!r} is not a format{hint} (formats: {', '.join(FORMATS)})")
-        if not (run_dir / "run.json").is_file():
-            fail(f"{run_dir} is not a run folder (no run.json); write one with corridor run")
+        from corridor.io.rundir import require_complete
+
+        require_complete(run_dir)  # a run folder, and a complete one
         if cohort is not None:
             found = _tables(run_dir, cohort).get("outcomes")
             if found is None or found.num_rows == 0:
