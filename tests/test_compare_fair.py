@@ -26,6 +26,7 @@ BASE = {
     "corridor_version": "0.1.0",
     "parameters": {"walk_speed_km": 35.0},
     "rules": ["r1", "r2"],
+    "complete": True,
 }
 
 

@@ -317,9 +317,11 @@ class CorridorModel(MovementModel):
             dist = self.destination_distances(gates)
             for k, dest in enumerate(self.destinations):
                 d = dist[k]
-                detour = net.link_km + d[net.link_to] - d[net.link_from]
                 enter = self.passable[net.link_to] | (net.link_to == dest)
-                ok = gates.link_open & enter & np.isfinite(d[net.link_to])
+                ok = (gates.link_open & enter & np.isfinite(d[net.link_to])
+                      & np.isfinite(d[net.link_from]))
+                detour = np.where(ok, net.link_km + np.where(ok, d[net.link_to], 0.0)
+                                  - np.where(ok, d[net.link_from], 0.0), 0.0)
                 w = np.exp(-np.where(ok, detour, 0.0) / self.params.detour_km)
                 rows.append(np.where(ok, w * capacity[net.link_to], 0.0))
         return np.ascontiguousarray(np.array(rows, dtype=np.float64))
