@@ -54,9 +54,11 @@ def copy_row(src, dst, k, place, link, travelled, state, group, prev_place, sinc
 def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_place, since,
               timer, flags, countries, kinds, count, movable, move_chance, link_weight,
               out_ptr, out_links, link_to, link_km, place_country, place_kind, stop_place,
-              stop_link, backtrack_weight, walk_km, ride_km, ride_chance, key, flows, stopped,
-              n_stopped):
+              stop_link, backtrack_weight, walk_km, ride_km, ride_chance, key, cohort_of_group,
+              flows, stopped, n_stopped):
     """Advance rows start..n_orig-1 by one day, appending the rows their people split into.
+
+    People completing a hop are added to `flows[cohort_of_group[group[row]], link]`.
 
     Returns:
         (next row to process, rows in use, rows written to `stopped`). When the next row is
@@ -176,7 +178,7 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                 place[row] = q
                 link[row] = -1
                 travelled[row] = 0.0
-                flows[lk] += count[row]
+                flows[cohort_of_group[group[row]], lk] += count[row]
                 country = place_country[q]
                 if country < 16:
                     countries[row] |= np.uint16(1 << country)

@@ -51,7 +51,7 @@ def choose_link(i, p, key, counter, prev_place, out_ptr, out_links, link_to, lin
 def move_range(lo, hi, place, link, travelled, state, prev_place, countries, kinds,
                 movable, move_chance, link_weight, out_ptr, out_links, link_to, link_km,
                 place_country, place_kind, stop_place, stop_link, backtrack_weight,
-                walk_km, ride_km, ride_chance, key, flows, stopped):
+                walk_km, ride_km, ride_chance, key, group, cohort_of_group, flows, stopped):
     """Advance the movable agents lo..hi-1 by one day.
 
     An agent at a place leaves with the place's move chance, along a link drawn by weight. It
@@ -59,6 +59,7 @@ def move_range(lo, hi, place, link, travelled, state, prev_place, countries, kin
     along links, arriving at places and, with their move chance, going on while budget remains.
     Arriving at a stop place (or by a stop link) ends its day there, and its index is written to
     `stopped`. Draw counters: 0 = ride, 1 = first decision to leave, then one per decision.
+    Each completed hop adds 1 to `flows[cohort_of_group[group[i]], link]`.
 
     Returns:
         How many indices were written to `stopped` (from its start).
@@ -101,7 +102,7 @@ def move_range(lo, hi, place, link, travelled, state, prev_place, countries, kin
                 place[i] = q
                 link[i] = -1
                 travelled[i] = 0.0
-                flows[lk] += 1
+                flows[cohort_of_group[group[i]], lk] += 1
                 country = place_country[q]
                 if country < 16:
                     countries[i] |= np.uint16(1 << country)
@@ -120,20 +121,21 @@ def move_range(lo, hi, place, link, travelled, state, prev_place, countries, kin
 def move_agents(n, place, link, travelled, state, prev_place, countries, kinds,
                 movable, move_chance, link_weight, out_ptr, out_links, link_to, link_km,
                 place_country, place_kind, stop_place, stop_link, backtrack_weight,
-                walk_km, ride_km, ride_chance, key, flows, stopped):
+                walk_km, ride_km, ride_chance, key, group, cohort_of_group, flows, stopped):
     """Advance every movable agent by one day on one core (see `move_range`)."""
     return move_range(0, n, place, link, travelled, state, prev_place, countries, kinds,
                       movable, move_chance, link_weight, out_ptr, out_links, link_to, link_km,
                       place_country, place_kind, stop_place, stop_link, backtrack_weight,
-                      walk_km, ride_km, ride_chance, key, flows, stopped)
+                      walk_km, ride_km, ride_chance, key, group, cohort_of_group, flows,
+                      stopped)
 
 
 @njit(cache=True, parallel=True)
 def move_agents_parallel(n, place, link, travelled, state, prev_place, countries, kinds,
                          movable, move_chance, link_weight, out_ptr, out_links, link_to,
                          link_km, place_country, place_kind, stop_place, stop_link,
-                         backtrack_weight, walk_km, ride_km, ride_chance, key, flows, stopped,
-                         chunks):
+                         backtrack_weight, walk_km, ride_km, ride_chance, key, group,
+                         cohort_of_group, flows, stopped, chunks):
     """Advance every movable agent by one day, `chunks` contiguous ranges in parallel.
 
     Each chunk has its own flow counts and its own segment of `stopped`; they are combined
@@ -141,7 +143,7 @@ def move_agents_parallel(n, place, link, travelled, state, prev_place, countries
     `move_agents` whatever the number of threads.
     """
     size = (n + chunks - 1) // chunks
-    part_flows = np.zeros((chunks, flows.shape[0]), dtype=flows.dtype)
+    part_flows = np.zeros((chunks, flows.shape[0], flows.shape[1]), dtype=flows.dtype)
     found = np.zeros(chunks, dtype=np.int64)
     for c in prange(chunks):
         lo = c * size
@@ -151,25 +153,29 @@ def move_agents_parallel(n, place, link, travelled, state, prev_place, countries
                                   kinds, movable, move_chance, link_weight, out_ptr, out_links,
                                   link_to, link_km, place_country, place_kind, stop_place,
                                   stop_link, backtrack_weight, walk_km, ride_km, ride_chance,
-                                  key, part_flows[c], stopped[lo:hi])
+                                  key, group, cohort_of_group, part_flows[c], stopped[lo:hi])
     total = 0
     for c in range(chunks):
         lo = c * size
         for j in range(found[c]):
             stopped[total + j] = stopped[lo + j]
         total += found[c]
-        for lk in range(flows.shape[0]):
-            flows[lk] += part_flows[c, lk]
+        for ch in range(flows.shape[0]):
+            for lk in range(flows.shape[1]):
+                flows[ch, lk] += part_flows[c, ch, lk]
     return total
 
 
 @njit(cache=True)
-def count_positions(n, place, link, state, weight, n_places, counts):
-    """Add each row's people to counts[position, state]; position = place, or n_places + link."""
+def count_positions(n, place, link, state, weight, group, cohort_of_group, n_places, counts):
+    """Add each row's people to counts[cohort, position, state].
+
+    position = place, or n_places + link; cohort = cohort_of_group[group of the row].
+    """
     for i in range(n):
         lk = link[i]
         pos = place[i] if lk < 0 else n_places + lk
-        counts[pos, state[i]] += weight[i]
+        counts[cohort_of_group[group[i]], pos, state[i]] += weight[i]
 
 
 @njit(cache=True)

@@ -175,8 +175,8 @@ class CorridorModel(MovementModel):
                 self.movable, self.move_chance, self.link_weights(gates), net.out_ptr,
                 net.out_links, net.link_to, net.link_km, net.country, net.kind,
                 gates.stop_place, gates.stop_link, p.backtrack_weight, p.walk_speed_km,
-                p.ride_speed_km, p.ride_chance, sim.key_for(day, PURPOSE_MOVE),
-                sim.recorder.day_flows, stopped)
+                p.ride_speed_km, p.ride_chance, sim.key_for(day, PURPOSE_MOVE), a.group,
+                sim.cohort_of_group, sim.recorder.day_flows, stopped)
         threads = sim.threads
         if threads > 1 and a.n >= PARALLEL_MIN_AGENTS:
             n_stopped = move_agents_parallel(*args, 4 * threads)
@@ -204,7 +204,8 @@ class CorridorModel(MovementModel):
                 weights, net.out_ptr, net.out_links, net.link_to, net.link_km, net.country,
                 net.kind, gates.stop_place, gates.stop_link, p.backtrack_weight,
                 p.walk_speed_km, p.ride_speed_km, p.ride_chance,
-                sim.key_for(day, PURPOSE_MOVE), sim.recorder.day_flows, stopped, n_stopped)
+                sim.key_for(day, PURPOSE_MOVE), sim.cohort_of_group, sim.recorder.day_flows,
+                stopped, n_stopped)
             a.n = n
             if start >= n_orig:
                 break
