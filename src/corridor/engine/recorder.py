@@ -61,7 +61,7 @@ class Recorder:
         self.day_flows = np.zeros((n_cohorts, net.n_links), dtype=np.int64)
         self.rules: list[str] = []
         self._rule_index: dict[str, int] = {}
-        self._trans: dict[tuple[int, int, int, int], int] = {}
+        self._trans: dict[tuple[int, int, int, int, int], int] = {}  # (cohort, pos, old, new, rule)
         self._buf: dict[str, list[tuple[np.ndarray, ...]]] = {k: [] for k in SCHEMAS}
         self._kept = 0  # rows in the buffers
 
