@@ -57,7 +57,7 @@ def test_outcomes_carry_cohort_and_origin_as_departures_csv_says(caravan_run: Pa
         got[(row["cohort"], row["origin"])] += row["count"]
     assert got == expected
     assert {c for c, _ in got} == {"caravan", "background"}
-    daily = pq.read_table(caravan_run / "cohorts.parquet").to_pylist()
+    daily = pq.read_table(caravan_run / "daily.parquet").to_pylist()
     last = max(r["day"] for r in daily)
     on_last: Counter = Counter()
     for r in daily:

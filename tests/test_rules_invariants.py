@@ -152,9 +152,9 @@ def test_agents_conserved_and_rules_respected(rules, seed):
         if closed.in_force(day):  # nobody enters a closed route; those already on it go on
             on_closed = set(np.flatnonzero(np.isin(a.link, closed.links)).tolist())
             assert on_closed <= already
-            assert sim.recorder.day_flows[closed.links].sum() <= len(already)
+            assert sim.recorder.day_flows[:, closed.links].sum() <= len(already)
         if day < mpp.first:
-            assert sim.recorder.counts[:, State.WAITING_MPP].sum() == 0
+            assert sim.recorder.counts[..., State.WAITING_MPP].sum() == 0
 
 
 def test_nobody_is_in_mpp_before_its_start():

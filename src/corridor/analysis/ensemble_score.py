@@ -42,7 +42,7 @@ def observation_bands(scenario: Scenario, summaries: list[MemberSummary]) -> lis
         row: dict[str, Any] = {
             "period_start": obs.period_start.isoformat(), "period_end": obs.period_end.isoformat(),
             "place": obs.place, "kind": obs.kind, "value": value, "low": low, "high": high,
-            "members": len(values)}
+            "cohort": obs.cohort, "fitted": obs.fitted, "members": len(values)}
         if values:
             q = _quantiles(values)
             row.update(q)

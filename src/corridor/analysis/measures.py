@@ -1,12 +1,18 @@
 """What an observation counts, in terms of a run's tables.
 
-An observation names a place and a kind of count. The place resolves (accents and case do not
+An observation names a place, a kind of count and optionally a cohort (only that cohort's
+people count; the tables' `cohort` column). The place resolves (accents and case do not
 matter) to a set of place ids: an aggregate of `scenario.toml`, a place id or name, a country (ISO
 code or English name) or a region, tried in that order. The kind resolves to a `Measure`:
 
 - a state name (`detained`, `returned_air`, …): people entering that state (`transitions`);
 - `present`: people at the places, all states, the largest daily count of the period (`daily`);
 - `departed`: people leaving (changes `not_departed → in_transit`, rule `departure`);
+- `arrived`: people arriving at the places: hops from a place outside them to one inside
+  (`flows`) plus departures there (`transitions`); it replaces the state `arrived`, which only
+  destinations give and whose people arrive there;
+- `first_arrival_days`, `median_arrival_days`: days from the period's start to the day on which
+  the arrivals of the period reach 1 % (at least one person) / half of all its arrivals;
 - a measure of `scenario.toml` (`[measures.NAME]`): crossings of a border or a route
   (`flows`), changes of state filtered by state and rule (`transitions`), presence, or a sum.
 
@@ -31,6 +37,7 @@ import numpy as np
 
 from corridor.engine.states import STATE_LABELS
 from corridor.errors import CorridorError, Problem, ScenarioError
+from corridor.scenario.cohorts import cohort_labels
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -43,7 +50,13 @@ NOT_DEPARTED = "not_departed"
 DEPARTURE_RULE = "departure"
 PRESENT = "present"
 DEPARTED = "departed"
-BUILTIN_KINDS = (PRESENT, DEPARTED, *STATE_LABELS)
+ARRIVED = "arrived"
+FIRST_ARRIVAL = "first_arrival_days"
+MEDIAN_ARRIVAL = "median_arrival_days"
+ARRIVAL_DAY_KINDS = {FIRST_ARRIVAL: "first", MEDIAN_ARRIVAL: "median"}
+BUILTIN_KINDS = (PRESENT, DEPARTED, ARRIVED, *ARRIVAL_DAY_KINDS, *STATE_LABELS)
+FIRST_SHARE = 0.01  # the first arrival: the day arrivals reach this share of the period's
+MEDIAN_SHARE = 0.5
 FROM_STATES = (NOT_DEPARTED, *STATE_LABELS)
 
 
@@ -80,13 +93,15 @@ class Measure:
 
     Attributes:
         name: The kind, as written.
-        counts: `flows`, `transitions`, `present` or `sum`.
+        counts: `flows`, `transitions`, `present`, `sum`, `arrivals` (entries into the places)
+            or `arrival_days` (days to the first or median arrival; `statistic` says which).
         crossed: For flows: (`border`, A, B) with country codes or (`route`, FROM, TO) with ids.
         from_states, to_states: For transitions: state filters (empty = any).
         rules: For transitions: rule id patterns (empty = any).
         keep_state: Whether changes that keep the state count (true when `rules` is given).
         states: For presence: states counted (empty = all).
-        statistic: For presence: `max`, `mean` or `last` over the days of the period.
+        statistic: For presence: `max`, `mean` or `last` over the days of the period; for
+            arrival days: `first` or `median`.
         places: The measure's own places (None = wherever the observation says).
         anywhere: Whether the measure counts at every place, whatever the observation's place.
         parts: For a sum: the measures added up.
@@ -109,6 +124,10 @@ class Measure:
         """Every way of counting this measure uses (its own, or those of its parts)."""
         if self.counts == "sum":
             return set().union(*(p.kinds_of_count() for p in self.parts))
+        if self.counts == "arrivals":
+            return {"flows", "transitions"}
+        if self.counts == "arrival_days":
+            return {"flows", "transitions", "arrival_days"}
         return {self.counts}
 
 
@@ -136,6 +155,7 @@ class Catalog:
         aggregates: `[aggregates]` of `scenario.toml`.
         measure_specs: `[measures]` of `scenario.toml`.
         names: Place id → display name.
+        cohorts: Cohort labels that observations may name (`corridor.scenario.cohorts`).
     """
 
     def __init__(self, place_ids: Iterable[str], country_of: dict[str, str],
@@ -143,8 +163,9 @@ class Catalog:
                  links: Iterable[tuple[str, str]] = (),
                  aggregates: dict[str, AggregateSpec] | None = None,
                  measure_specs: dict[str, MeasureSpec] | None = None,
-                 names: dict[str, str] | None = None):
+                 names: dict[str, str] | None = None, cohorts: Iterable[str] = ()):
         self.place_ids = tuple(place_ids)
+        self.cohorts = tuple(cohorts)
         self.country_of = dict(country_of)
         self.region_of = dict(region_of)
         self.rule_ids = tuple(rule_ids)
@@ -186,6 +207,7 @@ class Catalog:
             aggregates=dict(scenario.config.aggregates),
             measure_specs=dict(scenario.config.measures),
             names={p.id: p.name for p in scenario.places},
+            cohorts=cohort_labels(scenario.departures),
         )
 
     # --- places ------------------------------------------------------------------------------
@@ -297,11 +319,16 @@ class Catalog:
         if kind == DEPARTED:
             return Measure(kind, "transitions", from_states=frozenset({NOT_DEPARTED}),
                            rules=(DEPARTURE_RULE,), keep_state=True)
+        if kind == ARRIVED:
+            return Measure(kind, "arrivals")
+        if kind in ARRIVAL_DAY_KINDS:
+            return Measure(kind, "arrival_days", statistic=ARRIVAL_DAY_KINDS[kind])
         if kind in STATE_LABELS:
             return Measure(kind, "transitions", to_states=frozenset({kind}))
         raise Unresolved(
-            f"'{kind}' is not a state ({', '.join(STATE_LABELS)}), 'present', 'departed' or a "
-            f"measure of scenario.toml (measures: "
+            f"'{kind}' is not a state ({', '.join(STATE_LABELS)}), 'present', 'departed', "
+            f"'arrived', 'first_arrival_days', 'median_arrival_days' or a measure of "
+            f"scenario.toml (measures: "
             f"{', '.join(self.measure_specs) or 'none defined'})")
 
     def _from_spec(self, name: str, spec: MeasureSpec, chain: tuple[str, ...]) -> Measure:
@@ -378,9 +405,14 @@ class Catalog:
                                                 f"routes.csv"))
             for part in spec.sum:
                 try:
-                    self.measure(part)
+                    measure = self.measure(part)
                 except Unresolved as err:
                     problems.append(Problem(CONFIG, None, f"{label}.sum", str(err)))
+                else:
+                    if "arrival_days" in measure.kinds_of_count():
+                        problems.append(Problem(CONFIG, None, f"{label}.sum",
+                                                f"'{part}' is a number of days, which does "
+                                                f"not add up with counts"))
 
     def _check_rules(self, patterns: list[str], label: str, known: tuple[str, ...]) -> None:
         for pattern in patterns:
@@ -399,6 +431,18 @@ class Catalog:
             measure = self.measure(obs.kind)
         except Unresolved as err:
             problems.append(Problem(OBSERVATIONS, number, "kind", str(err)))
+        if obs.cohort and obs.cohort not in self.cohorts:
+            problems.append(Problem(OBSERVATIONS, number, "cohort",
+                                    f"unknown cohort '{obs.cohort}'; expected empty (everyone) "
+                                    f"or one of {', '.join(self.cohorts)} (the cohort column "
+                                    f"of departures.csv)"))
+        if measure is not None and measure.counts == "arrival_days":
+            for name in ("value", "low", "high"):
+                days = getattr(obs, name)
+                if days is not None and days < 0:
+                    problems.append(Problem(OBSERVATIONS, number, name,
+                                            f"{days:g} is negative; '{obs.kind}' is a number "
+                                            f"of days from period_start"))
         if where is None or measure is None:
             return
         if where.rules and measure.kinds_of_count() & {"flows", "present"}:
@@ -438,6 +482,26 @@ def check_observations(scenario: Scenario,
 
 
 # --- run tables ------------------------------------------------------------------------------
+def arrival_day(per_day: np.ndarray, statistic: str, offset: int = 0) -> float | None:
+    """Return the day (index + offset) on which cumulative arrivals reach a share of them all.
+
+    `first`: 1 % of the period's arrivals, and at least one person — a lone early arrival in
+    a large group does not set it, so one-row-per-person and rows-of-many runs agree;
+    `median`: half of them. None when nobody arrives.
+
+    Examples: `arrival_day(np.array([0, 0, 5, 5]), "first") == 2`;
+    `arrival_day(np.array([1, 0, 0, 99]), "first") == 0` (1 % of 100 is one person);
+    `arrival_day(np.array([0, 4, 0, 6]), "median", offset=3) == 6`.
+    """
+    total = float(per_day.sum())
+    if total <= 0:
+        return None
+    need = max(FIRST_SHARE * total, 1.0) if statistic == "first" else MEDIAN_SHARE * total
+    cumulative = np.cumsum(per_day)
+    day = int(np.searchsorted(cumulative, need * (1 - 1e-12)))
+    return float(min(day, len(per_day) - 1) + offset)
+
+
 def _column(table: pa.Table, name: str) -> np.ndarray:
     return table.column(name).to_numpy()
 
@@ -494,6 +558,7 @@ class RunTables:
 
     def _table(self, name: str, columns: tuple[str, ...], labels: tuple[str, ...]
                ) -> dict[str, Any]:
+        """Read columns of a table once; its `cohort` column too, when it has one."""
         if name not in self._tables:
             import pyarrow.parquet as pq
 
@@ -501,12 +566,37 @@ class RunTables:
             if not path.is_file():
                 raise CorridorError(f"{self.folder} has no {name}.parquet; is it a run folder "
                                     f"written by `corridor run --out`?")
+            if "cohort" in pq.read_schema(path).names:
+                columns, labels = (*columns, "cohort"), (*labels, "cohort")
             table = pq.read_table(path, columns=list(columns))
             data: dict[str, Any] = {}
             for col in columns:
                 data[col] = _Labels(table, col) if col in labels else _column(table, col)
             self._tables[name] = data
         return self._tables[name]
+
+    def _cohort(self, t: dict[str, Any], name: str, cohort: str) -> np.ndarray | bool:
+        """Rows of one cohort (True for everybody when `cohort` is empty)."""
+        if not cohort:
+            return True
+        if "cohort" not in t:
+            raise CorridorError(f"{self.folder / name}.parquet has no cohort column (written "
+                                f"before runs kept cohorts apart): run the scenario again to "
+                                f"score observations of cohort '{cohort}'")
+        return t["cohort"].mask(lambda c: c == cohort)
+
+    def observe(self, catalog: Catalog, obs: ObservationRow) -> float | None:
+        """Return the run's value of an observation; None when the run cannot measure it.
+
+        None when the period lies wholly outside the run, and for arrival days when nobody
+        (of the observation's cohort) arrives at the place within the period.
+        """
+        first, last, coverage = self.days_of(obs.period_start, obs.period_end)
+        if coverage <= 0:
+            return None
+        day0 = (obs.period_start - self.start_date).days
+        return self.value(catalog.measure(obs.kind), catalog.where(obs.place), first, last,
+                          obs.cohort, day0)
 
     def days_of(self, start: dt.date, end: dt.date) -> tuple[int, int, float]:
         """Return the first and last run day of a period, and the share of it the run covers."""
@@ -516,28 +606,77 @@ class RunTables:
         covered = max(hi - lo + 1, 0) / (d1 - d0 + 1)
         return lo, hi, covered
 
-    def value(self, measure: Measure, where: Where, first: int, last: int) -> float:
-        """Return a measure's value at a place set over run days `first`..`last` (inclusive)."""
+    def value(self, measure: Measure, where: Where, first: int, last: int, cohort: str = "",
+              day0: int | None = None) -> float | None:
+        """Return a measure's value at a place set over run days `first`..`last` (inclusive).
+
+        Args:
+            measure: What is counted.
+            where: Where it is counted.
+            first: First run day of the period.
+            last: Last run day of the period (inclusive).
+            cohort: Count only this cohort's people (empty: everybody).
+            day0: For arrival days, the run day they are counted from (default `first`).
+
+        Returns:
+            The value; None only for arrival days when nobody arrives in the period.
+        """
         if measure.anywhere:
             places = measure.places
         else:
             places = where.places if measure.places is None else where.places & measure.places
         if measure.counts == "sum":
             return float(sum(self.value(p, Where(where.label, where.what, places, where.rules),
-                                        first, last) for p in measure.parts))
+                                        first, last, cohort) or 0.0 for p in measure.parts))
+        if measure.counts == "arrival_days":
+            per_day = self.arrivals_per_day(places, first, last, cohort)
+            return arrival_day(per_day, measure.statistic, first - (first if day0 is None
+                                                                     else day0))
         if last < first or not places:
             return 0.0
+        if measure.counts == "arrivals":
+            return float(self.arrivals_per_day(places, first, last, cohort).sum())
         if measure.counts == "flows":
-            return self._flows(measure, places, first, last)
+            return self._flows(measure, places, first, last, cohort)
         if measure.counts == "present":
-            return self._present(measure, places, first, last)
-        return self._transitions(measure, places, where.rules, first, last)
+            return self._present(measure, places, first, last, cohort)
+        return self._transitions(measure, places, where.rules, first, last, cohort)
 
-    def _flows(self, measure: Measure, places: frozenset[str], first: int, last: int) -> float:
+    def arrivals_per_day(self, places: frozenset[str], first: int, last: int,
+                         cohort: str = "") -> np.ndarray:
+        """Return people arriving at a place set on each run day `first`..`last`.
+
+        An arrival is a completed hop from a place outside the set to one inside it
+        (`flows.parquet`), or a departure from a place of the set (`transitions.parquet`).
+        """
+        n = max(last - first + 1, 0)
+        out = np.zeros(n)
+        if not n or not places:
+            return out
+        inside = places.__contains__
+        t = self._table("flows", ("day", "from_place", "to_place", "count"),
+                        ("from_place", "to_place"))
+        sel = ((t["day"] >= first) & (t["day"] <= last) & t["to_place"].mask(inside)
+               & ~t["from_place"].mask(inside) & self._cohort(t, "flows", cohort))
+        out += np.bincount(t["day"][sel] - first, weights=t["count"][sel], minlength=n)
+        t = self._transitions_table()
+        sel = ((t["day"] >= first) & (t["day"] <= last) & t["place"].mask(inside)
+               & t["from_state"].mask(lambda s: s == NOT_DEPARTED)
+               & t["rule"].mask(lambda r: r == DEPARTURE_RULE)
+               & self._cohort(t, "transitions", cohort))
+        out += np.bincount(t["day"][sel] - first, weights=t["count"][sel], minlength=n)
+        return out
+
+    def _transitions_table(self) -> dict[str, Any]:
+        return self._table("transitions", ("day", "place", "from_state", "to_state", "rule",
+                                           "count"), ("place", "from_state", "to_state", "rule"))
+
+    def _flows(self, measure: Measure, places: frozenset[str], first: int, last: int,
+               cohort: str = "") -> float:
         t = self._table("flows", ("day", "from_place", "to_place", "count"),
                         ("from_place", "to_place"))
         kind, a, b = measure.crossed
-        sel = (t["day"] >= first) & (t["day"] <= last)
+        sel = (t["day"] >= first) & (t["day"] <= last) & self._cohort(t, "flows", cohort)
         if kind == "border":
             country = self.country_of.get
             sel &= t["from_place"].mask(lambda p: country(p) == a)
@@ -549,10 +688,10 @@ class RunTables:
         return float(t["count"][sel].sum())
 
     def _transitions(self, measure: Measure, places: frozenset[str], rules: tuple[str, ...],
-                     first: int, last: int) -> float:
-        t = self._table("transitions", ("day", "place", "from_state", "to_state", "rule",
-                                        "count"), ("place", "from_state", "to_state", "rule"))
+                     first: int, last: int, cohort: str = "") -> float:
+        t = self._transitions_table()
         sel = (t["day"] >= first) & (t["day"] <= last) & t["place"].mask(places.__contains__)
+        sel &= self._cohort(t, "transitions", cohort)
         if measure.to_states:
             sel &= t["to_state"].mask(measure.to_states.__contains__)
         if measure.from_states:
@@ -565,9 +704,11 @@ class RunTables:
             sel &= t["from_state"].values() != t["to_state"].values()
         return float(t["count"][sel].sum())
 
-    def _present(self, measure: Measure, places: frozenset[str], first: int, last: int) -> float:
+    def _present(self, measure: Measure, places: frozenset[str], first: int, last: int,
+                 cohort: str = "") -> float:
         t = self._table("daily", ("day", "place", "state", "count"), ("place", "state"))
         sel = (t["day"] >= first) & (t["day"] <= last) & t["place"].mask(places.__contains__)
+        sel &= self._cohort(t, "daily", cohort)
         if measure.states:
             sel &= t["state"].mask(measure.states.__contains__)
         per_day = np.bincount(t["day"][sel] - first, weights=t["count"][sel],

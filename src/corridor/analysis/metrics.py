@@ -73,8 +73,8 @@ class MemberRun:
     def observation_values(self) -> list[float | None]:
         """Return the run's value of every observation of the scenario, in file order.
 
-        Measured as the score module measures them; None for an observation whose period the
-        run does not cover.
+        Measured as the score module measures them; None for an observation the run does not
+        measure (its period outside the run; arrival days where nobody arrives).
         """
         if self._observations is None:
             from corridor.analysis.measures import Catalog, RunTables
@@ -83,9 +83,7 @@ class MemberRun:
             tables = RunTables.open(self.folder, self.scenario)
             values: list[float | None] = []
             for obs in self.scenario.observations:
-                first, last, coverage = tables.days_of(obs.period_start, obs.period_end)
-                values.append(tables.value(catalog.measure(obs.kind), catalog.where(obs.place),
-                                           first, last) if coverage > 0 else None)
+                values.append(tables.observe(catalog, obs))
             self._observations = values
         return self._observations
 

@@ -9,7 +9,12 @@ something was observed).
 
 An observation whose period lies partly outside the run is measured over the days the run
 covers (`coverage` says which share); one wholly outside it is not measured (`simulated` is
-None) and counts as not matched.
+None) and counts as not matched; so does an arrival-day observation where nobody arrives.
+
+Observations marked `fitted` sized an input of the scenario (in-sample): the shares are given
+over all observations (`matched_share`, `matched_share_widened`, `within_range`, `within_25`),
+and apart for the observations that were not fitted (`out_of_sample`) and those that were
+(`in_sample`).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from corridor.analysis.measures import Catalog, RunTables
+from corridor.analysis.measures import ARRIVAL_DAY_KINDS, Catalog, RunTables
 from corridor.errors import CorridorError
 
 WIDEN_LOW = 0.75
@@ -44,6 +49,8 @@ class ObservationScore:
             the run has 0 where the range is above 0.
         coverage: Share of the period's days inside the run.
         source: The observation's source keys.
+        cohort: The cohort counted (empty: everybody).
+        fitted: Whether the observation sized an input (in-sample).
     """
 
     period_start: dt.date
@@ -60,6 +67,8 @@ class ObservationScore:
     factor_off: float | None = None
     coverage: float = 1.0
     source: str = ""
+    cohort: str = ""
+    fitted: bool = False
 
 
 def factor_off(simulated: float, low: float, high: float) -> float:
@@ -130,11 +139,10 @@ def _compare(scenario: Any, tables: RunTables) -> list[ObservationScore]:
                                          for k in ("value", "low", "high")})
         low = obs.value if obs.low is None else obs.low
         high = obs.value if obs.high is None else obs.high
-        first, last, coverage = tables.days_of(obs.period_start, obs.period_end)
-        simulated = within = rel = widened = off = None
-        if coverage > 0:
-            simulated = tables.value(catalog.measure(obs.kind), catalog.where(obs.place),
-                                     first, last)
+        coverage = tables.days_of(obs.period_start, obs.period_end)[2]
+        within = rel = widened = off = None
+        simulated = tables.observe(catalog, obs)
+        if simulated is not None:
             within = low <= simulated <= high
             widened = low * WIDEN_LOW <= simulated <= high * WIDEN_HIGH
             rel = (simulated - obs.value) / obs.value if obs.value else None
@@ -143,28 +151,54 @@ def _compare(scenario: Any, tables: RunTables) -> list[ObservationScore]:
             period_start=obs.period_start, period_end=obs.period_end, place=obs.place,
             kind=obs.kind, value=obs.value, low=low, high=high, simulated=simulated,
             within_range=within, relative_error=rel, within_widened=widened, factor_off=off,
-            coverage=coverage, source=obs.source))
+            coverage=coverage, source=obs.source, cohort=obs.cohort, fitted=obs.fitted))
     return scores
+
+
+def shares(scores: list[ObservationScore]) -> dict[str, Any]:
+    """Return `within_range`, `within_25` (shares; None when there are none) and `n`.
+
+    An observation not measured counts as not matched.
+    """
+    n = len(scores)
+    return {
+        "within_25": sum(bool(s.within_widened) for s in scores) / n if n else None,
+        "within_range": sum(bool(s.within_range) for s in scores) / n if n else None,
+        "n": n,
+    }
 
 
 def summarise(scores: list[ObservationScore]) -> dict[str, Any]:
     """Return the overall figures of a list of scores.
 
-    Shares count every observation (one the run does not cover is not matched); the mean
-    absolute relative error and the largest factor are over the measured ones.
+    Shares count every observation (one the run does not measure is not matched); the mean
+    absolute relative error and the largest factor are over the measured ones. `out_of_sample`
+    and `in_sample` give the shares over the observations not fitted and fitted.
     """
     n = len(scores)
     measured = [s for s in scores if s.simulated is not None]
     errors = [abs(s.relative_error) for s in measured if s.relative_error is not None]
     factors = [s.factor_off for s in measured if s.factor_off is not None]
+    overall = shares(scores)
     return {
         "n_observations": n,
         "n_measured": len(measured),
-        "matched_share": sum(bool(s.within_range) for s in scores) / n if n else None,
-        "matched_share_widened": sum(bool(s.within_widened) for s in scores) / n if n else None,
+        "matched_share": overall["within_range"],
+        "matched_share_widened": overall["within_25"],
+        "within_range": overall["within_range"],
+        "within_25": overall["within_25"],
+        "out_of_sample": shares([s for s in scores if not s.fitted]),
+        "in_sample": shares([s for s in scores if s.fitted]),
         "mean_abs_relative_error": sum(errors) / len(errors) if errors else None,
         "max_factor_off": max(factors) if factors else None,
     }
+
+
+def transit_days(scores: list[ObservationScore]) -> list[dict[str, Any]]:
+    """Return the arrival-day observations as `{place, observed, simulated}` (and kind, etc.)."""
+    return [{"place": s.place, "observed": s.value, "simulated": s.simulated, "kind": s.kind,
+             "cohort": s.cohort, "fitted": s.fitted, "within_widened": s.within_widened}
+            for s in scores if s.kind in ARRIVAL_DAY_KINDS]
 
 
 def score(run_dir: Path) -> dict[str, Any]:
@@ -172,6 +206,9 @@ def score(run_dir: Path) -> dict[str, Any]:
 
     Returns:
         A dict with `observations` (list of dicts), `matched_share`, `matched_share_widened`,
+        `within_range`, `within_25` (the same two shares), `out_of_sample` and `in_sample`
+        (`{within_25, within_range, n}` over the observations not fitted / fitted),
+        `transit_days` (`{place, observed, simulated, …}` per arrival-day observation),
         `mean_abs_relative_error`, `max_factor_off` (float; `inf` possible), `n_observations`,
         `n_measured`, `run_dir` and `ard` (Flee's averaged relative difference over the camps
         with `present` observations, for runs of the `flee` model; None otherwise).
@@ -188,6 +225,7 @@ def score(run_dir: Path) -> dict[str, Any]:
     result: dict[str, Any] = {"run_dir": str(run_dir)}
     result["observations"] = [asdict(s) for s in scores]
     result.update(summarise(scores))
+    result["transit_days"] = transit_days(scores)
     result["ard"] = camp_ard(scenario, tables)
     return result
 

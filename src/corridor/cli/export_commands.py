@@ -16,7 +16,7 @@ import typer
 
 from corridor.cli.errors import fail, handle_errors
 
-TABLES = ("daily", "flows", "transitions", "outcomes", "cohorts")
+TABLES = ("daily", "flows", "transitions", "outcomes")
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,8 @@ def _tables(run_dir: Path, cohort: str | None) -> dict[str, object]:
             continue
         table = pq.read_table(path)
         if cohort is not None:
-            if name == "daily":  # the cohort's daily counts are in cohorts.parquet
-                continue
             if "cohort" not in table.column_names:
-                continue  # flows and transitions are not split by cohort
+                continue  # a run written before tables had a cohort column
             table = table.filter(pc.equal(table.column("cohort"), cohort))
         out[name] = table
     return out

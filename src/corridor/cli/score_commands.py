@@ -21,6 +21,11 @@ def _num(value: float | None, percent: bool = False) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.2f}"
 
 
+def _part_share(part: dict[str, Any], key: str) -> str:
+    value = part[key]
+    return "–" if value is None else f"{value:.0%} ({round(value * part['n'])} of {part['n']})"
+
+
 def format_table(result: dict[str, Any]) -> str:
     """Return a score as a plain-text table with the overall figures below it."""
     head = ("period", "place", "kind", "observed", "range", "run", "in range", "±25 %",
@@ -34,7 +39,9 @@ def format_table(result: dict[str, Any]) -> str:
         run = _num(o["simulated"])
         if o["simulated"] is not None and o["coverage"] < 1:
             run += f" ({o['coverage']:.0%} of period)"
-        rows.append((period, o["place"], o["kind"], _num(o["value"]), rng, run,
+        place = o["place"] + (f" [{o['cohort']}]" if o.get("cohort") else "")
+        kind = o["kind"] + (" (fitted)" if o.get("fitted") else "")
+        rows.append((period, place, kind, _num(o["value"]), rng, run,
                      flag[o["within_range"]], flag[o["within_widened"]],
                      _num(o["relative_error"], percent=True),
                      "" if o["factor_off"] is None else (
@@ -58,11 +65,22 @@ def format_table(result: dict[str, Any]) -> str:
 
     out.append(f"within the observed range:        {share('matched_share')}")
     out.append(f"within the range widened by 25 %: {share('matched_share_widened')}")
+    fitted = (result.get("in_sample") or {}).get("n", 0)
+    for key, label in (("out_of_sample", "out of sample (not fitted)"),
+                       ("in_sample", "in sample (fitted: sized an input)")):
+        part = result.get(key)
+        if part and fitted:  # apart only when some observation was fitted
+            out.append(f"{label}: {_part_share(part, 'within_range')} within the range, "
+                       f"{_part_share(part, 'within_25')} within the range widened by 25 %")
     mare = result["mean_abs_relative_error"]
     out.append(f"mean absolute relative error:     {'–' if mare is None else f'{mare:.0%}'}")
     factor = result["max_factor_off"]
     out.append("largest factor off the range:     "
                + ("–" if factor is None else "inf" if math.isinf(factor) else f"{factor:.2f}"))
+    for t in result.get("transit_days", []):
+        out.append(f"transit days ({t['kind']}) to {t['place']}"
+                   + (f" [{t['cohort']}]" if t["cohort"] else "")
+                   + f": observed {_num(t['observed'])}, run {_num(t['simulated'])}")
     if result.get("ard") is not None:
         out.append(f"ARD over the camps (Flee):        {result['ard']:.3f}")
     return "\n".join(out)

@@ -85,7 +85,7 @@ def move_rows(start, n_orig, n, cap, room, place, link, travelled, state, group,
     * the stack: it holds distinct rows (a popped row is pushed again at most once), all of
       them row i or rows made while processing it (index >= the `n` of the row's start), so
       top <= cap - n + 1 for the `n` at the start of this call: it is allocated that long.
-    * flows: one entry per link, the journal lists each link once (<= n_links entries).
+    * flows: one entry per (cohort, link), flattened; the journal lists each entry once.
 
     `room` only saves work: a row is not started with fewer than `room` free rows.
 
@@ -100,7 +100,7 @@ def move_rows(start, n_orig, n, cap, room, place, link, travelled, state, group,
     st_hop = np.empty(size, dtype=np.int64)
     st_decided = np.empty(size, dtype=np.bool_)
     st_riding = np.empty(size, dtype=np.bool_)
-    goal_row, goal_place, goal_stop = goals
+    goal_row, goal_place, goal_stop, flow_base = goals
     out_ptr, out_links, link_to, link_km, place_country, place_kind = net
     stop_place, stop_link = gates
     walk_factor, ride_factor, ride_chance = legs
@@ -248,7 +248,7 @@ def move_rows(start, n_orig, n, cap, room, place, link, travelled, state, group,
                 place[row] = q
                 link[row] = -1
                 travelled[row] = 0.0
-                nt = journal_add(flows, journal, nt, lk, np.int64(count[row]))
+                nt = journal_add(flows, journal, nt, flow_base[g] + lk, np.int64(count[row]))
                 mark_visit(q, place_country, place_kind, countries, kinds, row)
                 if ends_day(q, lk, goal, stop_place, stop_link, goal_stop):
                     if n_stopped >= stopped.shape[0]:

@@ -612,7 +612,7 @@ class FleeModel(MovementModel):
                  p.capacity_buffer, p.weight_softening, p.weight_power, self.weight_mode,
                  self.home_dist, p.home_distance_power, not self.documented, p.max_move_speed,
                  p.max_walk_speed, p.start_on_foot, p.avoid_short_stints,
-                 sim.key_for(day, PURPOSE_MOVE), sim.recorder.day_flows, self.scratch)
+                 sim.key_for(day, PURPOSE_MOVE), self.day_flows(), self.scratch)
         if p.sinks:
             self._deactivate(day, count)
         self._mark_camp_states()
@@ -621,6 +621,13 @@ class FleeModel(MovementModel):
             self.total_agents[day] = a.n
         self.days_done = day + 1
         return np.zeros(0, dtype=np.int64)
+
+    def day_flows(self) -> np.ndarray:
+        """Return the recorder's flow counts of today for the model's one cohort (a 1-D view).
+
+        Everybody in a Flee run is of one group, so of one cohort.
+        """
+        return self.sim.recorder.day_flows[self.sim.cohort_of_group[self.group]]
 
     def _move_rows(self, day: int, score: np.ndarray, pop_weight: np.ndarray,
                    movechance: np.ndarray) -> np.ndarray:
@@ -643,7 +650,7 @@ class FleeModel(MovementModel):
         place_args = (common, net.link_from, net.link_to, net.link_km, self.link_speed,
                       self.walk_prob, self.link_open, self.link_gen, self.forced_link, movechance,
                       self.is_camp, score, pop_weight, occ, self.capacity, net.country, net.kind,
-                      weights, p.max_walk_speed, p.start_on_foot, key, sim.recorder.day_flows,
+                      weights, p.max_walk_speed, p.start_on_foot, key, self.day_flows(),
                       self.scratch)
         slices = pass1_slices(n_orig, ROUNDS, rows, movechance, key)
         if len(slices):  # first pass: departures (room reserved above)

@@ -30,14 +30,15 @@ def move_range(lo, hi, place, link, travelled, state, group, prev_place, countri
     while budget remains. Arriving where the day ends (see `legs.ends_day`) writes its index
     to `stopped`. Draw counters: 0 = ride, 1 = first decision to leave, then one per decision.
 
-    The tuples: `goals` = (goal_row, goal_place) per group and goal_stop per place; `net` =
+    The tuples: `goals` = (goal_row, goal_place) per group, goal_stop per place and
+    flow_base per group (the group's cohort × the number of links); `net` =
     (out_ptr, out_links, link_to, link_km, place_country, place_kind); `gates` = (stop_place,
     stop_link); `legs` = (walk_factor, ride_factor) per link and ride_chance per place.
 
     Returns:
         How many indices were written to `stopped` (from its start).
     """
-    goal_row, goal_place, goal_stop = goals
+    goal_row, goal_place, goal_stop, flow_base = goals
     out_ptr, out_links, link_to, link_km, place_country, place_kind = net
     stop_place, stop_link = gates
     walk_factor, ride_factor, ride_chance = legs
@@ -88,7 +89,7 @@ def move_range(lo, hi, place, link, travelled, state, group, prev_place, countri
                 place[i] = q
                 link[i] = -1
                 travelled[i] = 0.0
-                flows[lk] += 1
+                flows[flow_base[g] + lk] += 1
                 mark_visit(q, place_country, place_kind, countries, kinds, i)
                 if ends_day(q, lk, goal, stop_place, stop_link, goal_stop):
                     stopped[n_stopped] = i

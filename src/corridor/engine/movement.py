@@ -352,16 +352,26 @@ class CorridorModel(MovementModel):
         stopped = self._stopped
         args = (a.n, a.place, a.link, a.travelled, a.state, a.group, a.prev_place, a.countries,
                 a.kinds, self.movable, self.move_chance, self.link_weights(gates),
-                (*self.goal_arrays(), gates.goal_stop), self.net_arrays(),
+                self.goals(gates), self.net_arrays(),
                 (gates.stop_place, gates.stop_link), p.backtrack_weight, p.walk_speed_km,
                 p.ride_speed_km, (self.walk_factor, self.ride_factor, self.ride_chances()),
-                sim.key_for(day, PURPOSE_MOVE), sim.recorder.day_flows, stopped)
+                sim.key_for(day, PURPOSE_MOVE), sim.recorder.day_flows.reshape(-1), stopped)
         threads = sim.threads
         if threads > 1 and a.n >= PARALLEL_MIN_AGENTS:
             n_stopped = move_agents_parallel(*args, 4 * threads)
         else:
             n_stopped = move_agents(*args)
         return stopped[:n_stopped].copy()
+
+    def goals(self, gates: Gates) -> tuple[np.ndarray, ...]:
+        """The kernels' per-group arrays: destination row and place, and flow offset.
+
+        Flows are counted per (cohort, link) in the recorder's `day_flows`, which the kernels
+        get flattened: a hop of group g along link lk adds to entry cohort(g) × links + lk.
+        """
+        row, place = self.goal_arrays()
+        base = self.sim.cohort_of_group * self.sim.network.n_links
+        return row, place, gates.goal_stop, base[: len(row)]
 
     def net_arrays(self) -> tuple[np.ndarray, ...]:
         """The network arrays the kernels read."""
@@ -374,7 +384,7 @@ class CorridorModel(MovementModel):
         a = sim.agents
         p = self.params
         weights = self.link_weights(gates)
-        goals = (*self.goal_arrays(), gates.goal_stop)
+        goals = self.goals(gates)
         legs = (self.walk_factor, self.ride_factor, self.ride_chances())
         n_orig = a.n
         room = count_kernels.ROOM
@@ -389,7 +399,8 @@ class CorridorModel(MovementModel):
                 f("countries"), f("kinds"), f("count"), self.movable, self.move_chance,
                 weights, goals, self.net_arrays(), (gates.stop_place, gates.stop_link),
                 p.backtrack_weight, p.walk_speed_km, p.ride_speed_km, legs,
-                sim.key_for(day, PURPOSE_MOVE), sim.recorder.day_flows, stopped, n_stopped)
+                sim.key_for(day, PURPOSE_MOVE), sim.recorder.day_flows.reshape(-1), stopped,
+                n_stopped)
             a.n = n
             if not short:
                 break

@@ -64,20 +64,39 @@ def _strings(indices: np.ndarray, labels: list[str]) -> pa.Array:
 
 
 class Recorder:
-    """Collects counts per (day, position, state), flows per link, and state changes."""
+    """Collects counts per (day, cohort, position, state), flows per (cohort, link), changes.
+
+    Cohorts are numbered as `Simulation.cohorts`; `counts[cohort, position, state]` holds the
+    last recorded day and `day_flows[cohort, link]` today's completed hops (the movement
+    kernels add to it: `day_flows[cohort_of_group[group[row]], link] += people`).
+    """
 
     def __init__(self, sim: Simulation):
         self.sim = sim
         net = sim.network
         self.positions = net.position_labels()
         self.states = list(STATE_LABELS) + [NOT_DEPARTED]
-        self.counts = np.zeros((net.n_positions, N_STATES), dtype=np.int64)
-        self.day_flows = np.zeros(net.n_links, dtype=np.int64)
+        n_cohorts = max(len(sim.cohorts), 1)
+        self.counts = np.zeros((n_cohorts, net.n_positions, N_STATES), dtype=np.int64)
+        self.day_flows = np.zeros((n_cohorts, net.n_links), dtype=np.int64)
         self.rules: list[str] = []
         self._rule_index: dict[str, int] = {}
-        self._trans: dict[tuple[int, int, int, int], int] = {}
+        self._trans: dict[tuple[int, int, int, int, int], int] = {}  # (cohort, pos, old, new, rule)
         self._buf: dict[str, list[tuple[np.ndarray, ...]]] = {k: [] for k in SCHEMAS}
         self._kept = 0  # rows in the buffers
+
+    def grow_cohorts(self, n: int) -> None:
+        """Make room for n cohorts (a cohort added while the run is set up)."""
+        extra = n - self.counts.shape[0]
+        if extra > 0:
+            self.counts = np.concatenate([self.counts, np.zeros((extra, *self.counts.shape[1:]),
+                                                                dtype=np.int64)])
+            self.day_flows = np.concatenate([self.day_flows, np.zeros(
+                (extra, self.day_flows.shape[1]), dtype=np.int64)])
+
+    def totals(self) -> np.ndarray:
+        """Return the last recorded day's counts per (position, state), all cohorts together."""
+        return self.counts[0] if self.counts.shape[0] == 1 else self.counts.sum(axis=0)
 
     def begin_day(self) -> None:
         """Reset the per-day accumulators."""
@@ -94,17 +113,23 @@ class Recorder:
         return code
 
     def add_transitions(self, positions: np.ndarray, old: np.ndarray, new: int,
-                        rule: str, weights: np.ndarray | None = None) -> None:
-        """Count people (rows × weights) changing state at their positions."""
+                        rule: str, weights: np.ndarray | None = None,
+                        cohorts: np.ndarray | None = None) -> None:
+        """Count people (rows × weights) of some cohorts changing state at their positions."""
+        n_pos = self.counts.shape[1]
         key = positions.astype(np.int64) * (N_STATES + 1) + old
+        if cohorts is not None:
+            key += cohorts.astype(np.int64) * (n_pos * (N_STATES + 1))
         values, inverse = np.unique(key, return_inverse=True)
         counts = np.bincount(inverse, weights=weights, minlength=len(values)).astype(np.int64)
         for v, c in zip(values.tolist(), counts.tolist(), strict=True):
-            self.add_count(v // (N_STATES + 1), v % (N_STATES + 1), new, rule, c)
+            cohort, rest = divmod(v, n_pos * (N_STATES + 1))
+            self.add_count(rest // (N_STATES + 1), rest % (N_STATES + 1), new, rule, c, cohort)
 
-    def add_count(self, position: int, old: int, new: int, rule: str, count: int) -> None:
-        """Count `count` people changing from state `old` to `new` at one position."""
-        k = (int(position), int(old), int(new), self.rule_code(rule))
+    def add_count(self, position: int, old: int, new: int, rule: str, count: int,
+                  cohort: int = 0) -> None:
+        """Count `count` people of a cohort changing from state `old` to `new` at a position."""
+        k = (int(cohort), int(position), int(old), int(new), self.rule_code(rule))
         self._trans[k] = self._trans.get(k, 0) + int(count)
 
     def end_day(self, day: int) -> None:
@@ -112,52 +137,23 @@ class Recorder:
         a = self.sim.agents
         net = self.sim.network
         self.counts[:] = 0
-        count_positions(a.n, a.place, a.link, a.state, a.count, net.n_places, self.counts)
-        pos, st = np.nonzero(self.counts)
-        self._buf["daily"].append((np.full(len(pos), day, np.int32), pos, st,
-                                   self.counts[pos, st]))
-        links = np.flatnonzero(self.day_flows)
-        self._buf["flows"].append((np.full(len(links), day, np.int32), links,
-                                   self.day_flows[links].copy()))
+        count_positions(a.n, a.place, a.link, a.state, a.count, a.group,
+                        self.sim.cohort_of_group, net.n_places, self.counts)
+        coh, pos, st = np.nonzero(self.counts)
+        self._buf["daily"].append((np.full(len(pos), day, np.int32), coh, pos, st,
+                                   self.counts[coh, pos, st]))
+        fcoh, links = np.nonzero(self.day_flows)
+        self._buf["flows"].append((np.full(len(links), day, np.int32), fcoh, links,
+                                   self.day_flows[fcoh, links]))
         if self._trans:
-            keys = np.array(list(self._trans.keys()), dtype=np.int64).reshape(-1, 4)
+            keys = np.array(list(self._trans.keys()), dtype=np.int64).reshape(-1, 5)
             vals = np.array(list(self._trans.values()), dtype=np.int64)
             self._buf["transitions"].append((np.full(len(vals), day, np.int32), keys[:, 0],
-                                             keys[:, 1], keys[:, 2], keys[:, 3], vals))
+                                             keys[:, 1], keys[:, 2], keys[:, 3], keys[:, 4],
+                                             vals))
         self._kept += len(pos) + len(links) + len(self._trans)
-        self._kept += self._count_cohorts(day)
         if self._kept >= FLUSH_ROWS:
             self.flush()
-
-    def cohort_labels(self) -> tuple[list[str], np.ndarray]:
-        """Return the cohorts of the run (sorted) and each group's index among them.
-
-        No cohort (an empty list) when no group of people has a `cohort` attribute.
-        """
-        names = [g.cohort for g in self.sim.groups]
-        if not any(names):
-            return [], np.zeros(0, dtype=np.int64)
-        labels = sorted(set(names))
-        return labels, np.array([labels.index(c) for c in names], dtype=np.int64)
-
-    def _count_cohorts(self, day: int) -> int:
-        """Keep the day's counts per (cohort, position, state); return the rows kept."""
-        labels, of_group = self.cohort_labels()
-        a = self.sim.agents
-        if not labels or a.n == 0:
-            return 0
-        net = self.sim.network
-        n_pos = net.n_positions
-        link = a.link
-        pos = np.where(link < 0, a.place, net.n_places + link).astype(np.int64)
-        key = (of_group[a.group] * n_pos + pos) * N_STATES + a.state
-        counts = np.bincount(key, weights=a.count, minlength=len(labels) * n_pos * N_STATES)
-        keys = np.flatnonzero(counts)
-        cohort, rest = np.divmod(keys, n_pos * N_STATES)
-        position, state = np.divmod(rest, N_STATES)
-        self._buf["cohorts"].append((np.full(len(keys), day, np.int32), cohort, position, state,
-                                     counts[keys].astype(np.int64), labels))
-        return len(keys)
 
     def _dates(self, days: np.ndarray) -> pa.Array:
         start = np.datetime64(self.sim.scenario.config.start_date, "D")
@@ -167,46 +163,45 @@ class Recorder:
     def _run_ids(self, n: int) -> pa.Array:
         return _strings(np.zeros(n, dtype=np.int32), [self.sim.run_id])
 
+    def _cohorts(self, codes: np.ndarray) -> pa.Array:
+        return _strings(codes, self.sim.cohorts)
+
     def flush(self) -> None:
         """Write the kept rows to the simulation's sink as record batches."""
         sink = self.sim.sink
         net = self.sim.network
         if self._buf["daily"]:
-            day, pos, st, cnt = (np.concatenate(x) for x in zip(*self._buf["daily"],
-                                                                  strict=True))
+            day, coh, pos, st, cnt = (np.concatenate(x) for x in zip(*self._buf["daily"],
+                                                                       strict=True))
             sink.write("daily", pa.record_batch([
                 self._run_ids(len(day)), _numbers(day, pa.int32()), self._dates(day),
                 _strings(pos, self.positions), _strings(st, self.states),
-                _numbers(cnt, pa.int64())],
-                schema=SCHEMAS["daily"]))
+                _numbers(cnt, pa.int64()), self._cohorts(coh)], schema=SCHEMAS["daily"]))
         if self._buf["flows"]:
-            day, links, cnt = (np.concatenate(x) for x in zip(*self._buf["flows"], strict=True))
+            day, coh, links, cnt = (np.concatenate(x) for x in zip(*self._buf["flows"],
+                                                                     strict=True))
             if len(day):
                 places = list(net.place_ids)
                 sink.write("flows", pa.record_batch([
                     self._run_ids(len(day)), _numbers(day, pa.int32()), self._dates(day),
                     _strings(net.link_from[links], places), _strings(net.link_to[links], places),
-                    _numbers(cnt, pa.int64())], schema=SCHEMAS["flows"]))
+                    _numbers(cnt, pa.int64()), self._cohorts(coh)], schema=SCHEMAS["flows"]))
         if self._buf["transitions"]:
-            day, pos, old, new, rule, cnt = (
+            day, coh, pos, old, new, rule, cnt = (
                 np.concatenate(x) for x in zip(*self._buf["transitions"], strict=True))
             sink.write("transitions", pa.record_batch([
                 self._run_ids(len(day)), _numbers(day, pa.int32()), self._dates(day),
                 _strings(pos, self.positions), _strings(old, self.states),
-                _strings(new, self.states), _strings(rule, self.rules), _numbers(cnt, pa.int64())],
-                schema=SCHEMAS["transitions"]))
-        for day, cohort, pos, st, cnt, labels in self._buf["cohorts"]:
-            sink.write("cohorts", pa.record_batch([
-                self._run_ids(len(day)), pa.array(day), self._dates(day),
-                _strings(cohort, labels), _strings(pos, self.positions),
-                _strings(st, self.states), pa.array(cnt)], schema=SCHEMAS["cohorts"]))
+                _strings(new, self.states), _strings(rule, self.rules), _numbers(cnt, pa.int64()),
+                self._cohorts(coh)], schema=SCHEMAS["transitions"]))
         self._buf = {k: [] for k in SCHEMAS}
         self._kept = 0
 
     def outcomes(self) -> pa.RecordBatch:
-        """Return final (state, position, countries, kinds) combinations with their counts."""
+        """Return final (cohort, state, position, countries, kinds) combinations with counts."""
         a = self.sim.agents
         net = self.sim.network
+        cohort_of_group = self.sim.cohort_of_group
         totals: dict[tuple[int, int], int] = {}
         for start in range(0, a.n, OUTCOME_CHUNK):  # chunks keep peak memory bounded
             sl = slice(start, min(start + OUTCOME_CHUNK, a.n))
@@ -226,6 +221,8 @@ class Recorder:
         group_u = [g for _, g in ordered]
         counts = np.array([totals[k] for k in ordered], dtype=np.int64)
         pos_u = (values >> np.uint64(37)).astype(np.int64)
+        coh_u = cohort_of_group[np.array(group_u, dtype=np.int64)] if group_u else (
+            np.zeros(0, dtype=np.int64))
         st_u = ((values >> np.uint64(32)) & np.uint64(0x1F)).astype(np.int64)
         c_u = ((values >> np.uint64(16)) & np.uint64(0xFFFF)).astype(np.int64)
         k_u = (values & np.uint64(0xFFFF)).astype(np.int64)
@@ -245,16 +242,23 @@ class Recorder:
             self._run_ids(len(values)), _strings(st_u, self.states),
             _strings(pos_u, self.positions), _text(country_text),
             _text(kind_text), column(lambda g: g.origin),
-            column(lambda g: g.nationality), column(lambda g: g.cohort),
+            column(lambda g: g.nationality), _strings(coh_u, self.sim.cohorts),
             column(lambda g: ";".join(f"{k}={v}" for k, v in g.attributes)),
             _numbers(counts, pa.int64())],
             schema=SCHEMAS["outcomes"])
 
     def last_day_totals(self) -> tuple[dict[str, int], dict[str, int]]:
         """Return the last recorded day's totals by state and by position."""
-        by_state = {self.states[s]: int(c) for s, c in enumerate(self.counts.sum(axis=0)) if c}
-        by_pos = {self.positions[p]: int(c) for p, c in enumerate(self.counts.sum(axis=1)) if c}
+        totals = self.totals()
+        by_state = {self.states[s]: int(c) for s, c in enumerate(totals.sum(axis=0)) if c}
+        by_pos = {self.positions[p]: int(c) for p, c in enumerate(totals.sum(axis=1)) if c}
         return by_state, by_pos
+
+    def last_day_cohort_totals(self) -> dict[str, dict]:
+        """Return, per cohort label, the last recorded day's totals by state (`by_state`)."""
+        per_state = self.counts.sum(axis=1)
+        return {label: {"by_state": {self.states[s]: int(c) for s, c in enumerate(row) if c}}
+                for label, row in zip(self.sim.cohorts, per_state, strict=False)}
 
 
 def iso(date: dt.date) -> str:

@@ -18,6 +18,7 @@ from corridor.engine.random import binomials, day_key, master_key, uniforms
 from corridor.engine.recorder import NOT_DEPARTED, Recorder
 from corridor.engine.states import N_STATES, State
 from corridor.io.sinks import MemorySink
+from corridor.scenario.cohorts import COHORT, cohort_labels, label_of
 from corridor.scenario.model import Scenario
 
 ENGINES = ("agents", "counts", "auto")
@@ -127,6 +128,12 @@ class Simulation:
         self.network = Network.from_scenario(scenario)
         self.groups: list[Group] = []
         self._group_index: dict[Group, int] = {}
+        # cohorts (`corridor.scenario.cohorts`): labels in numbering order, and each group's
+        self.cohorts: list[str] = list(cohort_labels(scenario.departures))
+        self._scenario_cohorts = tuple(self.cohorts)
+        self._group_cohort: list[int] = []
+        self._cohort_of_group = np.zeros(0, dtype=np.int64)
+        self.departed_by_cohort = [0] * len(self.cohorts)
         self.digest = scenario.digest()
         self.member = member
         self.run_id = f"{scenario.name}-s{self.seed}-{self.digest[:10]}"
@@ -164,7 +171,20 @@ class Simulation:
                 raise ValueError("too many distinct groups of people (more than 65,535)")
             self.groups.append(group)
             self._group_index[group] = idx
+            label = label_of(group.get(COHORT), self._scenario_cohorts)
+            if label not in self.cohorts:  # a group the scenario's departures do not name
+                self.cohorts.append(label)
+                self.departed_by_cohort.append(0)
+                self.recorder.grow_cohorts(len(self.cohorts))
+            self._group_cohort.append(self.cohorts.index(label))
         return idx
+
+    @property
+    def cohort_of_group(self) -> np.ndarray:
+        """The cohort index of every group (int64, indexed by group; see `cohorts`)."""
+        if len(self._cohort_of_group) != len(self._group_cohort):
+            self._cohort_of_group = np.array(self._group_cohort, dtype=np.int64)
+        return self._cohort_of_group
 
     def add_people(self, count: int, place: int, group: int,
                    state: State = State.IN_TRANSIT, rule: str = "departure") -> slice:
@@ -176,8 +196,10 @@ class Simulation:
                               1 << country if country < 16 else 0, 1 << int(net.kind[place]),
                               per_row=per_row)
         self.departed += count
+        cohort = self._group_cohort[group]
+        self.departed_by_cohort[cohort] += count
         if count:
-            self.recorder.add_count(place, N_STATES, int(state), rule, count)
+            self.recorder.add_count(place, N_STATES, int(state), rule, count, cohort)
         return new
 
     def add_people_at(self, places: np.ndarray, counts: np.ndarray, group: int,
@@ -192,8 +214,10 @@ class Simulation:
         new = self.agents.add(len(places), places, group, self.day, int(state), country_bit,
                               kind_bit, per_row=counts)
         self.departed += int(counts.sum())
+        cohort = self._group_cohort[group]
+        self.departed_by_cohort[cohort] += int(counts.sum())
         for place, count in zip(places.tolist(), counts.tolist(), strict=True):
-            self.recorder.add_count(place, N_STATES, int(state), rule, count)
+            self.recorder.add_count(place, N_STATES, int(state), rule, count, cohort)
         return new
 
     def positions(self, idx: np.ndarray) -> np.ndarray:
@@ -208,7 +232,7 @@ class Simulation:
             return
         a = self.agents
         self.recorder.add_transitions(self.positions(idx), a.state[idx], int(new), rule,
-                                      a.count[idx])
+                                      a.count[idx], self.cohort_of_group[a.group[idx]])
         a.state[idx] = int(new)
         a.since[idx] = self.day
 
@@ -343,7 +367,7 @@ class Simulation:
 
     def occupancy(self) -> np.ndarray:
         """Return the number of people at each place at the end of the previous day."""
-        return self.recorder.counts[: self.network.n_places].sum(axis=1)
+        return self.recorder.totals()[: self.network.n_places].sum(axis=1)
 
     # --- random streams ---------------------------------------------------------------------
     def key_for(self, day: int, purpose: int) -> np.uint64:
@@ -401,6 +425,9 @@ class Simulation:
         """Return totals by final state and position."""
         by_state, by_place = self.recorder.last_day_totals()
         by_state.pop(NOT_DEPARTED, None)
+        by_cohort = self.recorder.last_day_cohort_totals()
+        for label, departed in zip(self.cohorts, self.departed_by_cohort, strict=True):
+            by_cohort.setdefault(label, {"departed": 0, "by_state": {}})["departed"] = departed
         return {
             "run_id": self.run_id,
             "scenario": self.scenario.name,
@@ -409,6 +436,7 @@ class Simulation:
             "final_date": self.scenario.date_of(max(self.day - 1, 0)).isoformat(),
             "by_state": by_state,
             "by_place": by_place,
+            "by_cohort": by_cohort,
         }
 
     def metadata(self) -> dict:

@@ -12,24 +12,21 @@ from corridor.io.atomic import temp_path
 
 SCHEMAS: dict[str, pa.Schema] = {
     "daily": pa.schema([("run_id", pa.string()), ("day", pa.int32()), ("date", pa.date32()),
-                        ("place", pa.string()), ("state", pa.string()), ("count", pa.int64())]),
+                        ("place", pa.string()), ("state", pa.string()), ("count", pa.int64()),
+                        ("cohort", pa.string())]),
     "flows": pa.schema([("run_id", pa.string()), ("day", pa.int32()), ("date", pa.date32()),
                         ("from_place", pa.string()), ("to_place", pa.string()),
-                        ("count", pa.int64())]),
+                        ("count", pa.int64()), ("cohort", pa.string())]),
     "transitions": pa.schema([("run_id", pa.string()), ("day", pa.int32()),
                               ("date", pa.date32()), ("place", pa.string()),
                               ("from_state", pa.string()), ("to_state", pa.string()),
-                              ("rule", pa.string()), ("count", pa.int64())]),
+                              ("rule", pa.string()), ("count", pa.int64()),
+                              ("cohort", pa.string())]),
     "outcomes": pa.schema([("run_id", pa.string()), ("state", pa.string()),
                            ("place", pa.string()), ("countries", pa.string()),
                            ("kinds", pa.string()), ("origin", pa.string()),
                            ("nationality", pa.string()), ("cohort", pa.string()),
                            ("attributes", pa.string()), ("count", pa.int64())]),
-    # daily counts split by cohort (the `cohort` attribute of departures.csv); empty when the
-    # scenario's departures have no cohort
-    "cohorts": pa.schema([("run_id", pa.string()), ("day", pa.int32()), ("date", pa.date32()),
-                          ("cohort", pa.string()), ("place", pa.string()),
-                          ("state", pa.string()), ("count", pa.int64())]),
 }
 
 

@@ -249,8 +249,8 @@ def _cohort_sections(run: RunData) -> list[Section]:
         sec.table(head, body, numeric_from=1)
         sec.text(
             "People of this cohort by country of their position (people on the road count in "
-            "the country of the place they left), from cohorts.parquet: every day of the first "
-            "three weeks after the first departure, then every seventh day.",
+            "the country of the place they left), from daily.parquet by cohort: every day of "
+            "the first three weeks after the first departure, then every seventh day.",
             "note",
         )
     sec.heading("How it ended")
@@ -410,7 +410,8 @@ def _daily_section(runs: list[RunData], png: PngFn) -> Section:
             )
         fig = _with_buttons(views)
     choose = (
-        " The buttons above the figure show one cohort (cohorts.parquet) or everyone."
+        " The buttons above the figure show one cohort (the cohort column of daily.parquet)"
+        " or everyone."
         if len(names) > 1
         else ""
     )

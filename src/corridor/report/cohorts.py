@@ -1,9 +1,10 @@
 """A run split by cohort (the `cohort` column of `departures.csv`: e.g. caravan, background).
 
-`outcomes.parquet` gives each person's cohort and origin; `cohorts.parquet` gives the daily
-counts by cohort. `cohort_run` returns a `RunData` restricted to one cohort, so that every part of
-the report (summary, Sankey, daily panels) can be drawn for it with the same code as for the whole
-run.
+`outcomes.parquet` gives each person's cohort and origin; `daily.parquet` the daily counts by
+cohort (`RunData.cohorts`). Cohort labels are those of every output table: the departures'
+`cohort`, `other` for people without one, `all` when no departure names a cohort.
+`cohort_run` returns a `RunData` restricted to one cohort, so that every part of the report
+(summary, Sankey, daily panels) can be drawn for it with the same code as for the whole run.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def has_cohorts(run: RunData) -> bool:
     """Whether the run's outcomes say which cohort each person belongs to."""
     if "cohort" not in run.outcomes.column_names:
         return False
-    return any(c for c in run.outcomes.column("cohort").to_pylist())
+    return any(c and c != "all" for c in run.outcomes.column("cohort").to_pylist())
 
 
 def names(run: RunData) -> list[str]:
@@ -46,16 +47,14 @@ def label(cohort: str) -> str:
 
 
 def _filter(table: pa.Table, cohort: str) -> pa.Table:
-    column = pc.fill_null(table.column("cohort"), "")
-    wanted = "" if cohort == "other" else cohort
-    return table.filter(pc.equal(column, wanted))
+    return table.filter(pc.equal(pc.fill_null(table.column("cohort"), "other"), cohort))
 
 
 def cohort_run(run: RunData, cohort: str) -> RunData:
     """The run restricted to the people of one cohort.
 
     Outcomes are filtered by their `cohort` column; `summary` is recomputed from them (departed,
-    by_state, by_place); the daily table is `cohorts.parquet` for that cohort (the whole run's
+    by_state, by_place); the daily table is that cohort's rows of `daily.parquet` (the whole run's
     daily table when the run folder has none, which `has_daily` tells).
     """
     outcomes = _filter(run.outcomes, cohort)
@@ -72,12 +71,12 @@ def cohort_run(run: RunData, cohort: str) -> RunData:
     }
     daily = run.daily
     if run.cohorts is not None and run.cohorts.num_rows:
-        daily = _filter(run.cohorts, cohort)
+        daily = _filter(run.cohorts, cohort).drop_columns(["cohort"])
     return replace(run, outcomes=outcomes, summary=summary, daily=daily)
 
 
 def has_daily(run: RunData) -> bool:
-    """Whether the run folder has daily counts by cohort (`cohorts.parquet`)."""
+    """Whether the run folder has daily counts by cohort (`daily.parquet`'s cohort column)."""
     return run.cohorts is not None and run.cohorts.num_rows > 0
 
 

@@ -316,14 +316,21 @@ def _read_departures(run_dir: Path) -> list[dict[str, str]]:
     return _data_rows(_read_csv(path, "scenario/departures.csv"))
 
 
-def _read_optional_table(run_dir: Path, name: str) -> pa.Table | None:
-    path = run_dir / name
-    if not path.is_file():
-        return None
-    try:
-        return pq.read_table(path)
-    except (pa.ArrowException, OSError) as exc:
-        raise _problem(name, f"is not a readable Parquet file ({exc})") from exc
+def split_cohorts(daily: pa.Table) -> tuple[pa.Table, pa.Table | None]:
+    """Return the daily table summed over cohorts, and the rows by cohort (None without them).
+
+    `daily.parquet` has a row per (day, cohort, position, state); the report's whole-run views
+    want one per (day, position, state), its cohort views the rows of one cohort.
+    """
+    if "cohort" not in daily.column_names:
+        return daily, None
+    cohorts = set(daily.column("cohort").unique().to_pylist())
+    keys = [c for c in daily.column_names if c not in ("cohort", "count")]
+    total = daily.group_by(keys, use_threads=False).aggregate([("count", "sum")])
+    total = total.rename_columns([*keys, "count"]).select(
+        [c for c in daily.column_names if c != "cohort"])
+    total = total.sort_by([("day", "ascending"), ("place", "ascending"), ("state", "ascending")])
+    return total, (daily if cohorts - {"all"} else None)
 
 
 def _read_scenario_toml(run_dir: Path) -> dict[str, Any]:
@@ -425,19 +432,20 @@ def load_run(run_dir: Path, label: str | None = None, complete_required: bool = 
         int(run["days"])
     except ValueError as exc:
         raise _problem("run.json", f"start_date or days is malformed ({exc})") from exc
+    daily, by_cohort = split_cohorts(_read_table(run_dir, "daily.parquet"))
     data = RunData(
         run_dir=run_dir,
         label=label or run_dir.resolve().name,
         run=run,
         summary=summary,
-        daily=_read_table(run_dir, "daily.parquet"),
+        daily=daily,
         flows=_read_table(run_dir, "flows.parquet"),
         outcomes=_read_table(run_dir, "outcomes.parquet"),
         scenario=_read_scenario_toml(run_dir),
         places=_read_places(run_dir),
         routes=_read_routes(run_dir),
         observations=_read_observations(run_dir),
-        cohorts=_read_optional_table(run_dir, "cohorts.parquet"),
+        cohorts=by_cohort,
         departures=_read_departures(run_dir),
     )
     data.rules, data.rules_note = _load_rules(run_dir)

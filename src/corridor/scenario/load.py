@@ -128,7 +128,8 @@ def load_scenario(source: str | Path, settings: list[str] | None = None) -> Scen
     if "observations.csv" in files:
         observations = read_rows(files["observations.csv"], "observations.csv", ObservationRow,
                                  required=("period_start", "period_end", "place", "kind", "value"),
-                                 optional=("low", "high"), problems=problems)
+                                 optional=("low", "high", "cohort", "fitted"),
+                                 problems=problems)
         for number, obs in observations:
             if obs.period_end < obs.period_start:
                 problems.append(Problem("observations.csv", number, "period_end",

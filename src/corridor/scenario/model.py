@@ -79,7 +79,12 @@ class DepartureRow(BaseModel):
 
 
 class ObservationRow(_Strict):
-    """One row of `observations.csv`."""
+    """One row of `observations.csv`.
+
+    `cohort` empty means everybody; a cohort name (`departures.csv` column `cohort`, or
+    `other`/`all`, see `corridor.scenario.cohorts`) counts only that cohort's people. `fitted`
+    marks an observation that sized an input (in-sample: scored apart from the others).
+    """
 
     period_start: dt.date
     period_end: dt.date
@@ -88,8 +93,20 @@ class ObservationRow(_Strict):
     value: float
     low: float | None = None
     high: float | None = None
+    cohort: str = ""
+    fitted: bool = False
     source: str = ""
     note: str = ""
+
+    @field_validator("fitted", mode="before")
+    @classmethod
+    def _true_or_false(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            text = v.strip().lower()
+            if text not in ("true", "false"):
+                raise ValueError(f"'{v}' is neither true nor false")
+            return text == "true"
+        return v
 
     @field_validator("high")
     @classmethod
