@@ -178,7 +178,7 @@ def test_score_cli_shows_in_sample_apart_and_json_has_no_nan(fitted_run):
 def test_nan_never_reaches_json():
     text = to_json({"a": float("nan"), "b": [float("inf"), 1.5], "c": {"d": float("nan")}})
     data = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
-    assert data == {"a": None, "b": ["inf", 1.5], "c": {"d": None}}
+    assert data == {"a": None, "b": [None, 1.5], "c": {"d": None}}
 
 
 @pytest.mark.parametrize(("row", "field", "words"), [

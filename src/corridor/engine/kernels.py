@@ -166,12 +166,15 @@ def move_agents_parallel(n, place, link, travelled, state, group, prev_place, co
 
 
 @njit(cache=True)
-def count_positions(n, place, link, state, weight, n_places, counts):
-    """Add each row's people to counts[position, state]; position = place, or n_places + link."""
+def count_positions(n, place, link, state, weight, group, cohort_of_group, n_places, counts):
+    """Add each row's people to counts[cohort, position, state].
+
+    position = place, or n_places + link; cohort = cohort_of_group[group of the row].
+    """
     for i in range(n):
         lk = link[i]
         pos = place[i] if lk < 0 else n_places + lk
-        counts[pos, state[i]] += weight[i]
+        counts[cohort_of_group[group[i]], pos, state[i]] += weight[i]
 
 
 @njit(cache=True)

@@ -67,7 +67,7 @@ class CompiledPortOfEntry(CompiledCityRule):
         super().gates(day, gates)
         quota = self.rule.daily_quota
         if self.in_force(day) and quota is not None:
-            waiting = float(self.sim.recorder.counts[self.city, State.WAITING_METERING])
+            waiting = float(self.sim.recorder.counts[:, self.city, State.WAITING_METERING].sum())
             gates.deterrence[self.city] += waiting / max(quota, 1) / 30.0
 
     def on_arrival(self, day: int, idx: np.ndarray) -> None:
