@@ -81,7 +81,7 @@ def test_score_json_of_a_flee_run_is_a_summary_unless_rows_asked(mali_run):
     data = json.loads(summary.output)
     assert "observations" not in data and data["ard"] is not None
     assert data["n_observations"] > 100
-    assert len(summary.output.splitlines()) < 60  # a summary: the 148 observations would take ~3,000 lines
+    assert len(summary.output.splitlines()) < 60  # the 148 rows would take ~3,000 lines
     full = CliRunner().invoke(app, ["score", str(mali_run), "--json", "--rows"])
     assert len(json.loads(full.output)["observations"]) == data["n_observations"]
 
