@@ -7,7 +7,7 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-.PHONY: install install-test run test lint bench clean
+.PHONY: install install-test run test lint bench boundscheck clean
 install: $(BIN)/python
 	$(BIN)/pip install -q -e ".[report,data]"
 
@@ -25,6 +25,10 @@ lint: install-test
 
 bench: install-test
 	$(BIN)/python -m pytest benchmarks -m benchmark -s -p no:cacheprovider
+
+# the count kernels under NUMBA_BOUNDSCHECK=1 (Burundi x1000, dense networks); also in `make test`
+boundscheck: install-test
+	$(BIN)/python -m pytest tests/test_count_kernels_bounds.py -k boundscheck -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

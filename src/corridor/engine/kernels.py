@@ -59,6 +59,8 @@ def move_range(lo, hi, place, link, travelled, state, prev_place, countries, kin
     along links, arriving at places and, with their move chance, going on while budget remains.
     Arriving at a stop place (or by a stop link) ends its day there, and its index is written to
     `stopped`. Draw counters: 0 = ride, 1 = first decision to leave, then one per decision.
+    An agent stops at most once (its day ends there), so at most hi - lo indices are written:
+    `stopped` must hold that many (`CorridorModel.move` keeps it as long as the agents).
 
     Returns:
         How many indices were written to `stopped` (from its start).
