@@ -16,7 +16,7 @@ $(FLEE_STAMP):
 	$(FLEE_VENV)/bin/pip install -q "flee==3.1"
 	touch $(FLEE_STAMP)
 
-.PHONY: install install-test run test lint bench fuzz clean
+.PHONY: install install-test run test lint bench fuzz boundscheck clean
 install: $(BIN)/python
 	$(BIN)/pip install -q -e ".[report,data,web]"
 
@@ -39,6 +39,10 @@ bench: install-test $(FLEE_STAMP)
 fuzz: install-test
 	CORRIDOR_FUZZ_EXAMPLES=$${CORRIDOR_FUZZ_EXAMPLES:-10000} $(BIN)/python -m pytest \
 		tests/test_fuzz_scenarios.py -s -p no:cacheprovider
+
+# the count kernels under NUMBA_BOUNDSCHECK=1 (Burundi x1000, dense networks); also in `make test`
+boundscheck: install-test
+	$(BIN)/python -m pytest tests/test_count_kernels_bounds.py -k boundscheck -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) $(FLEE_VENV) results .pytest_cache

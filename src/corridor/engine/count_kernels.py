@@ -22,9 +22,8 @@ from corridor.engine.legs import (
     total_weight,
 )
 from corridor.engine.random import binomial
-from corridor.engine.row_journal import journal_add, journal_forget, journal_undo, new_journal
 
-ROOM = 4096  # free rows wanted before a row is started (saves rollbacks; not needed for safety)
+ROOM = 4096  # free rows reserved before a day's movement (fewer calls; not needed for safety)
 SHORT_OF_ROWS, SHORT_OF_STOPPED = 1, 2  # what `move_rows` ran short of
 
 
@@ -60,118 +59,103 @@ def copy_row(src, dst, k, place, link, travelled, state, group, prev_place, sinc
 
 
 @njit(cache=True)
-def move_rows(start, n_orig, n, cap, room, place, link, travelled, state, group, prev_place,
-              since, timer, flags, countries, kinds, count, movable, move_chance, link_weight,
-              goals, net, gates, backtrack_weight, walk_km, ride_km, legs, key, flows, stopped,
-              n_stopped):
+def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_place, since,
+              timer, flags, countries, kinds, count, movable, move_chance, link_weight, goals,
+              net, gates, backtrack_weight, walk_km, ride_km, legs, key, flows, stopped,
+              n_stopped, stack, top):
     """Advance rows start..n_orig-1 by one day, appending the rows their people split into.
 
     The decisions are those of `kernels.move_range` (see `engine/legs.py`), drawn for a row's
     people at once: `goals`, `net`, `gates` and `legs` are the same tuples.
 
     The columns hold `cap` rows, `n` in use; `stopped` receives the rows that stop at a gate.
-    Bounds (every write is checked against them or proven within them):
+    A row of c people can make up to c - 1 new rows in a day (every split moves k people,
+    0 < k < count, into a new row, so every row stays non-empty): more than any fixed margin.
+    So the kernel checks the room at the points where a bounded number of rows can follow:
 
-    * rows: a split moves k people (0 < k < count) into a new row, so every row stays
-      non-empty and one row of c people makes at most c - 1 new rows in a day. That can be
-      more than the free rows, so room is checked before every new row. When it runs out, the
-      row is rolled back (its columns, `n`, `n_stopped` and its flows, from a
-      `row_journal`) and the kernel returns so that the caller grows the buffers and calls
-      again from that row. Draws are counter-based on (key, row index, counter) and the new
-      rows get the same indices again, so the retried row gives the same result: the outcome
-      does not depend on the buffer sizes.
-    * `stopped`: a row stops at most once a day (it is not pushed again), so its entries are
-      distinct rows below `n`: n_stopped <= n <= cap. Each write is checked too (rollback).
-    * the stack: it holds distinct rows (a popped row is pushed again at most once), all of
-      them row i or rows made while processing it (index >= the `n` of the row's start), so
-      top <= cap - n + 1 for the `n` at the start of this call: it is allocated that long.
-    * flows: one entry per (cohort, link), flattened; the journal lists each entry once.
+    * before a row starts: at most 2 new rows (those who leave, those who ride);
+    * before a stack entry is taken: at most 1 + the largest out-degree new rows (those who
+      leave, then one per link) and 1 entry of `stopped`.
 
-    `room` only saves work: a row is not started with fewer than `room` free rows.
+    When the room is short it returns (suspends) with the row being processed still on the
+    `stack`; the caller grows the buffers and calls again with the same stack to go on exactly
+    where it stopped, so the result does not depend on the buffer sizes.
+
+    Bounds of the other buffers: a row stops at most once a day (it is not pushed again), so
+    the entries of `stopped` are distinct rows below `n`: it never needs more than `cap`. The
+    stack holds distinct rows (a popped row is pushed again at most once), all of them row
+    `start` or rows made for it, so top <= 1 + cap - (rows in use when the row started): the
+    caller keeps it at least cap - n + 2 long for the `n` of the call that starts a row.
 
     Returns:
-        (next row to process, rows in use, rows written to `stopped`, what ran short: 0 when
-        done, else `SHORT_OF_ROWS` or `SHORT_OF_STOPPED`: grow that buffer and call again
-        from the returned row).
+        (next row, rows in use, rows written to `stopped`, stack entries, what ran short: 0
+        when done, else `SHORT_OF_ROWS` or `SHORT_OF_STOPPED`: grow that buffer and call again
+        with the returned row, stack and counts).
     """
-    size = cap - n + 2
-    st_row = np.empty(size, dtype=np.int64)
-    st_budget = np.empty(size, dtype=np.float64)
-    st_hop = np.empty(size, dtype=np.int64)
-    st_decided = np.empty(size, dtype=np.bool_)
-    st_riding = np.empty(size, dtype=np.bool_)
+    st_row, st_budget, st_hop, st_decided, st_riding = stack
     goal_row, goal_place, goal_stop, flow_base = goals
     out_ptr, out_links, link_to, link_km, place_country, place_kind = net
     stop_place, stop_link = gates
     walk_factor, ride_factor, ride_chance = legs
-    journal = new_journal(flows.shape[0])
-    nt = 0
+    step = 1  # rows a stack entry can make: 1 + the largest out-degree
+    for p in range(out_ptr.shape[0] - 1):
+        step = max(step, 1 + out_ptr[p + 1] - out_ptr[p])
     i = start
     while i < n_orig:
-        if cap - n < room:
-            return i, n, n_stopped, SHORT_OF_ROWS
-        if not movable[state[i]] or count[i] == 0:
-            i += 1
-            continue
-        r = i
-        g = group[i]
+        g = group[i]  # the rows on the stack are parts of row i: the same group
         grow = goal_row[g]
         goal = goal_place[g]
-        leavers = np.int64(0)  # > 0: only these of row i's people leave its place today
-        if link[i] < 0:
-            if at_destination(place[i], goal):
+        if top == 0:  # start row i (else go on with the row on the stack)
+            if cap - n < 2:
+                return i, n, n_stopped, 0, SHORT_OF_ROWS
+            if not movable[state[i]] or count[i] == 0:
                 i += 1
                 continue
-            mc = move_chance[place[i]]
-            if mc <= 0.0:
-                i += 1
-                continue
-            c = np.int64(count[i])
-            k = c if mc >= 1.0 else binomial(key, i, 1, c, mc)
-            if k == 0:
-                i += 1
-                continue
-            if k < c:
-                if n >= cap:  # nothing changed yet
-                    return i, n, n_stopped, SHORT_OF_ROWS
-                leavers = k
-        # the row as it was, to roll back to when the buffers run short
-        n0, s0 = n, n_stopped
-        o_place, o_link, o_travelled = place[i], link[i], travelled[i]
-        o_prev, o_countries, o_kinds, o_count = prev_place[i], countries[i], kinds[i], count[i]
-        if leavers > 0:
-            r = n
-            n += 1
-            copy_row(i, r, leavers, place, link, travelled, state, group, prev_place, since,
-                     timer, flags, countries, kinds, count)
-        full = 0  # or what ran short
-        top = 0
-        cr = np.int64(count[r])
-        riders = binomial(key, r, 0, cr, ride_chance[place[r]])
-        if riders == cr:
-            st_row[top], st_budget[top] = r, ride_km
-            st_hop[top], st_decided[top] = 0, True
-            st_riding[top] = True
-            top += 1
-        elif riders == 0:
-            st_row[top], st_budget[top] = r, walk_km
-            st_hop[top], st_decided[top] = 0, True
-            st_riding[top] = False
-            top += 1
-        elif n >= cap:
-            full = SHORT_OF_ROWS
-        else:
-            j = n
-            n += 1
-            copy_row(r, j, riders, place, link, travelled, state, group, prev_place, since,
-                     timer, flags, countries, kinds, count)
-            st_row[top], st_budget[top], st_hop[top], st_decided[top] = j, ride_km, 0, True
-            st_riding[top] = True
-            top += 1
-            st_row[top], st_budget[top], st_hop[top], st_decided[top] = r, walk_km, 0, True
-            st_riding[top] = False
-            top += 1
-        while top > 0 and not full:
+            r = i
+            if link[i] < 0:
+                if at_destination(place[i], goal):
+                    i += 1
+                    continue
+                mc = move_chance[place[i]]
+                if mc <= 0.0:
+                    i += 1
+                    continue
+                c = np.int64(count[i])
+                k = c if mc >= 1.0 else binomial(key, i, 1, c, mc)
+                if k == 0:
+                    i += 1
+                    continue
+                if k < c:
+                    r = n
+                    n += 1
+                    copy_row(i, r, k, place, link, travelled, state, group, prev_place, since,
+                             timer, flags, countries, kinds, count)
+            cr = np.int64(count[r])
+            riders = binomial(key, r, 0, cr, ride_chance[place[r]])
+            if riders == cr:
+                st_row[top], st_budget[top] = r, ride_km
+                st_hop[top], st_decided[top], st_riding[top] = 0, True, True
+                top += 1
+            elif riders == 0:
+                st_row[top], st_budget[top] = r, walk_km
+                st_hop[top], st_decided[top], st_riding[top] = 0, True, False
+                top += 1
+            else:
+                j = n
+                n += 1
+                copy_row(r, j, riders, place, link, travelled, state, group, prev_place, since,
+                         timer, flags, countries, kinds, count)
+                st_row[top], st_budget[top], st_hop[top], st_decided[top] = j, ride_km, 0, True
+                st_riding[top] = True
+                top += 1
+                st_row[top], st_budget[top], st_hop[top], st_decided[top] = r, walk_km, 0, True
+                st_riding[top] = False
+                top += 1
+        while top > 0:
+            if cap - n < step:
+                return i, n, n_stopped, top, SHORT_OF_ROWS
+            if n_stopped >= stopped.shape[0]:
+                return i, n, n_stopped, top, SHORT_OF_STOPPED
             top -= 1
             row = st_row[top]
             budget = st_budget[top]
@@ -192,9 +176,6 @@ def move_rows(start, n_orig, n, cap, room, place, link, travelled, state, group,
                     if k == 0:
                         continue
                     if k < cnt:
-                        if n >= cap:
-                            full = SHORT_OF_ROWS
-                            break
                         new = n
                         n += 1
                         copy_row(row, new, k, place, link, travelled, state, group,
@@ -222,9 +203,6 @@ def move_rows(start, n_orig, n, cap, room, place, link, travelled, state, group,
                         continue
                     target = row
                     if k < remaining:
-                        if n >= cap:
-                            full = SHORT_OF_ROWS
-                            break
                         target = n
                         n += 1
                         copy_row(row, target, k, place, link, travelled, state, group,
@@ -232,8 +210,7 @@ def move_rows(start, n_orig, n, cap, room, place, link, travelled, state, group,
                     link[target] = lk
                     travelled[target] = 0.0
                     st_row[top], st_budget[top] = target, budget
-                    st_hop[top], st_decided[top] = hop + 1, True
-                    st_riding[top] = riding
+                    st_hop[top], st_decided[top], st_riding[top] = hop + 1, True, riding
                     top += 1
                     if target == row:  # the whole remainder went this way
                         break
@@ -248,27 +225,31 @@ def move_rows(start, n_orig, n, cap, room, place, link, travelled, state, group,
                 place[row] = q
                 link[row] = -1
                 travelled[row] = 0.0
-                nt = journal_add(flows, journal, nt, flow_base[g] + lk, np.int64(count[row]))
+                flows[flow_base[g] + lk] += count[row]
                 mark_visit(q, place_country, place_kind, countries, kinds, row)
                 if ends_day(q, lk, goal, stop_place, stop_link, goal_stop):
-                    if n_stopped >= stopped.shape[0]:
-                        full = SHORT_OF_STOPPED
-                        break
                     stopped[n_stopped] = row
                     n_stopped += 1
                     continue
                 if budget > 0.0:
                     st_row[top], st_budget[top] = row, budget
-                    st_hop[top], st_decided[top] = hop + 1, False
-                    st_riding[top] = riding
+                    st_hop[top], st_decided[top], st_riding[top] = hop + 1, False, riding
                     top += 1
             else:
                 travelled[row] += leg_km(lk, budget, riding, walk_factor, ride_factor)
-        if full:  # roll the row back; the caller grows the buffers and calls again
-            nt = journal_undo(flows, journal, nt)
-            place[i], link[i], travelled[i] = o_place, o_link, o_travelled
-            prev_place[i], countries[i], kinds[i], count[i] = o_prev, o_countries, o_kinds, o_count
-            return i, n0, s0, full
-        nt = journal_forget(journal, nt)
         i += 1
-    return i, n, n_stopped, 0
+    return i, n, n_stopped, 0, 0
+
+
+def new_stack(size: int, stack: tuple | None = None, top: int = 0) -> tuple:
+    """Return `move_rows`' stack (row, budget, hop, decided, riding), `size` long.
+
+    The first `top` entries of `stack` (when given) are kept.
+    """
+    grown = (np.empty(size, dtype=np.int64), np.empty(size, dtype=np.float64),
+             np.empty(size, dtype=np.int64), np.empty(size, dtype=np.bool_),
+             np.empty(size, dtype=np.bool_))
+    if stack is not None:
+        for new, old in zip(grown, stack, strict=True):
+            new[:top] = old[:top]
+    return grown

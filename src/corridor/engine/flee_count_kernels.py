@@ -19,8 +19,7 @@ from corridor.engine.count_kernels import copy_row, option_share
 from corridor.engine.flee_kernels import follow_route, option_weights
 from corridor.engine.random import binomial
 
-MARGIN = 4096  # free rows needed before a row is processed (else the caller grows and resumes)
-STACK = 4096
+ROOM = 4096  # free rows reserved before a pass (fewer calls; not needed for safety)
 PASS2_COUNTER = 1 << 20  # binomial counters of the second pass start here
 SLICE_COUNTER = PASS2_COUNTER - 4096  # and those cutting rows into slices, here
 
@@ -121,7 +120,8 @@ def pass2_slices(n_orig, rounds, rows, key):
 def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_from,
                     link_to, link_km, link_speed, walk_prob, link_open, link_gen, forced_link,
                     movechance, is_camp, score, pop_weight, occ, capacity, place_country,
-                    place_kind, weights, walk_speed, start_on_foot, key, flows, scratch):
+                    place_kind, weights, walk_speed, start_on_foot, key, flows, scratch,
+                    stack, top):
     """One of Flee's two passes over rows 0..n_orig-1, with live place counts `occ`.
 
     Rows are processed in their stored order, which is the order they were made (new rows
@@ -130,11 +130,23 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
     Phase 1 (departures): the leavers of each row at a place (`slices`, from `pass1_slices`)
     leave onto links, the rows taking turns, a slice each per round, so that the counts a
     decision sees fall gradually over the pass, as when Flee interleaves people of many
-    places. The caller reserves room for the rows this adds (at most
-    n_orig × rounds × (options + 1)).
+    places.
 
     Phase 2 (travel): rows on links (`slices` from `pass2_slices`) advance, arrive, and may
     leave again, hop by hop, from round j0 and row `start` on.
+
+    Room: every split makes a non-empty row (k of the count people, 0 < k < count), so a slice
+    of k people can make up to k - 1 rows: more than any fixed margin. The pass checks the room
+    where a bounded number of rows can follow: before a phase-1 slice at place p (one part,
+    then one per route option of p: 1 + options), before a phase-2 slice starts (1) and
+    before a phase-2 stack entry is taken (walkers, leavers, then one per option: 2 + the
+    most options of a place). When it is short, the pass returns (suspends) with the slice
+    being processed still on the `stack` (phase 2); the caller grows the rows and calls again
+    with that stack to go on exactly where it stopped, so the result does not depend on the
+    buffer sizes. The stack holds distinct rows (a popped row is pushed again at most once),
+    all of them row `start` or rows made for its slice, so top <= 1 + cap - (rows in use when
+    the slice started): the caller keeps it at least cap - n + 2 long for the `n` of the
+    call that starts the pass.
 
     `paths` is (route_nodes, opt_ptr, opt_end, opt_inv, opt_route, opt_rlen, out_ptr,
     out_links) and `weights` is (capacity buffer, weight softening, weight power, weight mode,
@@ -143,15 +155,19 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
     separate function taking the tuples cost twice the time of the second pass).
 
     Returns:
-        (round, row, rows in use): where to resume when the buffers ran short (phase 2: grow
-        them and call again), or (number of rounds, 0, rows in use) when the pass is done.
+        (round, row, rows in use, stack entries): where to go on when the rows ran short
+        (grow them and call again), or (number of rounds, 0, rows in use, 0) when the pass
+        is done.
     """
     (place, link, travelled, _, _, prev_place, _, _, _, countries, kinds, count, active,
      r_start, r_len, r_pos, entry_gen, home) = rows
     route_nodes, opt_ptr, opt_end, opt_inv, opt_route, opt_rlen, out_ptr, out_links = paths
     (buffer, weight_softening, weight_power, weight_mode, home_dist, home_power,
      home_is_current) = weights
-    entered = np.empty(scratch.shape[0] + 1, dtype=np.int64)
+    entered = np.empty(scratch.shape[0] + 1, dtype=np.int64)  # <= 1 per option, or 1
+    most = 0  # the most route options of a place (<= scratch.shape[0])
+    for p in range(opt_ptr.shape[0] - 1):
+        most = max(most, opt_ptr[p + 1] - opt_ptr[p])
 
     def leave(r, p, n, ctr):
         """Row r's people, all leaving place p: forced link, planned route, or a new route each.
@@ -213,39 +229,48 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
         return n, n_in
 
     rounds = slices.shape[1]
-    if phase == 1:
-        base = 1 + rounds
-        for j in range(rounds):
-            for i in range(slices.shape[0]):
-                kj = slices[i, j]
-                if kj == 0:
-                    continue
-                r, n = _part(i, kj, np.int64(count[i]), n, rows)
-                n, _ = leave(r, place[i], n, base + j * (scratch.shape[0] + 1))
-        return rounds, 0, n
-
-    st_row = np.empty(STACK, dtype=np.int64)
-    st_moved = np.empty(STACK, dtype=np.float64)
-    st_ctr = np.empty(STACK, dtype=np.int64)
-    st_speed = np.empty(STACK, dtype=np.float64)
     j = j0
     idx = start
-    while j < rounds:
-        if idx >= n_orig:
-            j += 1
-            idx = 0
-            continue
-        if cap - n < MARGIN:
-            return j, idx, n
-        i = idx
-        kj = slices[i, j]
-        if kj == 0:
+    if phase == 1:
+        base = 1 + rounds
+        while j < rounds:
+            if idx >= slices.shape[0]:
+                j += 1
+                idx = 0
+                continue
+            i = idx
+            kj = slices[i, j]
+            if kj == 0:
+                idx += 1
+                continue
+            p = place[i]
+            if cap - n < 1 + opt_ptr[p + 1] - opt_ptr[p]:
+                return j, idx, n, 0
+            r, n = _part(i, kj, np.int64(count[i]), n, rows)
+            n, _ = leave(r, p, n, base + j * (scratch.shape[0] + 1))
             idx += 1
-            continue
-        r0, n = _part(i, kj, np.int64(count[i]), n, rows)
-        top = 1
-        st_row[0], st_moved[0], st_ctr[0], st_speed[0] = r0, 0.0, PASS2_COUNTER, -1.0
+        return rounds, 0, n, 0
+
+    st_row, st_moved, st_ctr, st_speed = stack
+    while j < rounds:
+        if top == 0:  # start slice (idx, j) (else go on with the slice on the stack)
+            if idx >= n_orig:
+                j += 1
+                idx = 0
+                continue
+            i = idx
+            kj = slices[i, j]
+            if kj == 0:
+                idx += 1
+                continue
+            if cap - n < 1:
+                return j, idx, n, 0
+            r0, n = _part(i, kj, np.int64(count[i]), n, rows)
+            top = 1
+            st_row[0], st_moved[0], st_ctr[0], st_speed[0] = r0, 0.0, PASS2_COUNTER, -1.0
         while top > 0:
+            if cap - n < 2 + most:
+                return j, idx, n, top
             top -= 1
             row, moved, c, speed = st_row[top], st_moved[top], st_ctr[top], st_speed[top]
             lk = link[row]
@@ -259,7 +284,7 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
                     c += 1
                     if kw == cnt:
                         speed = walk_speed
-                    elif kw > 0 and top < STACK:
+                    elif kw > 0:
                         w = n
                         n += 1
                         _copy(row, w, kw, rows)
@@ -303,12 +328,11 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
             n, n_in = leave(r, q, n, c)
             c += scratch.shape[0] + 1
             for m in range(n_in):
-                if top < STACK:
-                    st_row[top], st_moved[top], st_ctr[top] = entered[m], moved, c
-                    st_speed[top] = -1.0
-                    top += 1
+                st_row[top], st_moved[top], st_ctr[top] = entered[m], moved, c
+                st_speed[top] = -1.0
+                top += 1
         idx += 1
-    return rounds, 0, n
+    return rounds, 0, n, 0
 
 
 @njit(cache=True)
@@ -319,3 +343,16 @@ def count_people_at_places(n, place, link, count, n_places):
         if link[i] < 0:
             out[place[i]] += count[i]
     return out
+
+
+def new_stack(size: int, stack: tuple | None = None, top: int = 0) -> tuple:
+    """Return the second pass's stack (row, km moved, counter, speed), `size` long.
+
+    The first `top` entries of `stack` (when given) are kept.
+    """
+    grown = (np.empty(size, dtype=np.int64), np.empty(size, dtype=np.float64),
+             np.empty(size, dtype=np.int64), np.empty(size, dtype=np.float64))
+    if stack is not None:
+        for new, old in zip(grown, stack, strict=True):
+            new[:top] = old[:top]
+    return grown

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from corridor.engine import flee_count_kernels
 from corridor.engine.flee_count_kernels import (
-    MARGIN,
     count_people_at_places,
     flee_count_pass,
     pass1_slices,
@@ -645,25 +645,18 @@ class FleeModel(MovementModel):
         weights = (p.capacity_buffer, p.weight_softening, p.weight_power, self.weight_mode,
                    self.home_dist, p.home_distance_power, not self.documented)
         n_orig = a.n
-        a.reserve(n_orig + n_orig * ROUNDS * (len(self.scratch) + 1) + MARGIN)
-        rows = tuple(a.full(k) for k in _ROW_COLUMNS)
         place_args = (common, net.link_from, net.link_to, net.link_km, self.link_speed,
                       self.walk_prob, self.link_open, self.link_gen, self.forced_link, movechance,
                       self.is_camp, score, pop_weight, occ, self.capacity, net.country, net.kind,
                       weights, p.max_walk_speed, p.start_on_foot, key, self.day_flows(),
                       self.scratch)
-        slices = pass1_slices(n_orig, ROUNDS, rows, movechance, key)
-        if len(slices):  # first pass: departures (room reserved above)
-            _, _, a.n = flee_count_pass(1, 0, 0, n_orig, a.n, a.capacity, slices, rows,
-                                        *place_args)
+        slices = pass1_slices(n_orig, ROUNDS, tuple(a.full(k) for k in _ROW_COLUMNS),
+                              movechance, key)
+        if len(slices):  # first pass: departures
+            self._pass(1, slices, n_orig, place_args)
         n_orig = a.n
         slices = pass2_slices(n_orig, ROUNDS, tuple(a.full(k) for k in _ROW_COLUMNS), key)
-        j = i = 0
-        while j < ROUNDS:  # second pass: travel, growing the buffers when they run short
-            a.reserve(a.n + 2 * MARGIN)
-            rows = tuple(a.full(k) for k in _ROW_COLUMNS)
-            j, i, a.n = flee_count_pass(2, j, i, n_orig, a.n, a.capacity, slices, rows,
-                                        *place_args)
+        self._pass(2, slices, n_orig, place_args)  # second pass: travel
         if p.sinks:
             self._deactivate_rows()
         self._mark_camp_states()
@@ -678,6 +671,31 @@ class FleeModel(MovementModel):
         a = self.sim.agents
         in_camp = (a.link < 0) & self.camp_kind[a.place]
         a.state[:] = np.where(in_camp, np.uint8(State.IN_CAMP), np.uint8(State.IN_TRANSIT))
+
+    def _pass(self, phase: int, slices: np.ndarray, n_orig: int, place_args: tuple) -> None:
+        """Run one pass of `flee_count_pass`, growing the rows whenever they run short.
+
+        The kernel checks the room wherever a bounded number of rows can follow and stops
+        (suspends) when it is short; the rows then grow at least 1.5× and the kernel goes on
+        where it stopped, so a slice of k people, which makes at most k - 1 rows, ends after a
+        few calls.
+        """
+        a = self.sim.agents
+        room = flee_count_kernels.ROOM
+        a.reserve(a.n + 2 * room)
+        stack = flee_count_kernels.new_stack(a.capacity - a.n + 2 if phase == 2 else 0)
+        j = i = top = 0
+        while True:
+            rows = tuple(a.full(k) for k in _ROW_COLUMNS)
+            j, i, a.n, top = flee_count_pass(phase, j, i, n_orig, a.n, a.capacity, slices,
+                                             rows, *place_args, stack, top)
+            if j >= ROUNDS:
+                return
+            cap = a.capacity
+            a.reserve(max(a.n + 2 * room, cap + 1))
+            if phase == 2:  # the stack needs (capacity - rows when the slice began + 2)
+                stack = flee_count_kernels.new_stack(len(stack[0]) + a.capacity - cap, stack,
+                                                     top)
 
     def _deactivate_rows(self) -> None:
         sim = self.sim

@@ -14,7 +14,9 @@ def merge_rows(cols, count, n):
 
     Rows are grouped by a 64-bit hash of their columns, then every row is checked equal to the
     first row of its group. Merged rows keep the order of their first row and rows left with
-    nobody are dropped; the columns and `count` are rewritten in place.
+    nobody are dropped; the columns and `count` are rewritten in place. Bounds: the hash table
+    has at least 2n slots (a probe always finds a free one), there are at most n groups, and
+    kept <= groups <= n rows are written back.
 
     Returns:
         Rows in use after the merge, or -1 (nothing changed) when two different rows share a

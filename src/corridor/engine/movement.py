@@ -390,25 +390,29 @@ class CorridorModel(MovementModel):
         room = count_kernels.ROOM
         a.reserve(a.n + 2 * room)
         stopped = np.empty(max(2 * n_orig, 2 * room, 16), dtype=np.int64)
-        start, n_stopped = 0, 0
+        stack = count_kernels.new_stack(a.capacity - a.n + 2)
+        start, n_stopped, top = 0, 0, 0
         while True:
             f = a.full
-            start, n, n_stopped, short = move_rows(
-                start, n_orig, a.n, a.capacity, room, f("place"), f("link"), f("travelled"),
+            start, n, n_stopped, top, short = move_rows(
+                start, n_orig, a.n, a.capacity, f("place"), f("link"), f("travelled"),
                 f("state"), f("group"), f("prev_place"), f("since"), f("timer"), f("flags"),
                 f("countries"), f("kinds"), f("count"), self.movable, self.move_chance,
                 weights, goals, self.net_arrays(), (gates.stop_place, gates.stop_link),
                 p.backtrack_weight, p.walk_speed_km, p.ride_speed_km, legs,
                 sim.key_for(day, PURPOSE_MOVE), sim.recorder.day_flows.reshape(-1), stopped,
-                n_stopped)
+                n_stopped, stack, top)
             a.n = n
             if not short:
                 break
-            # a buffer ran short at row `start` (rolled back): grow it and go on from there.
-            # Rows grow at least 1.5× and `stopped` 2× (it never needs more than the rows in
-            # use), so a row of c people, which makes at most c - 1 rows, ends in a few calls.
+            # a buffer ran short: grow it and go on where the kernel stopped. Rows grow at
+            # least 1.5× and `stopped` 2× (it never needs more than the rows), so a row of c
+            # people, which makes at most c - 1 rows, ends after a few calls.
             if short == count_kernels.SHORT_OF_ROWS:
-                a.reserve(max(a.n + 2 * room, a.capacity + 1))
+                cap = a.capacity
+                a.reserve(max(a.n + 2 * room, cap + 1))
+                # the stack needs (capacity - rows in use when the row started + 2) entries
+                stack = count_kernels.new_stack(len(stack[0]) + a.capacity - cap, stack, top)
             else:
                 grown = np.empty(2 * len(stopped), dtype=np.int64)
                 grown[:n_stopped] = stopped[:n_stopped]
