@@ -85,6 +85,7 @@ def dense_scenario(people: int, width: int = 100, layers: int = 2, days: int = 1
                          count=people // 10 + (people % 10 if d == 9 else 0), nationality="HN")
             for d in range(10)]
     cfg = ScenarioConfig(name="dense", start_date=start, days=days, seed=seed,
+                         drop_late_departures=days < 10,  # short runs keep the early days
                          parameters={"move_chance": {"town": 0.5, "destination": 0.0}})
     return finalize(Scenario(config=cfg, places=tuple(places), routes=tuple(routes),
                              departures=tuple(deps)))
