@@ -113,7 +113,7 @@ def test_dask_without_any_worker_fails_after_the_timeout_naming_the_scheduler(tm
     from corridor.analysis.ensemble import run_ensemble
     from corridor.scenario import load_scenario
 
-    sc = load_scenario("caravan-2020", ["days=5"])
+    sc = load_scenario("caravan-2020", ["days=5", "drop_late_departures=true"])
     outcome: list = []
     with distributed.LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None) as c, \
             distributed.Client(c) as client:
