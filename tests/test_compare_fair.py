@@ -46,7 +46,7 @@ def test_every_difference_is_listed_and_setup_ones_are_confounders() -> None:
 
 def _folder(path: Path, run: dict) -> Path:
     path.mkdir(parents=True)
-    (path / "run.json").write_text(json.dumps(run))
+    (path / "run.json").write_text(json.dumps({**run, "complete": True}))
     return path
 
 

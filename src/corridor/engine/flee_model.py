@@ -602,6 +602,7 @@ class FleeModel(MovementModel):
             return self._move_rows(day, score, pop_weight, movechance)
         count = count_at_places(a.n, a.place, a.link, net.n_places)
         c = self.cols
+        held = self._hold_still(c["active"][: a.n], a.state)
         flee_day(a.n, a.place, a.link, a.travelled, a.prev_place, a.countries, a.kinds,
                  c["active"], c["r_start"], c["r_len"], c["r_pos"], c["entry_gen"],
                  c["recent"], c["home"], self.route_store, self.opt_ptr, self.opt_end,
@@ -613,6 +614,7 @@ class FleeModel(MovementModel):
                  self.home_dist, p.home_distance_power, not self.documented, p.max_move_speed,
                  p.max_walk_speed, p.start_on_foot, p.avoid_short_stints,
                  sim.key_for(day, PURPOSE_MOVE), self.day_flows(), self.scratch)
+        self.cols["active"][held] = True
         if p.sinks:
             self._deactivate(day, count)
         self._mark_camp_states()
@@ -645,6 +647,7 @@ class FleeModel(MovementModel):
         weights = (p.capacity_buffer, p.weight_softening, p.weight_power, self.weight_mode,
                    self.home_dist, p.home_distance_power, not self.documented)
         n_orig = a.n
+        held = self._hold_still(a.full("active")[:n_orig], a.full("state")[:n_orig])
         place_args = (common, net.link_from, net.link_to, net.link_km, self.link_speed,
                       self.walk_prob, self.link_open, self.link_gen, self.forced_link, movechance,
                       self.is_camp, score, pop_weight, occ, self.capacity, net.country, net.kind,
@@ -657,6 +660,7 @@ class FleeModel(MovementModel):
         n_orig = a.n
         slices = pass2_slices(n_orig, ROUNDS, tuple(a.full(k) for k in _ROW_COLUMNS), key)
         self._pass(2, slices, n_orig, place_args)  # second pass: travel
+        a.full("active")[held] = True  # rows held by a rule were left as they were
         if p.sinks:
             self._deactivate_rows()
         self._mark_camp_states()
@@ -666,11 +670,29 @@ class FleeModel(MovementModel):
         self.days_done = day + 1
         return np.zeros(0, dtype=np.int64)
 
+    @staticmethod
+    def _hold_still(active: np.ndarray, state: np.ndarray) -> np.ndarray:
+        """Leave out of today's passes the people a rule holds; return them (to restore).
+
+        Flee's passes move everybody active; a person (a row) whom a rule has put in another
+        state than `in_transit` or `in_camp` (waiting at a closure, detained, returned, …) is
+        made inactive for the passes, so stays where the rule put them, and active again after.
+        """
+        held = np.flatnonzero(active & (state != State.IN_TRANSIT) & (state != State.IN_CAMP))
+        active[held] = False
+        return held
+
     def _mark_camp_states(self) -> None:
-        """Count people standing in a camp (a column of Flee's out.csv) as `in_camp`."""
+        """Count people standing in a camp (a column of Flee's out.csv) as `in_camp`.
+
+        Only people moving as Flee moves them (`in_transit` or `in_camp`) change; a state a rule
+        gave (waiting, detained, …) stays until the rule changes it.
+        """
         a = self.sim.agents
+        free = (a.state == State.IN_TRANSIT) | (a.state == State.IN_CAMP)
         in_camp = (a.link < 0) & self.camp_kind[a.place]
-        a.state[:] = np.where(in_camp, np.uint8(State.IN_CAMP), np.uint8(State.IN_TRANSIT))
+        a.state[:] = np.where(free, np.where(in_camp, np.uint8(State.IN_CAMP),
+                                             np.uint8(State.IN_TRANSIT)), a.state)
 
     def _pass(self, phase: int, slices: np.ndarray, n_orig: int, place_args: tuple) -> None:
         """Run one pass of `flee_count_pass`, growing the rows whenever they run short.

@@ -68,6 +68,18 @@ class CompiledClosure(CompiledRule):
             self.sim.change_state(held, State.IN_TRANSIT, self.id)
             self.trace(held, "reopened", None, "released")
 
+    def _adjacent(self, back: np.ndarray, here: np.ndarray) -> np.ndarray:
+        """Whether a route leads from each `back` place to the `here` place.
+
+        Turning back is one hop: a previous place that is not a neighbour (a representation
+        that does not keep the previous place, as the flee model's count rows) leaves the
+        person waiting where they are rather than sending them across the map.
+        """
+        net = self.sim.network
+        pairs = set(zip(net.link_from.tolist(), net.link_to.tolist(), strict=True))
+        return np.array([(int(b), int(h)) in pairs for b, h in zip(back, here, strict=True)],
+                        dtype=np.bool_)
+
     def _held_places(self) -> np.ndarray:
         if self.rule.action == "turn_back":
             return np.arange(self.sim.network.n_places)
@@ -88,7 +100,7 @@ class CompiledClosure(CompiledRule):
         a = self.sim.agents
         if self.rule.action == "turn_back":
             back = a.prev_place[idx]
-            movable = back >= 0
+            movable = (back >= 0) & self._adjacent(back, a.place[idx])
             for place in np.unique(back[movable]):
                 sel = idx[movable & (back == place)]
                 self.move_to(sel, int(place))

@@ -90,7 +90,8 @@ def parse_rules(text: str, scenario: Scenario | None, problems: list[Problem]) -
             _check_places(rule, label, scenario, problems)
         rules.append(rule)
         labels.append(label)
-    _check_reviews(rules, labels, problems)
+    if scenario is not None:  # with the scenario: the rules as a whole (a lone example is not)
+        _check_reviews(rules, labels, problems)
     return rules
 
 
