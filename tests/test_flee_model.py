@@ -215,7 +215,8 @@ def test_same_seed_same_run_other_seed_other_run(tmp_path):
 
 def test_conflict_rows_must_name_places(tmp_path):
     with pytest.raises(ScenarioError) as err:
-        make(tmp_path, "a,A,AA,town,0,0,,1\n", "", {}, conflicts="2020-01-01,zz,1\n",
+        make(tmp_path, "a,A,AA,town,0,0,,1\nb,B,AA,town,0,1,,1\n", "a,b,10,0\n", {},
+             conflicts="2020-01-01,zz,1\n",
              totals="2020-01-01,0\n")
     assert [(p.file, p.row, p.field) for p in err.value.problems] == [
         ("conflicts.csv", 2, "place")]
@@ -282,7 +283,7 @@ def test_places_with_a_tiny_move_chance_become_camps(tmp_path):
 
 def test_extras_errors_name_file_row_field(tmp_path):
     with pytest.raises(ScenarioError) as err:
-        make(tmp_path, "a,A,AA,town,0,0,,1\n", "", {},
+        make(tmp_path, "a,A,AA,town,0,0,,1\nb,B,AA,town,0,1,,1\n", "a,b,10,0\n", {},
              closures="camp,a,,2020-01-05,2020-01-02\nborder,a,,2020-01-01,\n"
                       "link,a,,2020-01-01,\ncountry,AA,ZZ,2020-01-01,\n",
              totals="2020-01-02,5\n2020-01-01,3\n")
