@@ -349,3 +349,18 @@ def test_toml_text_of_a_scenario_toml_header(tmp_path):
     toml = TINY_TOML.replace('name = "tiny"', 'name = "tiny"\nnme = "typo"')
     assert where(problems_of(write_scenario(tmp_path, scenario_toml=toml))) == {
         ("scenario.toml", None, "nme")}
+
+
+def test_a_huge_value_in_rules_toml_is_not_echoed_whole(tiny):
+    (tiny / "rules.toml").write_text('[[rule]]\nid = "guard"\nkind = "closure"\n'
+                                     f'where = {{ route = "b>{"y" * 5000}" }}\naction = "wait"\n')
+    found = problems_of(tiny)
+    assert found and all(len(str(p)) < 1000 for p in found), [len(str(p)) for p in found]
+
+
+def test_a_flee_scenario_whose_conflict_zones_have_no_population(flee_folder):
+    lines = (flee_folder / "places.csv").read_text().splitlines()
+    (flee_folder / "places.csv").write_text("\n".join(",".join(line.split(",")[:-1])
+                                                      for line in lines) + "\n")
+    res = invoke("check", flee_folder)  # the run used to stop on day 1 without naming a file
+    assert res.exit_code == 2 and "places.csv, field 'population'" in res.output

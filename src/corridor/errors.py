@@ -21,13 +21,18 @@ class Problem:
     field: str | None
     message: str
 
+    MAX_MESSAGE = 1_000  # a safety net: readers cut echoed values shorter than this already
+
     def __str__(self) -> str:
-        where = self.file
+        where = self.file[:200]
         if self.row is not None:
             where += f", row {self.row}"
         if self.field:
-            where += f", field '{self.field}'"
-        return f"{where}: {self.message}"
+            where += f", field '{self.field[:200]}'"
+        message = self.message
+        if len(message) > self.MAX_MESSAGE:
+            message = message[:self.MAX_MESSAGE] + f"… ({len(self.message):,} characters)"
+        return f"{where}: {message}"
 
 
 class CorridorError(Exception):

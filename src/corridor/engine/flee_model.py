@@ -127,6 +127,15 @@ class FleeModel(MovementModel):
         if not extras.totals and not params.conflict_driven_spawning:
             problems.append(Problem("totals.csv", None, None, "missing or empty; the flee model "
                                     "spawns people from the daily change of the total"))
+        zones = {p.id for p in scenario.places if p.kind == "conflict_zone"}
+        zones |= {c.place for _, c in extras.conflicts if c.intensity > 0}
+        counts = [t.count for _, t in extras.totals]
+        rises = any(b > a for a, b in zip(counts, counts[1:], strict=False))
+        if rises and not any(p.population // params.hasten > 0 for p in scenario.places
+                             if p.id in zones):
+            problems.append(Problem("places.csv", None, "population", "no conflict zone has a "
+                                    "population (after hasten); the flee model spawns the rise "
+                                    "of totals.csv at conflict zones in proportion to it"))
         for row, c in extras.conflicts:
             if c.place not in ids:
                 problems.append(Problem("conflicts.csv", row, "place", f"unknown place "

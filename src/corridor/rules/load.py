@@ -64,7 +64,8 @@ def parse_rules(text: str, scenario: Scenario | None, problems: list[Problem]) -
                                         "could not address it)"))
                 continue
             if rule_id in seen:
-                problems.append(Problem(FILE, None, f"{label}.id", f"duplicate id {rule_id!r} "
+                problems.append(Problem(FILE, None, f"{label}.id",
+                                        f"duplicate id {shorten(repr(rule_id))} "
                                                                    f"(first in rule "
                                                                    f"{seen[rule_id]})"))
             seen.setdefault(rule_id, n)
@@ -116,7 +117,8 @@ def _check_places(rule: Rule, label: str, scenario: Scenario, problems: list[Pro
     ids = {p.id for p in scenario.places}
     for place in rule.places():
         if place not in ids:
-            problems.append(Problem(FILE, None, label, f"unknown place {place!r}; it must be an "
+            problems.append(Problem(FILE, None, label, f"unknown place {shorten(repr(place))}; "
+                                    "it must be an "
                                                        f"id in places.csv"))
     for field in ("detain_at",):
         outcome = getattr(rule, "on_stop", None) or getattr(rule, "on_intercept", None)
@@ -130,7 +132,8 @@ def _check_places(rule: Rule, label: str, scenario: Scenario, problems: list[Pro
         for region in regions:
             if region not in known:
                 problems.append(Problem(FILE, None, f"{label}.regions",
-                                        f"unknown region {region!r}; regions come from the "
+                                        f"unknown region {shorten(repr(region))}; regions "
+                                        "come from the "
                                         f"region column of places.csv"))
 
 
@@ -159,7 +162,7 @@ def change_rules(rules: tuple[Any, ...], changes: list[tuple[str, str, Any]],
         rule = by_id.get(rule_id)
         if rule is None:
             problems.append(Problem("--set", None, f"rules.{rule_id}",
-                                    f"no rule {rule_id!r}; rule ids: "
+                                    f"no rule {shorten(repr(rule_id))}; rule ids: "
                                     f"{', '.join(by_id) or 'none'}"))
             continue
         data = rule.model_dump(by_alias=True)
