@@ -115,10 +115,15 @@ def _where(rule) -> str:
     return ", ".join(named) if named else "—"
 
 
+def _margin(n: int) -> float:
+    """Half-width of a 90 % binomial interval at p = 0.5 for n draws (the widest)."""
+    return 1.645 * (0.25 / max(n, 1)) ** 0.5
+
+
 def _print_explanation(result) -> None:
     from rich.console import Console
 
-    out = Console(width=140, highlight=False)
+    out = Console(highlight=False)
     out.print(f"[bold]{result.scenario}[/]: one person of nationality {result.nationality} "
               f"leaving {result.route[0]} on {result.start} (seed {result.seed})")
     out.print("route: " + " → ".join(result.route))
@@ -137,7 +142,10 @@ def _print_explanation(result) -> None:
                 out.print(f"           [cyan]{e.rule}[/] at {e.place} on day {e.day}: "
                           f"{e.event}{chance}: {e.outcome}{into}")
             shown.add(day)
-    out.print(f"\n[bold]End[/]: {result.final_state} at {result.final_place}")
+    when = f" on {result.journey[-1]['date']}" if result.journey else ""
+    out.print(f"\n[bold]End[/]: {result.final_state} at {result.final_place}{when}")
+    for note in result.notes:
+        out.print(f"  {note}")
     out.print("\n[bold]Rules along the route[/] (status on the date the person was, or would "
               "have been, there)")
     place = None
@@ -150,8 +158,12 @@ def _print_explanation(result) -> None:
         if r.applies is not None:
             applies = "; applies to this person" if r.applies else \
                 f"; does not apply to this person ({r.who})"
-        out.print(f"    [cyan]{r.rule}[/] ({r.kind}) {r.title}: {mark} — {r.status}{applies}")
+        after = " [dim](would be reached after the scenario's end)[/]" if r.after_end else ""
+        out.print(f"    [cyan]{r.rule}[/] ({r.kind}) {r.title}: {mark} — {r.status}{applies}"
+                  f"{after}")
     if result.outcomes:
-        out.print(f"\n[bold]End states over {result.draws:,} draws[/]")
+        out.print(f"\n[bold]End states over {result.draws:,} draws[/] (independent replicas of "
+                  f"this person, each travelling alone; ±{_margin(result.draws):.1%} at most, "
+                  f"90 %)")
         for state, share in sorted(result.outcomes.items(), key=lambda kv: -kv[1]):
             out.print(f"  {state:<22} {share:>7.1%}")
