@@ -52,13 +52,23 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
+        console = Console()
+        narrow = console.width < 110  # the kind is left out (it is in --json)
         table = Table(title=f"{sc.name}: rules on {date}", show_lines=False)
-        for col in ("id", "kind", "where", "who", "in force?"):
-            table.add_column(col, overflow="fold")
+        # ids stay whole (they are typed into --without); the other columns share the
+        # terminal's width (COLUMNS) and wrap
+        table.add_column("id", no_wrap=True, min_width=max((len(r["id"]) for r in rows),
+                                                            default=2))
+        if not narrow:
+            table.add_column("kind", overflow="fold", ratio=2)
+        table.add_column("where", overflow="fold", ratio=3)
+        table.add_column("who", overflow="fold", ratio=2)
+        table.add_column("in force?", overflow="fold", ratio=3)
         for r in rows:
             mark = "[green]yes[/]" if r["in_force"] else "[red]no[/]"
-            table.add_row(r["id"], r["kind"], r["where"], r["who"], f"{mark} — {r['status']}")
-        Console(width=160).print(table)
+            cells = [r["id"], r["kind"], r["where"], r["who"], f"{mark} — {r['status']}"]
+            table.add_row(*(cells[:1] + cells[2:] if narrow else cells))
+        console.print(table)
 
     @app.command()
     @handle_errors
