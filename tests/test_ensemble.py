@@ -276,3 +276,25 @@ def test_a_missing_extra_is_named_with_its_pip_command(monkeypatch, capsys):
         ensemble_commands.need("duckdb", "no_such_package_xyz")
     assert exit_info.value.exit_code == 2
     assert "pip install 'corridor[calibrate]'" in capsys.readouterr().err
+
+
+def test_ensemble_report_shows_the_scores_the_command_printed(tmp_path):
+    """matched_share and mean_abs_log_error (below 1) were shown as 0 in the report's table."""
+    folder = write_scenario(tmp_path / "obs", observations_csv=(
+        "period_start,period_end,place,kind,value,low,high\n"
+        "2020-01-05,2020-01-05,c,present,400,300,500\n"
+        "2020-01-08,2020-01-08,d,present,150,100,200\n"
+        "2020-01-06,2020-01-06,b,present,50,40,60\n"))
+    out = tmp_path / "ens"
+    res = CliRunner().invoke(app, ["ensemble", str(folder), "--days", "8", "--runs", "3",
+                                   "--jobs", "1", "--out", str(out), "--seed", "5"])
+    assert res.exit_code == 0, res.output
+    info = json.loads((out / "ensemble.json").read_text())
+    html = (out / "report.html").read_text()
+    small = {name: d for name, d in info["outputs"].items()
+             if name in ("matched_share", "mean_abs_log_error") and 0 < abs(d["mean"]) < 1}
+    assert small, info["outputs"]
+    for name, d in small.items():
+        shown = f"{d['mean']:.3g}"
+        assert shown in res.output, (name, res.output)
+        assert f"<td>{shown}</td>" in html.replace(' class="num"', ""), name

@@ -111,3 +111,40 @@ end = "2020-01-06"
     assert rule.status_on(dt.date(2020, 1, 5))[0] is True
     assert rule.status_on(dt.date(2020, 1, 6))[0] is True
     assert rule.status_on(dt.date(2020, 1, 7))[0] is False
+
+
+README_ROUTE = "San Pedro Sula>Agua Caliente>Tecún Umán>Ciudad Juárez"
+
+
+def test_explain_ends_on_the_scenarios_last_day_and_says_so(caravan):
+    """The README's example (no cohort) is not traced past the scenario's end."""
+    result = explain(caravan, README_ROUTE, dt.date(2020, 1, 15), "HN")
+    last = caravan.config.end_date
+    assert all(step["date"] <= last for step in result.journey)
+    if result.final_state in ("detained", "waiting", "in_transit", "waiting_metering"):
+        assert result.ended_by == "scenario_end"
+        assert any(str(last) in note and "outside the scenario" in note
+                   for note in result.notes)
+    assert any("no 'cohort' attribute" in note for note in result.notes)
+    later = [r for r in result.rules_met if r.date > last]
+    assert all(r.after_end for r in later)
+
+
+def test_explain_refuses_a_date_after_the_scenario(caravan):
+    later = caravan.config.end_date + dt.timedelta(days=1)
+    with pytest.raises(ScenarioError, match="after the scenario's last day"):
+        explain(caravan, "Ciudad Juárez", later, "HN")
+
+
+def test_all_outcomes_do_not_depend_on_the_number_of_draws(caravan):
+    """Draws are independent replicas: 200 and 3,000 draws agree within binomial error.
+
+    Before, all draws shared the return seats, so the share detained grew with the draws.
+    """
+    args = (caravan, README_ROUTE, dt.date(2020, 1, 15), "HN", {"cohort": "caravan"})
+    small = explain(*args, seed=11, draws=200).outcomes
+    large = explain(*args, seed=12, draws=3000).outcomes
+    for state in set(small) | set(large):
+        p = large.get(state, 0.0)
+        sd = max(p * (1 - p), 1 / 3000) ** 0.5 * (1 / 200 + 1 / 3000) ** 0.5
+        assert abs(small.get(state, 0.0) - p) <= 4 * sd + 1e-9, (state, small, large)

@@ -125,3 +125,23 @@ def test_a_run_without_observations_has_nothing_to_score(tmp_path):
     assert compare(out) == []
     res = CliRunner().invoke(app, ["score", str(out)])
     assert res.exit_code == 2 and "nothing to score" in res.output
+
+
+def test_an_infinite_factor_is_explained_not_printed_as_inf(tmp_path):
+    """Nobody is at Echo on day 1 (people start at Alpha): the factor has no finite size."""
+    from tiny_fixture import TINY_TOML
+
+    folder = write_scenario(tmp_path / "sc", scenario_toml=TINY_TOML, observations_csv=(
+        "period_start,period_end,place,kind,value,low,high,source\n"
+        "2020-01-01,2020-01-01,Alpha,departed,1000,,,D1\n"
+        "2020-01-01,2020-01-01,Echo,present,250,200,300,D2\n"))
+    out = tmp_path / "run"
+    corridor.run(folder, out=out)
+    result = score(out)
+    assert math.isinf(result["max_factor_off"])
+    assert result["max_factor_where"]["place"] == "Echo"
+    res = CliRunner().invoke(app, ["score", str(out)])
+    assert res.exit_code == 0, res.output
+    line = next(t for t in res.output.splitlines() if t.startswith("largest factor"))
+    assert "inf" not in line
+    assert "the run has 0 where 200–300 were observed (Echo, present, 2020-01-01)" in line

@@ -19,6 +19,45 @@ from corridor.scenario.load import finalize
 from corridor.scenario.model import DepartureRow, Scenario
 
 MAX_DAYS = 240
+# States in which a journey has not come to an end yet.
+PENDING = ("in_transit", "waiting_metering", "waiting_mpp", "detained", "asylum_transit",
+           "waiting")
+
+
+class ReplicaSimulation(Simulation):
+    """A simulation whose people are independent replicas of one traveller.
+
+    `explain --all-outcomes` follows `draws` travellers at once, but each stands for the same
+    person travelling alone: nobody shares a seat, a place in a queue or a detention cell
+    with another draw. So every rule that rations something (return seats, a port's daily
+    quota, a station's capacity, an agreement's daily transfers) treats each draw as if it were
+    the only one asking: it is served whenever the ration is at least one, and the number
+    already served that day or already held counts nobody else. Random draws stay per person
+    (counter-based streams), so draw k's journey does not depend on how many draws there are,
+    and the shares of end states differ between `--draws 100` and `--draws 10000` only by
+    sampling noise.
+    """
+
+    def take(self, idx: np.ndarray, n: int, fifo: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Each replica alone would be first in line: all are taken when n >= 1."""
+        idx = np.asarray(idx, dtype=np.int64)
+        if n >= 1:
+            return idx, idx[:0]
+        return idx[:0], idx
+
+    def first_come(self, states: tuple[State, ...], places: np.ndarray, n: int,
+                   group_ok: np.ndarray | None = None, flag_mask: int = 0) -> np.ndarray:
+        """Everyone waiting is first in their own line: all of them when n >= 1."""
+        rows = super().first_come(states, places, max(self.agents.n, 1), group_ok, flag_mask)
+        return rows if n >= 1 else rows[:0]
+
+    def people(self, idx: np.ndarray | None = None) -> int:
+        """Other replicas are not there: nobody else is held or was served before."""
+        return 0
+
+    def occupancy(self) -> np.ndarray:
+        """A person alone does not fill a place."""
+        return np.zeros_like(super().occupancy())
 
 
 def fold(text: str) -> str:
@@ -135,6 +174,8 @@ class RuleMet:
     status: str
     applies: bool | None
     who: str
+    reached: bool = True
+    after_end: bool = False
 
 
 @dataclass
@@ -153,6 +194,9 @@ class Explanation:
     final_place: str = ""
     outcomes: dict[str, float] | None = None
     draws: int = 1
+    end_date: dt.date | None = None
+    ended_by: str = "settled"
+    notes: list[str] = field(default_factory=list)
 
 
 def explain(scenario: Scenario, route: str, date: dt.date, nationality: str = "HN",
@@ -162,11 +206,21 @@ def explain(scenario: Scenario, route: str, date: dt.date, nationality: str = "H
 
     The person leaves the first place of the route on `date` and takes the route's next link
     each day it is open, meeting the scenario's rules as they stand on each date. Person 0's
-    journey is traced day by day.
+    journey is traced day by day. The journey ends when the person has settled or on the
+    scenario's last day, whichever comes first: the scenario says nothing about later dates.
+    The draws are independent replicas of the same person (see `ReplicaSimulation`).
+
+    Raises:
+        ScenarioError: For a date after the scenario's last day, or a bad route.
     """
     path = resolve_route(scenario, route)
+    last = scenario.config.end_date
+    if date > last:
+        raise ScenarioError([Problem("--date", None, None,
+                                     f"{date} is after the scenario's last day ({last}); "
+                                     f"the scenario says nothing about later dates")])
     sc = _journey_scenario(scenario, path, date, nationality, attributes or {}, draws, days)
-    sim = Simulation(sc, seed=seed)
+    sim = ReplicaSimulation(sc, seed=seed)
     sim.model = FixedRouteModel(sim)
     sim.tracer = Tracer(follow=None if draws > 1 else np.array([0]))
     journey = []
@@ -180,11 +234,19 @@ def explain(scenario: Scenario, route: str, date: dt.date, nationality: str = "H
                         "state": State(int(a.state[0])).label})
         if a.state[0] != State.IN_TRANSIT and _settled(journey):
             break
+    # The other draws are followed to their own ends, not stopped when person 0 settles.
+    pending = [int(State[name.upper()]) for name in PENDING]
+    while draws > 1 and sim.day < sim.days and np.isin(a.state[: a.n], pending).any():
+        sim.step()
+    settled = journey[-1]["state"] not in PENDING
     out = Explanation(scenario.name, nationality, path, date, seed,
                       journey=_compress(journey), events=sim.tracer.events.get(0, []),
                       final_state=journey[-1]["state"], final_place=journey[-1]["position"],
-                      draws=draws)
+                      draws=draws, end_date=sc.config.end_date,
+                      ended_by="settled" if settled else
+                      ("scenario_end" if sc.config.end_date == last else "journey_limit"))
     out.rules_met = _rules_met(sim, path, journey, date)
+    out.notes = _notes(scenario, out, attributes or {})
     if draws > 1:
         states = np.bincount(a.state[: a.n], minlength=len(State))
         out.outcomes = {State(s).label: float(c) / a.n for s, c in enumerate(states) if c}
@@ -195,8 +257,7 @@ def _settled(journey: list[dict]) -> bool:
     """Stop tracing once the person has been in the same final-looking state for a while."""
     last = journey[-8:]
     return len(last) == 8 and len({(j["state"], j["position"]) for j in last}) == 1 and \
-        last[-1]["state"] not in ("waiting_metering", "waiting_mpp", "detained",
-                                  "asylum_transit", "waiting")
+        last[-1]["state"] not in PENDING
 
 
 def _compress(journey: list[dict]) -> list[dict]:
@@ -238,6 +299,7 @@ def _journey_scenario(scenario: Scenario, path: list[str], date: dt.date, nation
         km += index[(a, b)]
     walk = scenario.parameters.walk_speed_km if scenario.parameters is not None else 35.0
     length = days or min(MAX_DAYS, int(km / walk) + 150)
+    length = max(1, min(length, (scenario.config.end_date - date).days + 1))
     config = scenario.config.model_copy(update={"start_date": date, "days": length})
     dep = DepartureRow.model_validate({"date": date, "origin": path[0], "count": draws,
                                        "nationality": nationality, **attributes})
@@ -256,6 +318,7 @@ def _rules_met(sim: Simulation, path: list[str], journey: list[dict],
     sc = sim.scenario
     reached = _dates_reached(path, journey)
     walk = sc.parameters.walk_speed_km
+    last = sc.config.end_date
     out: list[RuleMet] = []
     planned = start
     for k, pid in enumerate(path):
@@ -272,5 +335,31 @@ def _rules_met(sim: Simulation, path: list[str], journey: list[dict],
             in_force, status = rule.status_on(date)
             applies = bool(compiled.applies(np.array([0]))[0]) if in_force else None
             out.append(RuleMet(pid, date, rule.id, rule.kind, rule.title or rule.id, in_force,
-                               status, applies, rule.who.describe()))
+                               status, applies, rule.who.describe(), reached=pid in reached,
+                               after_end=date > last))
     return out
+
+
+def _notes(scenario: Scenario, result: Explanation, attributes: dict[str, str]) -> list[str]:
+    """Plain statements about what the journey's end means and what it depends on."""
+    notes = []
+    if result.ended_by == "scenario_end":
+        notes.append(f"The scenario ends on {result.end_date}: the person is still "
+                     f"{result.final_state} at {result.final_place} then; what happens after is "
+                     f"outside the scenario.")
+    elif result.ended_by == "journey_limit":
+        notes.append(f"The trace stops on {result.end_date}, {MAX_DAYS} days at most after "
+                     f"setting out: the person is still {result.final_state} at "
+                     f"{result.final_place}.")
+    missing: dict[str, set[str]] = {}
+    for rule in scenario.rules:
+        for name, value in (getattr(rule.who, "attributes", None) or {}).items():
+            if name not in attributes:
+                values = value if isinstance(value, list | tuple | set) else [value]
+                missing.setdefault(name, set()).update(str(v) for v in values)
+    for name, values in sorted(missing.items()):
+        shown = " or ".join(f"{name}={v}" for v in sorted(values))
+        notes.append(f"This person has no {name!r} attribute, so the rules for {shown} "
+                     f"do not apply to them; add --attribute {name}=… to follow someone who "
+                     f"has one.")
+    return notes

@@ -179,6 +179,8 @@ def summarise(scores: list[ObservationScore]) -> dict[str, Any]:
     measured = [s for s in scores if s.simulated is not None]
     errors = [abs(s.relative_error) for s in measured if s.relative_error is not None]
     factors = [s.factor_off for s in measured if s.factor_off is not None]
+    worst = max((s for s in measured if s.factor_off is not None),
+                key=lambda s: s.factor_off, default=None)
     overall = shares(scores)
     return {
         "n_observations": n,
@@ -191,6 +193,12 @@ def summarise(scores: list[ObservationScore]) -> dict[str, Any]:
         "in_sample": shares([s for s in scores if s.fitted]),
         "mean_abs_relative_error": sum(errors) / len(errors) if errors else None,
         "max_factor_off": max(factors) if factors else None,
+        "max_factor_where": None if worst is None else {
+            "place": worst.place, "kind": worst.kind, "cohort": worst.cohort,
+            "period_start": worst.period_start, "period_end": worst.period_end,
+            "value": worst.value, "low": worst.low, "high": worst.high,
+            "simulated": worst.simulated},
+        "n_infinite_factor": sum(1 for f in factors if math.isinf(f)),
     }
 
 
@@ -209,7 +217,10 @@ def score(run_dir: Path) -> dict[str, Any]:
         `within_range`, `within_25` (the same two shares), `out_of_sample` and `in_sample`
         (`{within_25, within_range, n}` over the observations not fitted / fitted),
         `transit_days` (`{place, observed, simulated, …}` per arrival-day observation),
-        `mean_abs_relative_error`, `max_factor_off` (float; `inf` possible), `n_observations`,
+        `mean_abs_relative_error`, `max_factor_off` (float; `inf` when the run has 0 where
+        people were observed, or people where 0 were), `max_factor_where` (the observation
+        with the largest factor: place, kind, period, value, low, high, simulated),
+        `n_infinite_factor`, `n_observations`,
         `n_measured`, `run_dir` and `ard` (Flee's averaged relative difference over the camps
         with `present` observations, for runs of the `flee` model; None otherwise).
 

@@ -326,7 +326,7 @@ def _print_sweep(rows: list[dict[str, Any]], names: list[str], outputs: tuple[st
             cells.append("–" if not r or not r["runs"] else
                          f"{_num(r['mean'])} [{_num(r['p05'])}–{_num(r['p95'])}]")
         table.add_row(*cells)
-    Console(width=160).print(table)
+    Console().print(table)
 
 
 @handle_errors
@@ -398,7 +398,7 @@ def _print_indices(result: Any) -> None:
 
     from corridor.analysis.sensitivity import ranking
 
-    console = Console(width=140)
+    console = Console()
     sobol = result.method == "sobol"
     switches = any(f.switch for f in result.factors)
     for metric, ind in result.indices.items():
@@ -501,7 +501,7 @@ def _print_calibration(rep: dict[str, Any]) -> None:
 
     from corridor.analysis.ensemble_score import format_score
 
-    console = Console(width=160)
+    console = Console()
     best = rep["best"]
     console.print(f"[bold]{rep['scenario']}[/]: best {rep['objective']} {best['value']:.4g} "
                   f"(trial {best['trial']} of {rep['trials']} finished, {rep['direction']}d)")

@@ -10,7 +10,10 @@ from typing import Annotated
 import typer
 
 from corridor.cli.errors import handle_errors
+from corridor.cli.help_text import install as _friendly_help
 from corridor.cli.progress import day_progress
+
+_friendly_help()
 
 app = typer.Typer(
     name="corridor",

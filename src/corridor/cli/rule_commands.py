@@ -52,13 +52,23 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
+        console = Console()
+        narrow = console.width < 110  # the kind is left out (it is in --json)
         table = Table(title=f"{sc.name}: rules on {date}", show_lines=False)
-        for col in ("id", "kind", "where", "who", "in force?"):
-            table.add_column(col, overflow="fold")
+        # ids stay whole (they are typed into --without); the other columns share the
+        # terminal's width (COLUMNS) and wrap
+        table.add_column("id", no_wrap=True, min_width=max((len(r["id"]) for r in rows),
+                                                            default=2))
+        if not narrow:
+            table.add_column("kind", overflow="fold", ratio=2)
+        table.add_column("where", overflow="fold", ratio=3)
+        table.add_column("who", overflow="fold", ratio=2)
+        table.add_column("in force?", overflow="fold", ratio=3)
         for r in rows:
             mark = "[green]yes[/]" if r["in_force"] else "[red]no[/]"
-            table.add_row(r["id"], r["kind"], r["where"], r["who"], f"{mark} — {r['status']}")
-        Console(width=160).print(table)
+            cells = [r["id"], r["kind"], r["where"], r["who"], f"{mark} — {r['status']}"]
+            table.add_row(*(cells[:1] + cells[2:] if narrow else cells))
+        console.print(table)
 
     @app.command()
     @handle_errors
@@ -115,10 +125,15 @@ def _where(rule) -> str:
     return ", ".join(named) if named else "—"
 
 
+def _margin(n: int) -> float:
+    """Half-width of a 90 % binomial interval at p = 0.5 for n draws (the widest)."""
+    return 1.645 * (0.25 / max(n, 1)) ** 0.5
+
+
 def _print_explanation(result) -> None:
     from rich.console import Console
 
-    out = Console(width=140, highlight=False)
+    out = Console(highlight=False)
     out.print(f"[bold]{result.scenario}[/]: one person of nationality {result.nationality} "
               f"leaving {result.route[0]} on {result.start} (seed {result.seed})")
     out.print("route: " + " → ".join(result.route))
@@ -137,7 +152,10 @@ def _print_explanation(result) -> None:
                 out.print(f"           [cyan]{e.rule}[/] at {e.place} on day {e.day}: "
                           f"{e.event}{chance}: {e.outcome}{into}")
             shown.add(day)
-    out.print(f"\n[bold]End[/]: {result.final_state} at {result.final_place}")
+    when = f" on {result.journey[-1]['date']}" if result.journey else ""
+    out.print(f"\n[bold]End[/]: {result.final_state} at {result.final_place}{when}")
+    for note in result.notes:
+        out.print(f"  {note}")
     out.print("\n[bold]Rules along the route[/] (status on the date the person was, or would "
               "have been, there)")
     place = None
@@ -150,8 +168,12 @@ def _print_explanation(result) -> None:
         if r.applies is not None:
             applies = "; applies to this person" if r.applies else \
                 f"; does not apply to this person ({r.who})"
-        out.print(f"    [cyan]{r.rule}[/] ({r.kind}) {r.title}: {mark} — {r.status}{applies}")
+        after = " [dim](would be reached after the scenario's end)[/]" if r.after_end else ""
+        out.print(f"    [cyan]{r.rule}[/] ({r.kind}) {r.title}: {mark} — {r.status}{applies}"
+                  f"{after}")
     if result.outcomes:
-        out.print(f"\n[bold]End states over {result.draws:,} draws[/]")
+        out.print(f"\n[bold]End states over {result.draws:,} draws[/] (independent replicas of "
+                  f"this person, each travelling alone; ±{_margin(result.draws):.1%} at most, "
+                  f"90 %)")
         for state, share in sorted(result.outcomes.items(), key=lambda kv: -kv[1]):
             out.print(f"  {state:<22} {share:>7.1%}")

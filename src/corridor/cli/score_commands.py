@@ -74,9 +74,7 @@ def format_table(result: dict[str, Any]) -> str:
                        f"{_part_share(part, 'within_25')} within the range widened by 25 %")
     mare = result["mean_abs_relative_error"]
     out.append(f"mean absolute relative error:     {'–' if mare is None else f'{mare:.0%}'}")
-    factor = result["max_factor_off"]
-    out.append("largest factor off the range:     "
-               + ("–" if factor is None else "inf" if math.isinf(factor) else f"{factor:.2f}"))
+    out.append("largest factor off the range:     " + largest_factor(result))
     for t in result.get("transit_days", []):
         out.append(f"transit days ({t['kind']}) to {t['place']}"
                    + (f" [{t['cohort']}]" if t["cohort"] else "")
@@ -84,6 +82,36 @@ def format_table(result: dict[str, Any]) -> str:
     if result.get("ard") is not None:
         out.append(f"ARD over the camps (Flee):        {result['ard']:.3f}")
     return "\n".join(out)
+
+
+def largest_factor(result: dict[str, Any]) -> str:
+    """Say how far the worst observation is off its range, and which one it is.
+
+    An infinite factor is explained: the run has 0 where people were observed (or people where
+    0 were observed); a ratio to zero has no finite size.
+    """
+    factor = result.get("max_factor_off")
+    where = result.get("max_factor_where")
+    if factor is None:
+        return "–"
+    label = ""
+    if where:
+        period = str(where["period_start"]) if where["period_start"] == where["period_end"] \
+            else f"{where['period_start']}–{where['period_end']}"
+        cohort = f" [{where['cohort']}]" if where.get("cohort") else ""
+        label = f" ({where['place']}{cohort}, {where['kind']}, {period})"
+    if not math.isinf(factor):
+        return f"{factor:.2f}{label}"
+    observed = _num(where["value"]) if where else "people"
+    if where and where["low"] != where["high"]:
+        observed = f"{_num(where['low'])}–{_num(where['high'])}"
+    if where and (where["simulated"] or 0) > 0:
+        text = f"no finite factor: the run has {_num(where['simulated'])} where 0 were observed"
+    else:
+        text = f"no finite factor: the run has 0 where {observed} were observed"
+    n = result.get("n_infinite_factor") or 1
+    more = f"; {n} observations are like this" if n > 1 else ""
+    return f"{text}{label}{more}"
 
 
 def register(app: typer.Typer) -> None:

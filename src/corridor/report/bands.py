@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from corridor.report.html import Section, esc, page
-from corridor.report.style import fmt, state_colour, state_label
+from corridor.report.style import fmt, fmt_value, state_colour, state_label
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -271,7 +271,7 @@ def write_ensemble_report(folder: Path, out: Path | None = None) -> Path:
 
     sec = Section("outputs", "Outputs over the members")
     rows = [
-        [name, *(fmt(d[k]) if d else "–" for k in ("mean", "p05", "p50", "p95"))]
+        [name, *(fmt_value(d[k]) if d else "–" for k in ("mean", "p05", "p50", "p95"))]
         for name, d in info.get("outputs", {}).items()
         if d and (not name.startswith("final:") or d["max"] > 0)
     ]

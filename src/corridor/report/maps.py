@@ -53,6 +53,9 @@ class MapData:
         flows: Flows along routes, largest first.
         labelled: Ids of the places whose name is written on the map, with the side it is on.
         countries: ISO codes of the countries the scenario's places are in.
+        story: People of the run's first cohort (the caravan) who arrived at each place it
+            passes in numbers (at least a tenth of its busiest place): their names come
+            first on the map, after the origins.
     """
 
     window: tuple[float, float, float, float]
@@ -62,6 +65,7 @@ class MapData:
     flows: list[Flow] = field(default_factory=list)
     labelled: dict[str, str] = field(default_factory=dict)
     countries: set[str] = field(default_factory=set)
+    story: dict[str, int] = field(default_factory=dict)
 
     @property
     def max_flow(self) -> int:
@@ -95,12 +99,30 @@ def _through(run: RunData) -> dict[str, int]:
     return {k: int(v) for k, v in out.items()}
 
 
+def story_places(run: RunData) -> dict[str, int]:
+    """People of the first cohort arriving at each place it passes in numbers (see MapData)."""
+    from corridor.report import cohorts
+
+    if "cohort" not in run.flows.schema.names or not cohorts.has_cohorts(run):
+        return {}
+    first = cohorts.names(run)[0]
+    table = run.flows.filter(pc.equal(run.flows["cohort"], first))
+    table = table.group_by("to_place").aggregate([("count", "sum")])
+    counts = dict(zip(table["to_place"].to_pylist(), table["count_sum"].to_pylist(), strict=True))
+    if not counts:
+        return {}
+    floor = max(counts.values()) / 10
+    return {k: int(v) for k, v in counts.items() if v >= floor}
+
+
 def _labelled(
-    places: list[Place], through: dict[str, int], window: tuple[float, ...], scale: float = 1.0
+    places: list[Place], through: dict[str, int], window: tuple[float, ...], scale: float = 1.0,
+    story: dict[str, int] | None = None,
 ) -> dict[str, str]:
     """Pick place names to write, and on which side of the marker ("right" or "left").
 
-    Origins and border places come first, then the busiest. A name goes to the right of its
+    Origins come first, then the places the first cohort's story passes (`story`, busiest
+    first), then border places, then the busiest. A name goes to the right of its
     marker, else to the left, else is left out, so that no two names (and no name and another
     place's marker) overlap; text boxes are estimated from the name's length. `scale` is the
     drawing's width relative to a full-width map (names take more room on a smaller drawing).
@@ -116,7 +138,14 @@ def _labelled(
         "border_crossing": 2,
         "destination": 2,
     }
-    ranked = sorted(places, key=lambda p: (priority.get(p.kind, 3), -through.get(p.id, 0), p.name))
+    story = story or {}
+
+    def rank(p: Place) -> tuple[float, int, str]:
+        if p.id in story and priority.get(p.kind, 3) > 0:
+            return (0.5, -story[p.id], p.name)
+        return (priority.get(p.kind, 3), -through.get(p.id, 0), p.name)
+
+    ranked = sorted(places, key=rank)
     markers = {
         p.id: (p.lon - char_w / 2, p.lat - line_h / 3, p.lon + char_w / 2, p.lat + line_h / 3)
         for p in places
@@ -125,11 +154,13 @@ def _labelled(
     chosen: dict[str, str] = {}
 
     def free(box: tuple[float, float, float, float], own: Place) -> bool:
-        # markers at (nearly) the same spot as this place do not block its name
+        # markers at (nearly) the same spot as this place do not block its name; the names of
+        # origins and of the story's places may cover other markers (never another name)
         others = [
             b
             for pid, b in markers.items()
             if pid != own.id and abs(b[0] + char_w / 2 - own.lon) > char_w
+            and own.id not in story and priority.get(own.kind, 3) > 0
         ] + boxes
         inside = box[0] >= x0 and box[2] <= x1 and box[1] >= y0 and box[3] <= y1
         return inside and all(
@@ -170,6 +201,7 @@ def prepare(run: RunData, window: tuple[float, float, float, float] | None = Non
     places = list(run.places.values())
     window = window or geo.extent([p.lon for p in places], [p.lat for p in places])
     through = _through(run)
+    story = story_places(run)
     routes = [
         (run.places[r.start], run.places[r.end])
         for r in run.routes
@@ -181,8 +213,9 @@ def prepare(run: RunData, window: tuple[float, float, float, float] | None = Non
         through=through,
         routes=routes,
         flows=_flows(run),
-        labelled=_labelled(places, through, window),
+        labelled=_labelled(places, through, window, story=story),
         countries={p.country for p in places},
+        story=story,
     )
 
 
@@ -193,7 +226,7 @@ def relabel(m: MapData, scale: float) -> MapData:
         for p in m.places
         if m.window[0] <= p.lon <= m.window[2] and m.window[1] <= p.lat <= m.window[3]
     ]
-    return replace(m, labelled=_labelled(inside, m.through, m.window, scale))
+    return replace(m, labelled=_labelled(inside, m.through, m.window, scale, m.story))
 
 
 def country_labels(m: MapData) -> list[tuple[str, float, float]]:
@@ -394,7 +427,7 @@ def zoom(m: MapData) -> MapData | None:
     if zone is None:
         return None
     inside = [p for p in m.places if zone[0] <= p.lon <= zone[2] and zone[1] <= p.lat <= zone[3]]
-    return replace(m, window=zone, labelled=_labelled(inside, m.through, zone))
+    return replace(m, window=zone, labelled=_labelled(inside, m.through, zone, story=m.story))
 
 
 def mark_zoom(ax: Axes, zoomed: MapData, label: str) -> None:

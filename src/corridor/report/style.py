@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 # Fonts the reader's system already has: the report loads no web font.
 FONT_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 
@@ -109,6 +111,20 @@ def state_label(state: str) -> str:
 def fmt(n: float) -> str:
     """Format a count for people: thousands separators, no decimals."""
     return f"{round(n):,}"
+
+
+def fmt_value(n: float | None) -> str:
+    """Format a measured value: counts as `fmt`, small values (errors, shares) to 3 digits.
+
+    A mean error of 0.213 is "0.213", not "0"; 12,345.6 people are "12,346".
+    """
+    if n is None or (isinstance(n, float) and math.isnan(n)):
+        return "–"
+    if math.isinf(n):
+        return "∞"
+    if abs(n) >= 100 or float(n).is_integer():
+        return fmt(n)
+    return f"{n:.3g}"
 
 
 def pct(part: float, whole: float) -> str:
