@@ -192,3 +192,50 @@ def test_caravan_2020_people_reach_tijuana_with_destination_choice():
     flows = result.flows.to_pylist()
     into_tijuana = sum(r["count"] for r in flows if r["to_place"] == "tijuana")
     assert into_tijuana > 100
+
+
+DANGER_PLACES = """id,name,country,kind,lat,lon,capacity,danger
+a,Alpha,HN,origin,15.0,-88.0,,0
+m,Middle,MX,town,16.0,-90.0,,0
+g,Gulf town,MX,town,20.0,-97.0,,1
+x,Near City,MX,border_city,25.0,-100.0,,0
+y,Far City,MX,border_city,32.0,-117.0,,0
+"""
+DANGER_ROUTES = """from,to,distance_km,mode,two_way
+a,m,100,road,false
+m,g,300,road,true
+g,x,200,road,true
+m,y,1500,road,true
+"""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_danger_weighs_on_destination_choice(tmp_path, engine):
+    """The near city lies behind a dangerous town: with danger_km = 1000 its path weighs 1,600
+    km against the far city's 1,600, so the shares are even; without, 600 against 1,600."""
+    def share_far(extra: str) -> float:
+        folder = _destinations(tmp_path / extra.replace(" ", "")[:12], "",
+                               settings_extra=extra, places_csv=DANGER_PLACES,
+                               routes_csv=DANGER_ROUTES)
+        result = corridor.run(corridor.load_scenario(folder), engine=engine, seed=3)
+        return _final(result, "y") / 4000
+    p_even = 0.5
+    p_plain = math.exp(-1.6) / (math.exp(-0.6) + math.exp(-1.6))
+    assert share_far("danger_km = 1000") == pytest.approx(p_even, abs=4 * math.sqrt(0.25 / 4000))
+    assert share_far("danger_km = 0") == pytest.approx(
+        p_plain, abs=4 * math.sqrt(p_plain * (1 - p_plain) / 4000))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_cohesion_sends_a_group_to_one_destination(tmp_path, engine):
+    """With cohesion 1 the whole group follows its collective draw; with 0.6, 60 % plus their
+    share of the individual draws."""
+    folder = _destinations(tmp_path, "", settings_extra="cohesion = 1.0")
+    result = corridor.run(corridor.load_scenario(folder), engine=engine, seed=5)
+    assert sorted([_final(result, "x"), _final(result, "y")]) == [0, 4000]
+    folder = _destinations(tmp_path / "partial", "", settings_extra="cohesion = 0.6")
+    result = corridor.run(corridor.load_scenario(folder), engine=engine, seed=5)
+    p_y = math.exp(-1.6) / (math.exp(-0.6) + math.exp(-1.6))
+    big = max(_final(result, "x"), _final(result, "y")) / 4000
+    expected = {0.6 + 0.4 * (1 - p_y), 0.6 + 0.4 * p_y}
+    assert any(abs(big - e) < 4 * math.sqrt(0.25 / 4000) + 0.01 for e in expected)

@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "corridor.cli.ensemble_commands",
     "corridor.cli.web_commands",
     "corridor.cli.export_commands",
+    "corridor.cli.crossval_commands",
 )
 
 

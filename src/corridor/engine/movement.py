@@ -13,6 +13,7 @@ from corridor.engine.gates import Gates
 from corridor.engine.kernels import move_agents, move_agents_parallel
 from corridor.engine.models import MovementModel
 from corridor.engine.paths import Paths, distance_to
+from corridor.engine.random import uniform
 from corridor.engine.states import N_STATES, State
 from corridor.errors import Problem
 from corridor.scenario.kinds import PLACE_KINDS, ROUTE_MODES
@@ -28,6 +29,7 @@ DEFAULT_ATTRACTIVENESS = {"default": 1.0}
 PURPOSE_MOVE = 1
 PURPOSE_DESTINATION = 2
 PURPOSE_ATTRITION = 3
+PURPOSE_COHESION = 4
 PARALLEL_MIN_AGENTS = 100_000  # below this, threads cost more than they save
 
 
@@ -82,6 +84,12 @@ class CorridorParameters(BaseModel):
                                      "exposure to Remain in Mexico)")
     detour_km: float = Field(50.0, gt=0, description="towards a destination, a link's "
                              "weight falls by e for every detour_km it adds to the trip")
+    danger_km: float = Field(0.0, ge=0, description="km that passing through a place of "
+                             "danger 1 (places.csv `danger`) weighs in destination choice and "
+                             "routing, on top of its distance")
+    cohesion: float = Field(0.0, ge=0, le=1, description="share of a departing group that "
+                            "heads for the group's collective destination (drawn once per "
+                            "group by the same logit) rather than drawing its own")
 
     @field_validator("move_chance")
     @classmethod
@@ -181,6 +189,10 @@ class CorridorModel(MovementModel):
                              for pl in sim.scenario.places])
         self.attractiveness = np.where(np.isnan(override), kind_attr, override)
         self.passable = self.attractiveness > 0
+        danger = np.array([pl.danger for pl in sim.scenario.places], dtype=np.float64)
+        # the km a link weighs in destination choice and routing: its length, plus the danger
+        # of the place it leads to
+        self.link_cost = net.link_km + p.danger_km * danger[net.link_to]
         if p.goal_kinds:
             goals = np.flatnonzero(np.isin(net.kind, [PLACE_KINDS.index(k)
                                                       for k in p.goal_kinds]))
@@ -222,7 +234,7 @@ class CorridorModel(MovementModel):
         if key != self._distances_key:
             net = self.sim.network
             self._distances = np.array([
-                distance_to(net, np.array([d]), gates.link_open, self.passable)
+                distance_to(net, np.array([d]), gates.link_open, self.passable, self.link_cost)
                 for d in self.destinations]).reshape(len(self.destinations), net.n_places)
             self._distances_key = key
         return self._distances
@@ -278,13 +290,31 @@ class CorridorModel(MovementModel):
                 continue
             prob = np.exp(utility - utility[np.isfinite(utility)].max())
             prob = np.where(np.isfinite(utility), prob, 0.0)
-            parts = sim.split_many(rows, prob / prob.sum(), PURPOSE_DESTINATION)
+            prob = self.with_cohesion(prob / prob.sum(), g)
+            parts = sim.split_many(rows, prob, PURPOSE_DESTINATION)
             attrs = dict(group.attributes)
             for k, part in enumerate(parts):
                 if len(part):
                     attrs["destination"] = sim.network.place_ids[self.destinations[k]]
                     a.group[part] = sim.group_id(group.nationality, attrs)
         self.goal_arrays()
+
+    def with_cohesion(self, prob: np.ndarray, group: int) -> np.ndarray:
+        """Mix individual choice with the group's collective one (`cohesion`).
+
+        The collective destination is drawn from the same chances by one draw per group, the
+        same every day of the run and in both representations (a counter-based stream keyed by
+        the group), so that a caravan that holds together heads for one city.
+        """
+        cohesion = self.params.cohesion
+        if cohesion <= 0.0:
+            return prob
+        u = uniform(self.sim.key_for(0, PURPOSE_COHESION), group, 0)
+        collective = min(int(np.searchsorted(np.cumsum(prob), u * prob.sum(), side="right")),
+                         len(prob) - 1)
+        mixed = (1.0 - cohesion) * prob
+        mixed[collective] += cohesion
+        return mixed
 
     # --- attrition --------------------------------------------------------------------------
     def attrition(self) -> None:
@@ -320,7 +350,7 @@ class CorridorModel(MovementModel):
                 enter = self.passable[net.link_to] | (net.link_to == dest)
                 ok = (gates.link_open & enter & np.isfinite(d[net.link_to])
                       & np.isfinite(d[net.link_from]))
-                detour = np.where(ok, net.link_km + np.where(ok, d[net.link_to], 0.0)
+                detour = np.where(ok, self.link_cost + np.where(ok, d[net.link_to], 0.0)
                                   - np.where(ok, d[net.link_from], 0.0), 0.0)
                 w = np.exp(-np.where(ok, detour, 0.0) / self.params.detour_km)
                 rows.append(np.where(ok, w * capacity[net.link_to], 0.0))

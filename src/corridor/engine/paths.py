@@ -80,7 +80,8 @@ class Paths:
 
 
 def distance_to(net: Network, targets: np.ndarray, link_open: np.ndarray | None = None,
-                passable: np.ndarray | None = None) -> np.ndarray:
+                passable: np.ndarray | None = None,
+                link_cost: np.ndarray | None = None) -> np.ndarray:
     """Shortest travel distance (km, along links) from every place to the nearest target place.
 
     Args:
@@ -89,6 +90,7 @@ def distance_to(net: Network, targets: np.ndarray, link_open: np.ndarray | None 
         link_open: bool per link; closed links are not used (default: all open).
         passable: bool per place; a path may not pass through a place that is not passable
             (it may start or end there). Default: all passable.
+        link_cost: km each link weighs (default: its length).
 
     Returns:
         km per place; places that cannot reach any target get `inf`.
@@ -100,8 +102,8 @@ def distance_to(net: Network, targets: np.ndarray, link_open: np.ndarray | None 
     for link in range(net.n_links):
         if link_open is not None and not link_open[link]:
             continue
-        incoming[int(net.link_to[link])].append((int(net.link_from[link]),
-                                                 float(net.link_km[link])))
+        km = net.link_km[link] if link_cost is None else link_cost[link]
+        incoming[int(net.link_to[link])].append((int(net.link_from[link]), float(km)))
     is_target = np.zeros(net.n_places, dtype=bool)
     is_target[np.asarray(targets, dtype=np.int64)] = True
     heap = [(0.0, int(t)) for t in targets]

@@ -103,7 +103,7 @@ def load_scenario(source: str | Path, settings: list[str] | None = None) -> Scen
     place_pairs = read_rows(files["places.csv"], "places.csv", PlaceRow,
                                       required=("id", "name", "country", "kind", "lat", "lon"),
                                       optional=("capacity", "region", "population",
-                                                "attractiveness"),
+                                                "attractiveness", "danger"),
                                       problems=problems)
     places = [r for _, r in place_pairs]
     _check_places(place_pairs, problems)

@@ -45,6 +45,7 @@ class PlaceRow(_Strict):
     region: str = ""
     population: int = Field(default=0, ge=0, le=MAX_PEOPLE)
     attractiveness: float | None = Field(default=None, ge=0)
+    danger: float = Field(default=0.0, ge=0, le=1)
     sources: str = ""
 
 
