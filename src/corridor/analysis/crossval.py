@@ -83,8 +83,11 @@ def settings_of(params: dict[str, float]) -> list[str]:
 
 def shipped_fits() -> dict[str, Any]:
     """Return the fits that ship with the scenarios (`scenarios/crossval.toml`)."""
-    text = resources.files("corridor.scenarios").joinpath(SHIPPED).read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    path = resources.files("corridor.scenarios").joinpath(SHIPPED)
+    if not path.is_file():
+        raise CorridorError(f"no fits ship with this version (scenarios/{SHIPPED} is missing): "
+                            f"run `corridor crossval … --refit` to fit every fold")
+    return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
 def _log_distance(sim: float | None, low: float, high: float) -> float:
