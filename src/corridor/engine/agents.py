@@ -114,6 +114,32 @@ class Agents:
         self.n += 1
         return new
 
+    def split_rows(self, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """Move k[i] people of rows[i] into new rows, one each, in order; return their indices.
+
+        The same as `split_row(rows[i], k[i])` for each i in turn, in one pass over the columns.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        k = np.asarray(k, dtype=np.int64)
+        new = self.append_copies(rows, k)
+        np.subtract.at(self._data["count"], rows, k.astype(np.uint32))
+        return new
+
+    def append_copies(self, rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Append a copy of each of rows (in order) holding counts[i] people; return the indices.
+
+        The source rows keep their people (see `split_rows` for a split).
+        """
+        m = len(rows)
+        start = self.n
+        if start + m > self._cap:
+            self._grow(start + m)
+        for arr in self._data.values():
+            arr[start:start + m] = arr[rows]
+        self._data["count"][start:start + m] = counts
+        self.n = start + m
+        return np.arange(start, start + m, dtype=np.int64)
+
     def merge(self, keep_order: bool = False) -> None:
         """Merge rows that differ in nothing but their count (count representation).
 
@@ -172,3 +198,16 @@ class Agents:
             new[: self.n] = arr[: self.n]
             self._data[name] = new
         self._cap = cap
+
+
+def _column(name: str) -> property:
+    """A property giving the rows in use of one column (faster than `__getattr__`)."""
+
+    def get(self: Agents) -> np.ndarray:
+        return self._data[name][: self.n]
+
+    return property(get, doc=f"The `{name}` column of the rows in use (a view).")
+
+
+for _name in COLUMNS:
+    setattr(Agents, _name, _column(_name))

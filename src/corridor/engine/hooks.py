@@ -28,7 +28,8 @@ class RuleHooks:
     def __init__(self, sim: Simulation):
         self.sim = sim
         net = sim.network
-        self.destinations = np.flatnonzero(net.kind == KIND_INDEX["destination"])
+        self.is_destination = net.kind == KIND_INDEX["destination"]
+        self.destinations = np.flatnonzero(self.is_destination)
 
     def base_gates(self) -> Gates:
         """Gates with every link open and a stop at each destination."""
@@ -53,6 +54,6 @@ class RuleHooks:
         if not len(self.destinations) or not len(idx):
             return
         a = self.sim.agents
-        done = idx[np.isin(a.place[idx], self.destinations) & (a.link[idx] < 0)
+        done = idx[self.is_destination[a.place[idx]] & (a.link[idx] < 0)
                    & (a.state[idx] == State.IN_TRANSIT)]
         self.sim.change_state(done, State.ARRIVED, "arrival")

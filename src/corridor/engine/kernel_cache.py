@@ -14,10 +14,11 @@ from pathlib import Path
 ENGINE = Path(__file__).resolve().parent
 # kernel modules by what uses them
 KERNELS = {
-    ("flee", "agents"): ("flee_kernels",),
-    ("flee", "counts"): ("flee_count_kernels", "merge_kernels"),
-    ("corridor", "agents"): ("kernels",),
-    ("corridor", "counts"): ("kernels", "count_kernels", "merge_kernels"),
+    ("flee", "agents"): ("flee_kernels", "row_updates"),
+    ("flee", "counts"): ("flee_count_kernels", "merge_kernels", "row_updates"),
+    ("corridor", "agents"): ("kernels", "row_updates"),
+    ("corridor", "counts"): ("kernels", "count_kernels", "merge_kernels", "row_splits",
+                             "row_updates"),
 }
 
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 NOT_DEPARTED = "not_departed"
 FLUSH_ROWS = 1 << 13  # rows kept (daily, flows, transitions) before a batch is written
 OUTCOME_CHUNK = 1 << 16  # agents per chunk when tallying outcomes
+KEY_RULES = 1 << 12  # rule codes a change key has room for (`Recorder.change_key`)
+PENDING_ROWS = 1 << 16  # changes of state kept before they are added up
 
 
 @functools.cache
@@ -82,6 +84,10 @@ class Recorder:
         self.rules: list[str] = []
         self._rule_index: dict[str, int] = {}
         self._trans: dict[tuple[int, int, int, int, int], int] = {}  # (cohort, pos, old, new, rule)
+        # changes of state not yet added to `_trans`: (keys, people) per call, in call order
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self._pending_rows = 0
+        self._change_keys: dict[tuple[int, str], tuple[int, int, int] | None] = {}
         self._buf: dict[str, list[tuple[np.ndarray, ...]]] = {k: [] for k in SCHEMAS}
         self._kept = 0  # rows in the buffers
 
@@ -89,6 +95,7 @@ class Recorder:
         """Make room for n cohorts (a cohort added while the run is set up)."""
         extra = n - self.counts.shape[0]
         if extra > 0:
+            self._change_keys.clear()  # whether keys fit depends on the number of cohorts
             self.counts = np.concatenate([self.counts, np.zeros((extra, *self.counts.shape[1:]),
                                                                 dtype=np.int64)])
             self.day_flows = np.concatenate([self.day_flows, np.zeros(
@@ -102,6 +109,8 @@ class Recorder:
         """Reset the per-day accumulators."""
         self.day_flows[:] = 0
         self._trans.clear()
+        self._pending.clear()
+        self._pending_rows = 0
 
     def rule_code(self, rule: str) -> int:
         """Return the integer code of a rule id (registered on first use)."""
@@ -126,9 +135,67 @@ class Recorder:
             cohort, rest = divmod(v, n_pos * (N_STATES + 1))
             self.add_count(rest // (N_STATES + 1), rest % (N_STATES + 1), new, rule, c, cohort)
 
+    def change_key(self, new: int, rule: str) -> tuple[int, int, int] | None:
+        """The (radix, mult, tail) of `add_changes` keys of a change to `new` by `rule`.
+
+        A key is `((cohort * n_positions + position) * radix + old) * mult + tail`. None when
+        the keys would not fit in 64 bits (then `add_transitions` counts the change).
+        """
+        found = self._change_keys.get((new, rule), False)
+        if found is not False:
+            return found
+        code = self.rule_code(rule)
+        radix = N_STATES + 1
+        mult = radix * KEY_RULES
+        top = self.counts.shape[0] * self.counts.shape[1] * radix * mult
+        key = None if code >= KEY_RULES or top >= 1 << 62 else (radix, mult,
+                                                                 int(new) * KEY_RULES + code)
+        self._change_keys[(new, rule)] = key
+        return key
+
+    def add_changes(self, keys: np.ndarray, people: np.ndarray) -> None:
+        """Count changes of state given as keys (see `change_key`) with their people.
+
+        The same as `add_transitions` for the rows the keys were made from: they are added up
+        with the day's other changes, in the order the calls came.
+        """
+        if len(keys):
+            self._pending.append((keys, people))
+            self._pending_rows += len(keys)
+            if self._pending_rows >= PENDING_ROWS:
+                self._settle()
+
+    def _settle(self) -> None:
+        """Add the pending changes to `_trans`, as `add_transitions` call by call would.
+
+        Within a call `add_transitions` adds its keys in sorted order, so a key joins `_trans`
+        where it first occurs in (call, key) order; later occurrences only add people.
+        """
+        if not self._pending:
+            return
+        pending, self._pending, self._pending_rows = self._pending, [], 0
+        keys = np.concatenate([k for k, _ in pending])
+        people = np.concatenate([w for _, w in pending])
+        call = np.repeat(np.arange(len(pending)), [len(k) for k, _ in pending])
+        order = np.lexsort((keys, call))
+        values, first, inverse = np.unique(keys[order], return_index=True, return_inverse=True)
+        sums = np.bincount(inverse.ravel(), weights=people[order], minlength=len(values))
+        by_first = np.argsort(first, kind="stable")
+        n_pos = self.counts.shape[1]
+        radix = N_STATES + 1
+        mult = radix * KEY_RULES
+        trans = self._trans
+        for v, c in zip(values[by_first].tolist(), sums[by_first].astype(np.int64).tolist(),
+                        strict=True):
+            within, tail = divmod(v, mult)
+            cohort, rest = divmod(within, n_pos * radix)
+            k = (cohort, rest // radix, rest % radix, tail // KEY_RULES, tail % KEY_RULES)
+            trans[k] = trans.get(k, 0) + c
+
     def add_count(self, position: int, old: int, new: int, rule: str, count: int,
                   cohort: int = 0) -> None:
         """Count `count` people of a cohort changing from state `old` to `new` at a position."""
+        self._settle()  # keeps the order in which changes were counted
         k = (int(cohort), int(position), int(old), int(new), self.rule_code(rule))
         self._trans[k] = self._trans.get(k, 0) + int(count)
 
@@ -136,6 +203,7 @@ class Recorder:
         """Count everybody and keep the day's rows."""
         a = self.sim.agents
         net = self.sim.network
+        self._settle()
         self.counts[:] = 0
         count_positions(a.n, a.place, a.link, a.state, a.count, a.group,
                         self.sim.cohort_of_group, net.n_places, self.counts)

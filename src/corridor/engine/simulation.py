@@ -14,8 +14,10 @@ from corridor.engine.hooks import RuleHooks
 from corridor.engine.kernels import first_come
 from corridor.engine.models import model_class
 from corridor.engine.network import Network
-from corridor.engine.random import binomials, day_key, master_key, uniforms
+from corridor.engine.random import day_key, master_key, uniforms
 from corridor.engine.recorder import NOT_DEPARTED, Recorder
+from corridor.engine.row_splits import binomial_split, timer_splits
+from corridor.engine.row_updates import change_rows, put_rows_at
 from corridor.engine.states import N_STATES, State
 from corridor.io.sinks import MemorySink
 from corridor.scenario.cohorts import COHORT, cohort_labels, label_of
@@ -122,6 +124,7 @@ class Simulation:
         streams = [np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, i),
                                           pool_size=ss.pool_size) for i in range(2)]
         self.master = master_key(streams[0])
+        self._keys: dict[tuple[int, int], np.uint64] = {}  # (day, purpose) → key_for
         self.rng = np.random.default_rng(streams[1])
         self.days = scenario.config.days
         self.day = 0
@@ -231,10 +234,37 @@ class Simulation:
         if len(idx) == 0:
             return
         a = self.agents
-        self.recorder.add_transitions(self.positions(idx), a.state[idx], int(new), rule,
-                                      a.count[idx], self.cohort_of_group[a.group[idx]])
-        a.state[idx] = int(new)
-        a.since[idx] = self.day
+        rec = self.recorder
+        key = rec.change_key(int(new), rule)
+        if key is None:
+            rec.add_transitions(self.positions(idx), a.state[idx], int(new), rule,
+                                a.count[idx], self.cohort_of_group[a.group[idx]])
+            a.state[idx] = int(new)
+            a.since[idx] = self.day
+            return
+        radix, mult, tail = key
+        keys, people = change_rows(np.asarray(idx, dtype=np.int64), int(new), self.day,
+                                   a.full("place"), a.full("link"), a.full("state"),
+                                   a.full("since"), a.full("count"), a.full("group"),
+                                   self.cohort_of_group, self.network.n_places,
+                                   rec.counts.shape[1], radix, mult, tail)
+        rec.add_changes(keys, people)
+
+    def put_at(self, idx: np.ndarray, place: int) -> None:
+        """Put people at a place, off any link (e.g. bused to a station or returned home).
+
+        Their previous place becomes the one they were at (unchanged when on a link); the
+        place's country and kind join those they have been in.
+        """
+        if not len(idx):
+            return
+        a = self.agents
+        net = self.network
+        country = int(net.country[place])
+        put_rows_at(np.asarray(idx, dtype=np.int64), place, a.full("place"), a.full("link"),
+                    a.full("prev_place"), a.full("travelled"), a.full("countries"),
+                    a.full("kinds"), np.uint16(1 << country if country < 16 else 0),
+                    np.uint16(1 << int(net.kind[place])))
 
     # --- people as rows: decisions that work for both representations ----------------------
     def people(self, idx: np.ndarray | None = None) -> int:
@@ -303,13 +333,11 @@ class Simulation:
         before = np.cumsum(counts) - counts
         full = before + counts <= n
         partial = np.flatnonzero(~full & (before < n))
-        taken = list(idx[full])
-        rest = list(idx[~full])
-        for k in partial:
-            row = int(idx[k])
-            piece = self.agents.split_row(row, int(n - before[k]))
-            taken.append(piece)
-        return np.array(taken, dtype=np.int64), np.array(rest, dtype=np.int64)
+        taken = idx[full].astype(np.int64)
+        if len(partial):
+            pieces = self.agents.split_rows(idx[partial], n - before[partial])
+            taken = np.concatenate([taken, pieces])
+        return taken, idx[~full].astype(np.int64)
 
     def first_come(self, states: tuple[State, ...], places: np.ndarray, n: int,
                    group_ok: np.ndarray | None = None, flag_mask: int = 0) -> np.ndarray:
@@ -341,29 +369,28 @@ class Simulation:
             u = self.uniforms(idx, purpose)
             a.timer[idx] = first + np.floor(u * span).astype(np.int64)
             return
-        rest = idx
-        for v in range(span):
-            if not len(rest):
-                break
-            now, rest = self._split_rows(rest, 1.0 / (span - v), purpose, counter=v)
-            a.timer[now] = first + v
+        if not len(idx) or span <= 0:
+            return
+        # all the steps of successive binomial splits (see `row_splits`) in one kernel call
+        src, people, step = timer_splits(self.key_for(self.day, purpose),
+                                         np.asarray(idx, dtype=np.int64), a.full("count"),
+                                         a.full("timer"), first, span)
+        if len(src):
+            new = a.append_copies(src, people)
+            a.timer[new] = first + step
 
     def _split_rows(self, idx: np.ndarray, p: float, purpose: int,
                     counter: int = 0) -> tuple[np.ndarray, np.ndarray]:
         a = self.agents
         if not len(idx):
             return idx, idx
-        k = binomials(self.key_for(self.day, purpose), np.asarray(idx, dtype=np.int64), counter,
-                      a.count[idx].astype(np.int64), float(p))
-        n = a.count[idx].astype(np.int64)
-        all_yes = k == n
-        none = k == 0
-        mixed = ~all_yes & ~none
-        pieces = [a.split_row(int(row), int(kk)) for row, kk in zip(idx[mixed], k[mixed],
-                                                                    strict=True)]
-        yes = np.concatenate([idx[all_yes], np.array(pieces, dtype=np.int64)])
-        no = np.concatenate([idx[none], idx[mixed]])
-        return yes.astype(np.int64), no.astype(np.int64)
+        # one kernel call: the draws, and the people of rows split in part leave their row
+        yes, no, src, taken = binomial_split(self.key_for(self.day, purpose),
+                                             np.asarray(idx, dtype=np.int64), counter,
+                                             a.full("count"), float(p))
+        if len(src):  # the pieces become new rows, in the order of idx
+            yes = np.concatenate([yes, a.append_copies(src, taken)])
+        return yes, no
 
     def occupancy(self) -> np.ndarray:
         """Return the number of people at each place at the end of the previous day."""
@@ -372,7 +399,12 @@ class Simulation:
     # --- random streams ---------------------------------------------------------------------
     def key_for(self, day: int, purpose: int) -> np.uint64:
         """Return the counter-based random key of a day and purpose."""
-        return day_key(self.master, day, purpose)
+        key = self._keys.get((day, purpose))
+        if key is None:
+            if len(self._keys) > 4096:
+                self._keys.clear()
+            key = self._keys[(day, purpose)] = day_key(self.master, day, purpose)
+        return key
 
     def uniforms(self, idx: np.ndarray, purpose: int, counter: int = 0) -> np.ndarray:
         """Return one uniform draw per agent for today, reproducible per agent and purpose."""

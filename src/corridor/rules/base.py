@@ -135,9 +135,22 @@ class CompiledRule:
         self.last = scenario.day_of(rule.end) if rule.end else 10**9
         self.active = rule.enabled and rule.applied
         self.at: np.ndarray = np.zeros(0, dtype=np.int32)  # places where on_arrival acts
-        nat = rule.who.nationality
+        who = rule.who
         self._group_ok_cache: np.ndarray | None = None
-        self._nat = set(nat)
+        self._nat = set(who.nationality)
+        self._everybody = (not who.nationality and not who.attributes and who.entered == "any"
+                           and not who.transited)
+        self._transited_bits: int | None = None  # None: a country beyond the first 16
+        if who.transited:
+            countries = sim.network.countries
+            bits = 0
+            for code in who.transited:
+                if code in countries and countries.index(code) < 16:
+                    bits |= 1 << countries.index(code)
+                else:
+                    break
+            else:
+                self._transited_bits = bits
 
     def in_force(self, day: int) -> bool:
         """Whether the rule acts on this day."""
@@ -149,13 +162,10 @@ class CompiledRule:
 
     def group_mask(self) -> np.ndarray:
         """Which groups of people (by index) the rule's nationality/attribute terms cover."""
-        self.applies(np.zeros(0, dtype=np.int64))
-        return self._group_ok_cache
+        return self._group_ok()
 
-    def applies(self, idx: np.ndarray) -> np.ndarray:
-        """Return a mask of the agents (indices) this rule's `who` covers."""
+    def _group_ok(self) -> np.ndarray:
         who = self.rule.who
-        a = self.sim.agents
         groups = self.sim.groups
         if self._group_ok_cache is None or len(self._group_ok_cache) != len(groups):
             ok = np.ones(len(groups), dtype=np.bool_)
@@ -166,19 +176,23 @@ class CompiledRule:
                     if group.get(key) != value:
                         ok[g] = False
             self._group_ok_cache = ok
-        mask = self._group_ok_cache[a.group[idx]]
+        return self._group_ok_cache
+
+    def applies(self, idx: np.ndarray) -> np.ndarray:
+        """Return a mask of the agents (indices) this rule's `who` covers."""
+        if self._everybody:
+            return np.ones(len(idx), dtype=np.bool_)
+        who = self.rule.who
+        a = self.sim.agents
+        mask = self._group_ok()[a.group[idx]]
         if who.entered == "registered":
             mask &= (a.flags[idx] & Flag.REGISTERED) != 0
         elif who.entered == "irregular":
             mask &= (a.flags[idx] & Flag.IRREGULAR) != 0
         if who.transited:
-            countries = self.sim.network.countries
-            bits = 0
-            for code in who.transited:
-                if code in countries and countries.index(code) < 16:
-                    bits |= 1 << countries.index(code)
-                else:
-                    return np.zeros(len(idx), dtype=np.bool_)
+            bits = self._transited_bits
+            if bits is None:
+                return np.zeros(len(idx), dtype=np.bool_)
             mask &= (a.countries[idx] & bits) == bits
         return mask
 
@@ -210,16 +224,7 @@ class CompiledRule:
 
     def move_to(self, idx: np.ndarray, place: int) -> None:
         """Put people at a place (off any link), e.g. bused to a station or returned home."""
-        a = self.sim.agents
-        net = self.sim.network
-        a.prev_place[idx] = np.where(a.link[idx] < 0, a.place[idx], a.prev_place[idx])
-        a.place[idx] = place
-        a.link[idx] = -1
-        a.travelled[idx] = 0.0
-        country = int(net.country[place])
-        if country < 16:
-            a.countries[idx] |= np.uint16(1 << country)
-        a.kinds[idx] |= np.uint16(1 << int(net.kind[place]))
+        self.sim.put_at(idx, place)
 
     def split(self, idx: np.ndarray, p: float, purpose: int) -> tuple[np.ndarray, np.ndarray]:
         """Partition people: each with chance p into the first part (see Simulation.split)."""

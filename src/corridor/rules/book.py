@@ -39,6 +39,16 @@ class RuleBook(RuleHooks):
         self._index = {r.id: i for i, r in enumerate(self.rules)}
         self.ordered = sorted(self.rules, key=lambda r: (r.rule.order, self._index[r.id]))
         self.exit_of = self._station_exits()
+        self._of_type: dict[type, list] = {}
+        n_places = sim.network.n_places
+        self._met_here: list[np.ndarray | None] = []  # per ordered rule: places of `at`
+        for rule in self.ordered:
+            if len(rule.at):
+                mask = np.zeros(n_places, dtype=np.bool_)
+                mask[rule.at] = True
+                self._met_here.append(mask)
+            else:
+                self._met_here.append(None)
 
     def _station_exits(self) -> np.ndarray:
         """Return where people released from each place go.
@@ -74,7 +84,10 @@ class RuleBook(RuleHooks):
 
     def of_type(self, cls: type) -> list:
         """The compiled rules of one kind, in order."""
-        return [r for r in self.ordered if isinstance(r, cls)]
+        found = self._of_type.get(cls)
+        if found is None:
+            found = self._of_type[cls] = [r for r in self.ordered if isinstance(r, cls)]
+        return found
 
     def index_of(self, rule_id: str) -> int:
         """Position of a rule in rules.toml (keys its random streams)."""
@@ -96,9 +109,9 @@ class RuleBook(RuleHooks):
     def on_arrival(self, day: int, arrived: np.ndarray) -> None:
         """Apply, in order, the rules met by people who stopped at a gate."""
         a = self.sim.agents
-        for rule in self.ordered:
-            if len(rule.at):
-                here = arrived[np.isin(a.place[arrived], rule.at)]
+        for rule, met_here in zip(self.ordered, self._met_here, strict=True):
+            if met_here is not None:
+                here = arrived[met_here[a.place[arrived]]]
                 if len(here):
                     rule.on_arrival(day, here)
         self.arrive(arrived)
