@@ -64,3 +64,15 @@ def test_without_refit_the_shipped_fits_are_used_or_their_absence_is_said(tmp_pa
     res = CliRunner().invoke(app, ["crossval", str(a), str(b)])
     assert res.exit_code == 2
     assert "--refit" in res.output  # no fit for these two: says how to make one
+
+
+def test_the_shipped_fits_cover_every_fold_of_the_three_caravans():
+    fits = cv.shipped_fits()
+    names = ["caravan-2018-10", "caravan-2020", "caravan-2021-01"]
+    for held in names:
+        key = "+".join(sorted(n for n in names if n != held))
+        assert set(fits["fold"][key]) == set(cv.GENERAL)
+        for name, value in fits["fold"][key].items():
+            low, high, _ = cv.GENERAL[name]
+            assert low <= value <= high
+    assert set(fits["joint"]) == set(cv.GENERAL)

@@ -408,7 +408,8 @@ def _print_indices(result: Any) -> None:
         cols = ("S1", "ST") if sobol else ("mu*", "sigma", "mu (on − off)" if switches
                                            else "mu")
         for col in ("rank", "parameter", *cols):
-            table.add_column(col, justify="left" if col == "parameter" else "right")
+            table.add_column(col, justify="left" if col == "parameter" else "right",
+                         no_wrap=col == "parameter")  # names are typed back into --set
         for rank, i in enumerate(ranking(result.method, ind), start=1):
             table.add_row(str(rank), _factor_label(result.factors[i]), *_index_cells(ind, i, sobol))
         console.print(table)
@@ -505,11 +506,13 @@ def _print_calibration(rep: dict[str, Any]) -> None:
     best = rep["best"]
     console.print(f"[bold]{rep['scenario']}[/]: best {rep['objective']} {best['value']:.4g} "
                   f"(trial {best['trial']} of {rep['trials']} finished, {rep['direction']}d)")
-    table = Table(title=f"fitted parameters; spread over the best {rep['top_trials']} trials")
+    table = Table(title="fitted parameters",
+                  caption=f"spread over the best {rep['top_trials']} trials")
     own = (rep.get("baseline") or {}).get("params", {})
     for col in ("parameter", "scenario's value", "best", "mean ± sd", "min–max",
                 "range searched"):
-        table.add_column(col, justify="left" if col == "parameter" else "right")
+        table.add_column(col, justify="left" if col == "parameter" else "right",
+                         no_wrap=col == "parameter")  # names are typed back into --set
     for f in rep["factors"]:
         s = rep["spread"][f["name"]]
         value = own.get(f["name"])
