@@ -1,11 +1,12 @@
 """Write `routes.csv` of this scenario from `places.csv` and the route list below.
 
 The network of caravan-2020 extended where the caravans of October 2018 and January 2021 went
-(README.md, "The network"); caravan-2018-10 and caravan-2021-01 hold the same copy of this file.
+(README.md, "The network"); caravan-2021-01 has the same network and is built by this file too.
 
-Run from anywhere: ``python build_routes.py`` (standard library only). It reads the coordinates
-in `places.csv` beside this file and writes `routes.csv` beside it, so that every derived
-distance can be recomputed after a coordinate is corrected.
+Run from anywhere: ``python build_routes.py [FOLDER]`` (standard library only). It reads the
+coordinates in `FOLDER/places.csv` (default: the folder of this file) and writes
+`FOLDER/routes.csv`, so that every derived distance can be recomputed after a coordinate is
+corrected: ``python build_routes.py ../caravan-2021-01`` rebuilds caravan-2021-01's.
 
 How a distance is chosen, in order of preference (the `sources` column says which one applies):
 
@@ -229,13 +230,16 @@ def build(places: dict[str, tuple[float, float]]) -> list[dict[str, str]]:
 
 
 def main() -> None:
-    """Read places.csv beside this file and write routes.csv beside it."""
-    rows = build(load_places(HERE / "places.csv"))
-    with (HERE / "routes.csv").open("w", newline="", encoding="utf-8") as f:
+    """Read FOLDER/places.csv (default: beside this file) and write FOLDER/routes.csv."""
+    import sys
+
+    folder = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else HERE
+    rows = build(load_places(folder / "places.csv"))
+    with (folder / "routes.csv").open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    print(f"wrote {len(rows)} routes to {HERE / 'routes.csv'}")
+    print(f"wrote {len(rows)} routes to {folder / 'routes.csv'}")
 
 
 if __name__ == "__main__":
