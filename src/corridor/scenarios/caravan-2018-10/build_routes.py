@@ -3,7 +3,8 @@
 The network of caravan-2020 extended where the caravans of October 2018 and January 2021 went
 (README.md, "The network"); caravan-2021-01 has the same network and is built by this file too.
 
-Run from anywhere: ``python build_routes.py [FOLDER]`` (standard library only). It reads the
+Run from anywhere: ``python build_routes.py [FOLDER]`` (with Corridor
+installed; the distance rules are in `corridor.scenario.route_table`). It reads the
 coordinates in `FOLDER/places.csv` (default: the folder of this file) and writes
 `FOLDER/routes.csv`, so that every derived distance can be recomputed after a coordinate is
 corrected: ``python build_routes.py ../caravan-2021-01`` rebuilds caravan-2021-01's.
@@ -27,14 +28,12 @@ Distances are rounded to 0.1 km.
 
 from __future__ import annotations
 
-import csv
-import math
+import sys
 from pathlib import Path
 
+from corridor.scenario.route_table import border_legs, build_rows, load_places, write  # noqa: F401 (load_places: for callers)
+
 HERE = Path(__file__).resolve().parent
-EARTH_RADIUS_KM = 6371.0088
-ROAD_FACTOR = 1.3
-SYMBOLIC_KM = 1.0
 
 # Reported distances of chains of legs: name -> (km, source keys, legs in order).
 CHAINS: dict[str, tuple[float, str, list[tuple[str, str]]]] = {
@@ -158,88 +157,19 @@ ROUTES: list[tuple[str, str, str, bool, object]] = [
     ("la-rumorosa", "tijuana", "road", True, "gc"),
 ]
 
-# Border city -> (port of entry, mode to the port, between-ports place, mode between ports).
-BORDER = {
-    "tijuana": ("san-ysidro", "road", "between-ports-san-diego", "foot"),
-    "mexicali": ("calexico", "road", "between-ports-el-centro", "foot"),
-    "nogales-sonora": ("nogales-arizona", "road", "between-ports-tucson", "foot"),
-    "ciudad-juarez": ("el-paso", "bridge", "between-ports-el-paso", "river"),
-    "piedras-negras": ("eagle-pass", "bridge", "between-ports-del-rio", "river"),
-    "nuevo-laredo": ("laredo", "bridge", "between-ports-laredo", "river"),
-    "matamoros": ("brownsville", "bridge", "between-ports-rio-grande-valley", "river"),
-}
-for _city, (_port, _port_mode, _between, _between_mode) in BORDER.items():
-    ROUTES.append((_city, _port, _port_mode, True, "gc"))
-    ROUTES.append((_city, _between, _between_mode, True, "gc"))
-    ROUTES.append((_port, "us-interior", "road", False, "symbolic"))
-    ROUTES.append((_between, "us-interior", "foot", False, "symbolic"))
-
-
-def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Return the haversine distance in km between two points given in decimal degrees."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
-
-
-def load_places(path: Path) -> dict[str, tuple[float, float]]:
-    """Return place id -> (lat, lon) from a places.csv file."""
-    with path.open(newline="", encoding="utf-8") as f:
-        return {row["id"]: (float(row["lat"]), float(row["lon"])) for row in csv.DictReader(f)}
+ROUTES += border_legs()
 
 
 def build(places: dict[str, tuple[float, float]]) -> list[dict[str, str]]:
     """Return the rows of routes.csv for the given place coordinates."""
-
-    def gc(a: str, b: str) -> float:
-        return great_circle_km(*places[a], *places[b])
-
-    rows = []
-    for src, dst, mode, two_way, how in ROUTES:
-        if how == "gc":
-            km, sources = gc(src, dst) * ROAD_FACTOR, "derived: gc×1.3"
-        elif how == "symbolic":
-            km, sources = SYMBOLIC_KM, "assumption: symbolic step to the abstract U.S. interior"
-        elif how[0] == "reported":
-            km, sources = how[1], how[2]
-        elif how[0] == "chain":
-            total, label, legs = CHAINS[how[1]]
-            share = gc(src, dst) / sum(gc(a, b) for a, b in legs)
-            km, sources = total * share, f"derived: {label} apportioned by gc"
-        elif how[0] == "via":
-            stops, sources = how[1], how[2]
-            km = 0.0
-            for a, b in zip(stops, stops[1:], strict=False):
-                chain = next((c for c in CHAINS.values() if (a, b) in c[2]), None)
-                if chain is not None:
-                    km += chain[0] * gc(a, b) / sum(gc(x, y) for x, y in chain[2])
-                else:
-                    km += gc(a, b) * ROAD_FACTOR
-        else:  # pragma: no cover - a typo in the table above
-            raise ValueError(f"unknown distance rule {how!r} for {src} -> {dst}")
-        rows.append({
-            "from": src,
-            "to": dst,
-            "distance_km": f"{km:.1f}",
-            "mode": mode,
-            "two_way": "true" if two_way else "false",
-            "sources": sources,
-        })
-    return rows
+    return build_rows(places, ROUTES, CHAINS)
 
 
 def main() -> None:
     """Read FOLDER/places.csv (default: beside this file) and write FOLDER/routes.csv."""
-    import sys
-
     folder = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else HERE
-    rows = build(load_places(folder / "places.csv"))
-    with (folder / "routes.csv").open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"wrote {len(rows)} routes to {folder / 'routes.csv'}")
+    path = write(folder, ROUTES, CHAINS)
+    print(f"wrote routes to {path}")
 
 
 if __name__ == "__main__":
