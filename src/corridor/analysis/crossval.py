@@ -45,8 +45,10 @@ GENERAL: dict[str, tuple[float, float, bool]] = {
     "detour_km": (20.0, 500.0, True),
     "danger_km": (0.0, 3000.0, False),
     "cohesion": (0.0, 1.0, False),
+    "pace_cohesion": (0.0, 1.0, False),
+    "attrition_home_share": (0.0, 1.0, False),
 }
-STRUCTURE = ['destination_kinds=["border_city"]']  # the model the general values belong to
+STRUCTURE = ['destination_kinds=["border_city"]', "overnight_at_places=true"]  # the model the general values belong to
 SHIPPED = "crossval.toml"
 WIDEN = 0.25
 
