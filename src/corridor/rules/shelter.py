@@ -26,7 +26,7 @@ class Shelter(Rule):
     """
 
     kind: Literal["shelter"] = "shelter"
-    order = 20
+    order = 85
     place: str
     capacity: int | None = Field(None, ge=0)
     stay_days: Days = Days(min=1, max=3)
