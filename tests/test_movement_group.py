@@ -83,16 +83,18 @@ c,d,300,road,false
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("cohesion", [0.0, 1.0])
-def test_the_group_rides_or_walks_together(tmp_path, engine, cohesion):
-    """Half the travellers get a ride each day (300 km: the next town; on foot 30 km). With
-    pace_cohesion 1 the cohort at a place rides or walks as one (one draw), so it is in one
-    spot every day; with 0 about half are at b after day 0, the others on the road."""
+def test_the_group_goes_at_its_mean_pace(tmp_path, engine, cohesion):
+    """Half the travellers get a ride each day (300 km; on foot 30 km). With pace_cohesion 1
+    the cohort goes at its mean pace, 30 + 0.5 × 270 = 165 km a day, all in one spot; with 0
+    about half are at b (300 km) after day 0, the others 30 km down the road."""
     folder = _scenario(tmp_path, f"pace{cohesion}",
                        f"walk_speed_km = 30\nride_chance = 0.5\nride_speed_km = 300\n"
                        f"pace_cohesion = {cohesion}", RIDES, days=4)
     result = corridor.run(corridor.load_scenario(folder), engine=engine, seed=3)
     if cohesion == 1.0:
-        assert all(len(_positions(result, day)) == 1 for day in range(4))
+        assert [_positions(result, day) for day in range(4)] == [
+            {"a>b"}, {"b>c"}, {"b>c"}, {"c>d"}]  # 165, 330, 495, 660 km; b at 300, c at 600
+        assert _at(result, 3, "c>d") == 2000
     else:
         assert _at(result, 0, "b") == pytest.approx(1000, abs=4 * math.sqrt(500))
         assert _at(result, 0, "a>b") == 2000 - _at(result, 0, "b")

@@ -96,12 +96,12 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
         when done, else `SHORT_OF_ROWS` or `SHORT_OF_STOPPED`: grow that buffer and call again
         with the returned row, stack and counts).
     """
-    st_row, st_budget, st_hop, st_decided, st_riding, st_group = stack
+    st_row, st_budget, st_hop, st_decided, st_riding, st_group, st_full = stack
     goal_row, goal_place, goal_stop, flow_base = goals
     out_ptr, out_links, link_to, link_km, place_country, place_kind = net
     n_links = max(link_to.shape[0], 1)
     stop_place, stop_link = gates
-    walk_factor, ride_factor, ride_chance, overnight, pace_cohesion, together = legs
+    walk_factor, ride_factor, ride_chance, overnight, pace_cohesion, group_km, group_rides = legs
     step = 1  # rows a stack entry can make: 1 + the largest out-degree
     for p in range(out_ptr.shape[0] - 1):
         step = max(step, 1 + out_ptr[p + 1] - out_ptr[p])
@@ -148,10 +148,9 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                     n += 1
                     copy_row(r, pg, paced, place, link, travelled, state, group, prev_place,
                              since, timer, flags, countries, kinds, count)
-                rides = together[g, pr]
-                st_row[top], st_budget[top] = pg, ride_km if rides else walk_km
-                st_hop[top], st_decided[top], st_riding[top] = 0, True, rides
-                st_group[top] = True
+                st_row[top], st_budget[top] = pg, group_km[pr]
+                st_hop[top], st_decided[top], st_riding[top] = 0, True, group_rides[pr]
+                st_group[top], st_full[top] = True, group_km[pr]
                 top += 1
                 if paced == cr:
                     continue
@@ -160,12 +159,12 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
             if riders == cr:
                 st_row[top], st_budget[top] = r, ride_km
                 st_hop[top], st_decided[top], st_riding[top] = 0, True, True
-                st_group[top] = False
+                st_group[top], st_full[top] = False, ride_km
                 top += 1
             elif riders == 0:
                 st_row[top], st_budget[top] = r, walk_km
                 st_hop[top], st_decided[top], st_riding[top] = 0, True, False
-                st_group[top] = False
+                st_group[top], st_full[top] = False, walk_km
                 top += 1
             else:
                 j = n
@@ -174,11 +173,11 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                          timer, flags, countries, kinds, count)
                 st_row[top], st_budget[top], st_hop[top], st_decided[top] = j, ride_km, 0, True
                 st_riding[top] = True
-                st_group[top] = False
+                st_group[top], st_full[top] = False, ride_km
                 top += 1
                 st_row[top], st_budget[top], st_hop[top], st_decided[top] = r, walk_km, 0, True
                 st_riding[top] = False
-                st_group[top] = False
+                st_group[top], st_full[top] = False, walk_km
                 top += 1
         while top > 0:
             if cap - n < step:
@@ -192,6 +191,7 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
             decided = st_decided[top]
             riding = st_riding[top]
             grouped = st_group[top]
+            full = st_full[top]
             ctr = 2 + hop * 64
             if link[row] < 0:
                 p = place[row]
@@ -216,14 +216,14 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                     lk = group_link(flow_base[g] // n_links, grow, p, key, prev, out_ptr,
                                     out_links, link_to, link_weight, backtrack_weight)
                     if lk < 0 or not sets_out(leg_cost(lk, link_km[lk], riding, walk_factor,
-                                                       ride_factor), budget,
-                                              ride_km if riding else walk_km, overnight):
+                                                       ride_factor), budget, full,
+                                              overnight):
                         continue
                     link[row] = lk
                     travelled[row] = 0.0
                     st_row[top], st_budget[top] = row, budget
                     st_hop[top], st_decided[top], st_riding[top] = hop + 1, True, riding
-                    st_group[top] = True
+                    st_group[top], st_full[top] = True, full
                     top += 1
                     continue
                 total = total_weight(grow, p, prev, out_ptr, out_links, link_to, link_weight,
@@ -252,8 +252,7 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                         copy_row(row, target, k, place, link, travelled, state, group,
                                  prev_place, since, timer, flags, countries, kinds, count)
                     if not sets_out(leg_cost(lk, link_km[lk], riding, walk_factor,
-                                             ride_factor), budget,
-                                    ride_km if riding else walk_km, overnight):
+                                             ride_factor), budget, full, overnight):
                         if target == row:  # they stay the night here
                             break
                         continue
@@ -261,7 +260,7 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                     travelled[target] = 0.0
                     st_row[top], st_budget[top] = target, budget
                     st_hop[top], st_decided[top], st_riding[top] = hop + 1, True, riding
-                    st_group[top] = grouped
+                    st_group[top], st_full[top] = grouped, full
                     top += 1
                     if target == row:  # the whole remainder went this way
                         break
@@ -285,7 +284,7 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                 if budget > 0.0:
                     st_row[top], st_budget[top] = row, budget
                     st_hop[top], st_decided[top], st_riding[top] = hop + 1, False, riding
-                    st_group[top] = grouped
+                    st_group[top], st_full[top] = grouped, full
                     top += 1
             else:
                 travelled[row] += leg_km(lk, budget, riding, walk_factor, ride_factor)
@@ -294,13 +293,16 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
 
 
 def new_stack(size: int, stack: tuple | None = None, top: int = 0) -> tuple:
-    """Return `move_rows`' stack (row, budget, hop, decided, riding, grouped), `size` long.
+    """Return `move_rows`' stack (row, budget, hop, decided, riding, grouped, day's budget).
+
+    The arrays are `size` long.
 
     The first `top` entries of `stack` (when given) are kept.
     """
     grown = (np.empty(size, dtype=np.int64), np.empty(size, dtype=np.float64),
              np.empty(size, dtype=np.int64), np.empty(size, dtype=np.bool_),
-             np.empty(size, dtype=np.bool_), np.empty(size, dtype=np.bool_))
+             np.empty(size, dtype=np.bool_), np.empty(size, dtype=np.bool_),
+             np.empty(size, dtype=np.float64))
     if stack is not None:
         for new, old in zip(grown, stack, strict=True):
             new[:top] = old[:top]

@@ -43,7 +43,7 @@ def move_range(lo, hi, place, link, travelled, state, group, prev_place, countri
     goal_row, goal_place, goal_stop, flow_base = goals
     out_ptr, out_links, link_to, link_km, place_country, place_kind = net
     stop_place, stop_link = gates
-    walk_factor, ride_factor, ride_chance, overnight, pace_cohesion, together = legs
+    walk_factor, ride_factor, ride_chance, overnight, pace_cohesion, group_km, group_rides = legs
     n_links = max(link_to.shape[0], 1)
     n_stopped = 0
     for i in range(lo, hi):
@@ -60,8 +60,12 @@ def move_range(lo, hi, place, link, travelled, state, group, prev_place, countri
             if mc <= 0.0 or (mc < 1.0 and uniform(key, i, 1) >= mc):
                 continue
         grouped = with_group(key, i, pace_cohesion)
-        riding = together[g, place[i]] if grouped else uniform(key, i, 0) < ride_chance[place[i]]
-        full = ride_km if riding else walk_km
+        if grouped:
+            riding = group_rides[place[i]]
+            full = group_km[place[i]]
+        else:
+            riding = uniform(key, i, 0) < ride_chance[place[i]]
+            full = ride_km if riding else walk_km
         budget = full
         decided = True
         while budget > 0.0:

@@ -11,8 +11,8 @@ Conventions shared by both kernels:
   `ride_km` with a ride). A leg of mode m costs `km × factor[m]` of that budget, where the
   factor is the day's speed over the mode's speed (1 on roads, so a road leg costs its km).
 - The `legs` tuple is (walk_factor, ride_factor per link; ride_chance per place;
-  overnight_at_places; pace_cohesion; together[group, place]): see `sets_out` and
-  `rides_today`.
+  overnight_at_places; pace_cohesion; group_km, group_rides per place): see `sets_out` and
+  `with_group`.
 """
 
 from __future__ import annotations
@@ -136,8 +136,10 @@ def sets_out(cost, budget, full, overnight_at_places):
 def with_group(key, i, pace_cohesion):
     """Whether traveller i travels with their group today (chance `pace_cohesion`).
 
-    Those who do ride or walk as the group does at their place (`together[g, p]`, one draw
-    per cohort and place) and take the group's way at every place (`group_link`).
+    Those who do go at the group's pace: the day's budget `group_km[p]`, the group's mean
+    (walking, plus the share who find a ride at p times the extra km of a ride: the head of a
+    caravan waits for its tail), with a ride's leg costs when most of it rides
+    (`group_rides[p]`); and they take the group's way at every place (`group_link`).
     """
     return pace_cohesion > 0.0 and (pace_cohesion >= 1.0
                                     or uniform(key, i, PACE_COUNTER) < pace_cohesion)

@@ -13,7 +13,7 @@ from corridor.engine.gates import Gates
 from corridor.engine.kernels import move_agents, move_agents_parallel
 from corridor.engine.models import MovementModel
 from corridor.engine.paths import Paths, distance_to
-from corridor.engine.random import uniform, uniforms
+from corridor.engine.random import uniform
 from corridor.engine.states import ATTRITION, N_STATES, State
 from corridor.errors import Problem
 from corridor.scenario.kinds import PLACE_KINDS, ROUTE_MODES
@@ -30,7 +30,6 @@ PURPOSE_MOVE = 1
 PURPOSE_DESTINATION = 2
 PURPOSE_ATTRITION = 3
 PURPOSE_COHESION = 4
-PURPOSE_PACE = 5
 PARALLEL_MIN_AGENTS = 100_000  # below this, threads cost more than they save
 
 
@@ -95,9 +94,10 @@ class CorridorParameters(BaseModel):
     overnight_at_places: bool = Field(False, description="travellers spend the night at a "
                                       "place, not on the road: after the day's first leg "
                                       "they set out only on a leg they can finish that day")
-    pace_cohesion: float = Field(0.0, ge=0, le=1, description="share of travellers who go "
-                                 "at their group's pace: they ride or walk as the group does "
-                                 "that day at that place (one draw per cohort, place and day)")
+    pace_cohesion: float = Field(0.0, ge=0, le=1, description="daily chance that a traveller "
+                                 "travels with their group: at the group's pace (its members' "
+                                 "mean km a day) and by its way (one draw per cohort, place and "
+                                 "day)")
     cohesion: float = Field(0.0, ge=0, le=1, description="share of a departing group that "
                             "heads for the group's collective destination (drawn once per "
                             "group by the same logit) rather than drawing its own")
@@ -409,23 +409,14 @@ class CorridorModel(MovementModel):
     def legs(self, day: int) -> tuple:
         """The kernels' `legs` tuple for today (see `engine/legs.py`).
 
-        `together[g, p]` is the ride draw of group g's cohort at place p today: one uniform per
-        cohort and place, so every group of a cohort rides or walks together at a place.
+        A group's pace at a place is its members' mean: `walk_speed_km` plus the place's ride
+        chance (shared out over its seats) times the extra km of a ride.
         """
         p = self.params
         chance = self.ride_chances()
-        sim = self.sim
-        n_groups = max(len(sim.groups), 1)
-        if p.pace_cohesion > 0.0:
-            cohorts = sim.cohort_of_group[:n_groups].astype(np.int64)
-            n_places = sim.network.n_places
-            idx = cohorts[:, None] * n_places + np.arange(n_places)[None, :]
-            u = uniforms(sim.key_for(day, PURPOSE_PACE), idx.reshape(-1), 0)
-            together = u.reshape(idx.shape) < chance[None, :]
-        else:
-            together = np.zeros((n_groups, 1), dtype=np.bool_)
+        group_km = p.walk_speed_km + chance * max(p.ride_speed_km - p.walk_speed_km, 0.0)
         return (self.walk_factor, self.ride_factor, chance, bool(p.overnight_at_places),
-                float(p.pace_cohesion), np.ascontiguousarray(together))
+                float(p.pace_cohesion), group_km, chance >= 0.5)
 
     def move(self, day: int, gates: Gates) -> np.ndarray:
         """Advance everybody in transit by one day."""
