@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from corridor.report import (
+    closeups,
     cohorts,
     daily,
     maps,
@@ -142,7 +143,7 @@ def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = 
         return path, shown
 
     sankeys = [stages.build(r) for r in runs]
-    first = _cohort_sections(runs[0]) if len(runs) == 1 else []
+    first = _cohort_sections(runs[0], png) if len(runs) == 1 else []
     sections = [
         *first,
         _states_section(runs),
@@ -232,7 +233,7 @@ def _switch(name: str, views: list[tuple[str, str]]) -> str:
     )
 
 
-def _cohort_sections(run: RunData) -> list[Section]:
+def _cohort_sections(run: RunData, png: PngFn) -> list[Section]:
     """The first section of a run with cohorts: the first cohort (the caravan) on its own."""
     names = cohorts.names(run)
     if len(names) < 2:
@@ -275,6 +276,20 @@ def _cohort_sections(run: RunData) -> list[Section]:
             f"its last; {inside} of the {measured} measured are inside their reported range. "
             "The run's value counts everybody the observation counts (background flows "
             "included), as the observers did."
+        )
+        path, shown = png(f"cohort-{cohort}-observations")
+        _save_png(
+            path,
+            (12.0, 1.2 + 0.3 * len(window)),
+            lambda fig: observations.draw_scores(fig.subplots(), window, [run.label]),
+        )
+        sec.figure(
+            observations.plotly_figure(window, [run.label]),
+            "Each row is one of these observations: the black diamond is the reported value "
+            "and its bar the range between the lowest and highest figure reported; the "
+            "coloured marker is the run's value, green inside the range, red outside. Log "
+            "scale, so that counts of tens and of thousands are read on one axis.",
+            shown,
         )
         sec.table(head, body, numeric_from=3)
     else:
@@ -386,7 +401,9 @@ def _daily_section(runs: list[RunData], png: PngFn) -> Section:
     obs_text = (
         f" Diamonds with bars and shaded boxes are the {n_obs} observations that count the same "
         "thing (scenario/observations.csv): the box spans the observed period and the range "
-        "between the lowest and highest reported figure. Counts of a state are drawn against "
+        "between the lowest and highest reported figure. They are drawn again below, close up "
+        "and each on its own scale, where a count of hundreds is not lost on an axis that "
+        "reaches tens of thousands. Counts of a state are drawn against "
         "the run's total in that state, wherever people were, while the observation may cover "
         "one region only (see its hover text)."
         if n_obs
@@ -429,6 +446,22 @@ def _daily_section(runs: list[RunData], png: PngFn) -> Section:
         + " Click a legend entry to hide a line, double-click to show it alone.",
         shown,
     )
+    close = closeups.prepare(pairs)
+    if close:
+        sec.heading("The observations close up")
+        path, shown = png("daily-observations")
+        rows = -(-len(close) // closeups.COLUMNS)
+        _save_png(path, (12.0, 0.6 + 2.6 * rows), lambda fig: closeups.draw(fig, close))
+        sec.figure(
+            closeups.plotly_figure(close),
+            "Each panel is one line of the figure above (a place, a country or a state) over "
+            f"the dates of its observations and {closeups.PAD_DAYS} days either side, on its own "
+            "linear scale from 0 to the largest value in that window. The shaded box spans the "
+            "observed period and the range between the lowest and highest reported figure; the "
+            "diamond is the reported value."
+            + (f" Run {runs[1].label} is drawn dashed." if len(runs) > 1 else ""),
+            shown,
+        )
     return sec
 
 

@@ -123,6 +123,25 @@ def zero_at(rows: list[ScoreRow]) -> float:
     return min(values, default=1.0) / 3
 
 
+def log_ticks(rows: list[ScoreRow]) -> tuple[list[float], list[str]]:
+    """Ticks of the log axis: 1, 2, 5, 10, … over the values drawn, and "none" where 0 is drawn.
+
+    Only the run's zeros are drawn at `zero_at`; a tick there reads "none", never "0" (the log
+    axis has no 0, and a rounded 0.3 would read as one).
+    """
+    values = [v for r in rows for v in (r.value, r.high, *r.simulated) if v is not None and v > 0]
+    top = max(values, default=1.0)
+    bottom = zero_at(rows)
+    decades = range(0, int(math.log10(max(top, 1))) + 2)
+    steps = (1, 2, 5) if math.log10(max(top, 1) / max(bottom, 1e-9)) <= 3.5 else (1,)
+    ticks = [m * 10**e for e in decades for m in steps]
+    ticks = [t for t in ticks if bottom * 2 < t <= top * 2]
+    texts = [fmt(t) for t in ticks]
+    if any(0 in r.simulated for r in rows):
+        ticks, texts = [bottom, *ticks], ["none", *texts]
+    return ticks, texts
+
+
 def _colour(within: bool | None) -> str:
     return MISSING if within is None else (INSIDE if within else OUTSIDE)
 
@@ -201,9 +220,9 @@ def plotly_figure(rows: list[ScoreRow], labels: list[str]) -> go.Figure:
             "range": [math.log10(zero_at(rows) / 1.6), None],
             "title": "people (log scale)",
             "gridcolor": "#eeeeee",
-            "dtick": "D2",
+            "tickvals": log_ticks(rows)[0],
+            "ticktext": log_ticks(rows)[1],
             "tickangle": 0,
-            "tickformat": ",.0f",
         },
         yaxis={"autorange": "reversed", "automargin": True},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
@@ -245,6 +264,9 @@ def draw_scores(ax: Axes, rows: list[ScoreRow], labels: list[str]) -> None:
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xscale("log")
     ax.set_xlim(left=zero_at(rows) / 1.6)
+    ticks, texts = log_ticks(rows)
+    ax.set_xticks(ticks, texts, fontsize=7)
+    ax.minorticks_off()
     ax.set_xlabel("people (log scale; × at the left edge: the run has none)")
     ax.grid(axis="x", color="#eeeeee")
     handles = [Line2D([], [], marker="D", color="black", ls="-", label="observed, bar = low–high")]
