@@ -439,8 +439,13 @@ def _index_cells(ind: dict[str, list[float]], i: int, sobol: bool) -> list[str]:
 @handle_errors
 def calibrate_command(
     scenario: ScenarioArg,
-    params: Annotated[list[str], typer.Option(
-        "--params", help="A parameter to fit and its range: NAME=lo:hi (repeatable).")],
+    ranges: Annotated[list[str] | None, typer.Option(
+        "--ranges", metavar="NAME=LO:HI",
+        help="A parameter to fit and its range: NAME=lo:hi (repeatable; at least one).")]
+    = None,
+    old_ranges: Annotated[list[str] | None, typer.Option(
+        "--params", hidden=True,
+        help="Deprecated name of --ranges (in run, --params is a file of values).")] = None,
     against: Annotated[str, typer.Option(
         help="'observations' (the scenario's observations.csv) or a CSV file of "
         "observations in that format.")] = "observations",
@@ -464,6 +469,15 @@ def calibrate_command(
     flee_settings: FleeSettingsOpt = None, engine: EngineOpt = "auto",
 ) -> None:
     """Fit parameters to the observations with optuna; report their spread and the fit."""
+    from corridor.cli.errors import fail
+
+    if old_ranges:
+        typer.echo("note: calibrate --params is deprecated; use --ranges NAME=lo:hi (run's "
+                   "--params is a file of values)", err=True)
+    ranges = [*(ranges or []), *(old_ranges or [])]
+    if not ranges:
+        fail("calibrate needs at least one parameter to fit: --ranges NAME=lo:hi "
+             "(e.g. --ranges walk_speed_km=20:50)")
     need("optuna")
     from corridor.analysis.calibrate import run_calibration, with_observations
     from corridor.analysis.factors import resolve_factors
@@ -472,10 +486,8 @@ def calibrate_command(
     sc = with_observations(sc, against, applied)
     chosen = resolve_engine(sc, engine)
     if not sc.observations:
-        from corridor.cli.errors import fail
-
         fail(f"{sc.name} has no observations to calibrate against; give a file with --against")
-    factors = resolve_factors(sc, params, "--params")
+    factors = resolve_factors(sc, ranges, "--ranges")
     folder = out or _default_out(sc, "calibration")
     with backend_for(jobs, scheduler, worker_timeout) as backend:
         with tracked(f"{sc.name} calibration", "trials", quiet,
