@@ -189,6 +189,12 @@ def _dist(d: dict[str, float] | None) -> str:
     return "–" if not d else f"{_num(d['mean'])} [{_num(d['p05'])}–{_num(d['p95'])}]"
 
 
+def _warn_sample(message: str | None) -> None:
+    """Print a too-small-sample warning on stderr (before the runs, so it can be stopped)."""
+    if message:
+        typer.secho(f"warning: {message}", err=True, fg="yellow")
+
+
 def _report_failures(failed: list[Any], hint: str) -> None:
     if failed:
         typer.secho(f"{len(failed)} members failed (first: member {failed[0].member}: "
@@ -222,11 +228,13 @@ def ensemble_command(
     need("duckdb")
     from corridor.analysis.ensemble import ensemble_outputs, run_ensemble
     from corridor.analysis.ensemble_score import format_score
+    from corridor.analysis.sample_size import band_warning
 
     sc, _ = load(scenario, set_, params, days, without, flee_validation, flee_settings)
     chosen = resolve_engine(sc, engine)
     folder = out or _default_out(sc, "ensemble")
     outputs = tuple(dict.fromkeys(list(ensemble_outputs(sc)) + list(output or [])))
+    _warn_sample(band_warning(runs, "--runs"))
     with backend_for(jobs, scheduler, worker_timeout) as backend:
         with tracked(f"{sc.name} ensemble", "members", quiet,
                      "run the same command again to finish") as progress:
@@ -289,6 +297,7 @@ def sweep_command(
     need("duckdb")
     from corridor.analysis.factors import parse_values
     from corridor.analysis.metrics import default_outputs
+    from corridor.analysis.sample_size import band_warning
     from corridor.analysis.sweep import SWEEP, grid, run_sweep
 
     sc, _ = load(scenario, set_, params, days, without, flee_validation, flee_settings)
@@ -297,6 +306,7 @@ def sweep_command(
     outputs = tuple(output or default_outputs(sc))
     folder = out or _default_out(sc, "sweep")
     n = len(grid(parsed)) * runs_per_point
+    _warn_sample(band_warning(runs_per_point, "--runs-per-point"))
     with backend_for(jobs, scheduler, worker_timeout) as backend:
         with tracked(f"{sc.name} sweep ({n} runs)", "members", quiet,
                      "run the same command again to finish") as progress:
@@ -359,11 +369,13 @@ def sensitivity_command(
     output's units per switching the rule on or off.
     """
     need("duckdb", "SALib")
+    from corridor.analysis.sample_size import sensitivity_warning
     from corridor.analysis.sensitivity import run_sensitivity
 
     sc, _ = load(scenario, set_, params, days, without, flee_validation, flee_settings)
     factors = _sensitivity_factors(sc, param or [], rules)
     folder = out or _default_out(sc, "sensitivity")
+    _warn_sample(sensitivity_warning(method, samples, len(factors)))
     with backend_for(jobs, scheduler, worker_timeout) as backend:
         with tracked(f"{sc.name} {method}", "runs", quiet,
                      "run the same command again to finish") as progress:
