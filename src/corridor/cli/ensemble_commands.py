@@ -258,15 +258,18 @@ def ensemble_command(
     typer.echo(f"results in {result.folder} (bands.parquet, score.json, catalog.duckdb, "
                "members/)")
     if report and result.bands is not None:
-        _ensemble_report(result.folder)
+        _ensemble_report(result.folder, quiet)
     _report_failures(study.failed, "run the same command again to retry them")
 
 
-def _ensemble_report(folder: Path) -> None:
+def _ensemble_report(folder: Path, quiet: bool = False) -> None:
+    from corridor.cli.progress import report_progress
     from corridor.report.bands import write_ensemble_report
 
     try:
-        path = write_ensemble_report(folder)
+        with report_progress(enabled=not quiet) as step:
+            step("the ensemble's bands", 0, 1)
+            path = write_ensemble_report(folder)
     except ModuleNotFoundError as err:  # matplotlib or plotly
         typer.secho(f"no report: the report extra is not installed ({err}); "
                     "pip install 'corridor[report]'", err=True, fg="yellow")

@@ -101,7 +101,8 @@ def _labels(run_dir: Path, compare: Path | None) -> tuple[str, str]:
 
 
 def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = None,
-                 staged_as: Path | None = None) -> Path:
+                 staged_as: Path | None = None,
+                 progress: Callable[[str, int, int], None] | None = None) -> Path:
     """Write the report of a run as one HTML file that works offline, and a PNG of each figure.
 
     Args:
@@ -113,6 +114,8 @@ def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = 
         staged_as: When `run_dir` is the hidden folder of a run being written (see
             `corridor.io.rundir`), the folder it will become: the report names that one, and
             does not ask `run_dir` to be complete yet (the report is part of it).
+        progress: Called as `progress(step, done, total)` before each step (reading the runs,
+            each section, writing the file), and once more with `done == total` at the end.
 
     Returns:
         The path of the HTML file. PNGs are written to `figures/` beside it, named after the
@@ -121,6 +124,9 @@ def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = 
     Raises:
         RunFolderError: A run folder lacks a file or a file does not follow the outputs contract.
     """
+    step = progress or (lambda _name, _done, _total: None)
+    total = 10 + (compare is None)
+    step("reading the run folder" + ("s" if compare else ""), 0, total)
     run_dir = Path(run_dir)
     label_a, label_b = _labels(staged_as or run_dir, compare)
     runs = [load_run(run_dir, label_a, complete_required=staged_as is None)]
@@ -142,18 +148,26 @@ def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = 
             shown = str(path)
         return path, shown
 
+    step("outcomes per person", 1, total)
     sankeys = [stages.build(r) for r in runs]
-    first = _cohort_sections(runs[0], png) if len(runs) == 1 else []
-    sections = [
-        *first,
-        _states_section(runs),
-        _map_section(runs, png),
-        _daily_section(runs, png),
-        _outcomes_section(runs, sankeys, png),
-        _observations_section(runs, png),
-        _rules_section(runs, png),
-        _about_section(runs),
+    builders: list[tuple[str, Callable[[], list[Section]]]] = [
+        ("where people were on the last day", lambda: [_states_section(runs)]),
+        ("the map", lambda: [_map_section(runs, png)]),
+        ("day by day", lambda: [_daily_section(runs, png)]),
+        ("the outcomes diagram", lambda: [_outcomes_section(runs, sankeys, png)]),
+        ("the observations", lambda: [_observations_section(runs, png)]),
+        ("the rules in force", lambda: [_rules_section(runs, png)]),
+        ("about the run", lambda: [_about_section(runs)]),
     ]
+    if len(runs) == 1:
+        builders.insert(0, ("the first cohort", lambda: _cohort_sections(runs[0], png)))
+    sections: list[Section] = []
+    done = 2
+    for name, build in builders:
+        step(name, done, total)
+        sections += build()
+        done += 1
+    step("the summary and the page", done, total)
     a = runs[0]
     if len(runs) == 1:
         paragraphs = summary.paragraphs(a)
@@ -176,6 +190,7 @@ def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = 
     )
     document = page(title, subtitle, paragraphs, sections, footer)
     _atomic_write(out, lambda tmp: tmp.write_text(document, encoding="utf-8"))
+    step("done", total, total)
     return out
 
 
