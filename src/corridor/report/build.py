@@ -292,19 +292,15 @@ def _cohort_sections(run: RunData, png: PngFn) -> list[Section]:
             "The run's value counts everybody the observation counts (background flows "
             "included), as the observers did."
         )
-        path, shown = png(f"cohort-{cohort}-observations")
-        _save_png(
-            path,
-            (12.0, 1.2 + 0.3 * len(window)),
-            lambda fig: observations.draw_scores(fig.subplots(), window, [run.label]),
-        )
-        sec.figure(
-            observations.plotly_figure(window, [run.label]),
+        _dot_plots(
+            sec,
+            window,
+            [run.label],
+            f"cohort-{cohort}-observations",
+            png,
             "Each row is one of these observations: the black diamond is the reported value "
             "and its bar the range between the lowest and highest figure reported; the "
-            "coloured marker is the run's value, green inside the range, red outside. Log "
-            "scale, so that counts of tens and of thousands are read on one axis.",
-            shown,
+            "coloured marker is the run's value, green inside the range, red outside.",
         )
         sec.table(head, body, numeric_from=3)
     else:
@@ -396,6 +392,14 @@ def _map_section(runs: list[RunData], png: PngFn) -> Section:
         "Natural Earth 1:110m.",
         shown,
     )
+    if zooms[0] is not None:
+        sec.figure(
+            maps.plotly_figure(
+                [(t, maps.relabel(z, 0.85 / len(runs))) for t, z in zip(titles, zooms, strict=True)]
+            ),
+            "The most crowded part of the map, closer: the same places, routes and flows, "
+            "with more of their names.",
+        )
     return sec
 
 
@@ -590,24 +594,63 @@ def _observations_section(runs: list[RunData], png: PngFn) -> Section:
         sec.table(head, body, numeric_from=3)
         sec.raw("</details>")
         return sec
-    path, shown = png("observations")
-    _save_png(
-        path,
-        (12.0, 1.2 + 0.3 * len(rows)),
-        lambda fig: observations.draw_scores(fig.subplots(), rows, labels),
-    )
-    sec.figure(
-        observations.plotly_figure(rows, labels),
+    _dot_plots(
+        sec,
+        rows,
+        labels,
+        "observations",
+        png,
         "Each row is one observation (scenario/observations.csv): the black diamond is the "
         "reported value and its bar the range between the lowest and highest figure reported. "
         "The coloured marker is the run's value for the same place, period and kind of count, "
-        "from corridor.analysis.score: green inside the range, red outside. Log scale, so that "
-        "counts of tens and of tens of thousands fit on one axis.",
-        shown,
+        "from corridor.analysis.score: green inside the range, red outside.",
     )
     head, body = observations.table_cells(rows, labels)
     sec.table(head, body, numeric_from=3)
     return sec
+
+
+def _dot_plots(
+    sec: Section,
+    rows: list[observations.ScoreRow],
+    labels: list[str],
+    name: str,
+    png: PngFn,
+    caption: str,
+) -> None:
+    """The observations as dot plots: counts of people on a log axis, days on a linear one."""
+    counts = [r for r in rows if not observations.is_days(r)]
+    days = [r for r in rows if observations.is_days(r)]
+    if counts:
+        path, shown = png(name)
+        _save_png(
+            path,
+            (12.0, 1.2 + 0.3 * len(counts)),
+            lambda fig: observations.draw_scores(fig.subplots(), counts, labels),
+        )
+        sec.figure(
+            observations.plotly_figure(counts, labels),
+            caption
+            + " Counts of people, on a log scale, so that counts of tens and of tens of "
+            "thousands are each read on one axis"
+            + (" (the observations of days are drawn below)." if days else "."),
+            shown,
+        )
+    if days:
+        path, shown = png(f"{name}-days")
+        _save_png(
+            path,
+            (12.0, 1.4 + 0.3 * len(days)),
+            lambda fig: observations.draw_scores(fig.subplots(), days, labels, days=True),
+        )
+        sec.figure(
+            observations.plotly_figure(days, labels, days=True),
+            ("The observations that count days, not people (first or median arrival: days "
+             "from the period's start to the day people arrived), on a linear scale from 0."
+             if counts else caption + " These observations count days (first or median "
+             "arrival), on a linear scale from 0."),
+            shown,
+        )
 
 
 def _rules_section(runs: list[RunData], png: PngFn) -> Section:

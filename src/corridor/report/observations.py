@@ -117,6 +117,13 @@ def prepare(runs: list[RunData]) -> list[ScoreRow]:
     return rows
 
 
+def is_days(row: ScoreRow) -> bool:
+    """Whether the observation counts days (first or median arrival days), not people."""
+    from corridor.analysis.measures import ARRIVAL_DAY_KINDS
+
+    return row.kind in ARRIVAL_DAY_KINDS
+
+
 def zero_at(rows: list[ScoreRow]) -> float:
     """Where a run's 0 is drawn on the log axis: a third of the smallest positive value drawn."""
     values = [v for r in rows for v in (r.value, r.low, *r.simulated) if v is not None and v > 0]
@@ -146,8 +153,11 @@ def _colour(within: bool | None) -> str:
     return MISSING if within is None else (INSIDE if within else OUTSIDE)
 
 
-def plotly_figure(rows: list[ScoreRow], labels: list[str]) -> go.Figure:
-    """Return the dot plot: one row per observation, log-scaled counts."""
+def plotly_figure(rows: list[ScoreRow], labels: list[str], days: bool = False) -> go.Figure:
+    """Return the dot plot: one row per observation, log-scaled counts.
+
+    With `days`, the rows count days (arrival days): a linear axis from 0, where 0 is a value.
+    """
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -172,9 +182,11 @@ def plotly_figure(rows: list[ScoreRow], labels: list[str]) -> go.Figure:
     )
     for i, label in enumerate(labels):
         pts = [
-            (r, r.simulated[i]) for r in rows if r.simulated[i] is not None and r.simulated[i] > 0
+            (r, r.simulated[i])
+            for r in rows
+            if r.simulated[i] is not None and (days or r.simulated[i] > 0)
         ]
-        zeros = [r for r in rows if r.simulated[i] == 0]
+        zeros = [] if days else [r for r in rows if r.simulated[i] == 0]
         name = f"run {label}" if len(labels) > 1 else "this run"
         if zeros:
             fig.add_trace(
@@ -210,12 +222,22 @@ def plotly_figure(rows: list[ScoreRow], labels: list[str]) -> go.Figure:
                 + "%{x:,.0f}<extra></extra>",
             )
         )
+    if days:
+        top = max([v for r in rows for v in (r.high, *r.simulated) if v is not None] + [1.0])
+        xaxis = {
+            "type": "linear",
+            "range": [-0.5, top * 1.15 + 0.5],
+            "title": "days (linear scale)",
+            "gridcolor": "#eeeeee",
+            "dtick": 1 if top <= 12 else None,
+            "zeroline": True,
+        }
     fig.update_layout(
         height=140 + 26 * max(len(rows), 1),
         margin={"l": 10, "r": 10, "t": 30, "b": 40},
         font={"family": FONT_STACK, "size": 11},
         plot_bgcolor="white",
-        xaxis={
+        xaxis=xaxis if days else {
             "type": "log",
             "range": [math.log10(zero_at(rows) / 1.6), None],
             "title": "people (log scale)",
@@ -230,8 +252,8 @@ def plotly_figure(rows: list[ScoreRow], labels: list[str]) -> go.Figure:
     return fig
 
 
-def draw_scores(ax: Axes, rows: list[ScoreRow], labels: list[str]) -> None:
-    """Draw the dot plot with matplotlib (for the PNG)."""
+def draw_scores(ax: Axes, rows: list[ScoreRow], labels: list[str], days: bool = False) -> None:
+    """Draw the dot plot with matplotlib (for the PNG); `days` as in `plotly_figure`."""
     from matplotlib.lines import Line2D
 
     for j, r in enumerate(rows):
@@ -247,9 +269,9 @@ def draw_scores(ax: Axes, rows: list[ScoreRow], labels: list[str]) -> None:
         )
         for i in range(len(labels)):
             v = r.simulated[i]
-            if v == 0:
+            if v == 0 and not days:
                 ax.plot([zero_at(rows)], [j], "x", color=OUTSIDE, ms=7, mew=2)
-            elif v is not None and v > 0:
+            elif v is not None and (days or v > 0):
                 ax.plot(
                     [v],
                     [j],
@@ -262,12 +284,16 @@ def draw_scores(ax: Axes, rows: list[ScoreRow], labels: list[str]) -> None:
                 )
     ax.set_yticks(range(len(rows)), [r.label for r in rows], fontsize=7)
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_xscale("log")
-    ax.set_xlim(left=zero_at(rows) / 1.6)
-    ticks, texts = log_ticks(rows)
-    ax.set_xticks(ticks, texts, fontsize=7)
-    ax.minorticks_off()
-    ax.set_xlabel("people (log scale; × at the left edge: the run has none)")
+    if days:
+        ax.set_xlim(left=-0.5)
+        ax.set_xlabel("days (linear scale)")
+    else:
+        ax.set_xscale("log")
+        ax.set_xlim(left=zero_at(rows) / 1.6)
+        ticks, texts = log_ticks(rows)
+        ax.set_xticks(ticks, texts, fontsize=7)
+        ax.minorticks_off()
+        ax.set_xlabel("people (log scale; × at the left edge: the run has none)")
     ax.grid(axis="x", color="#eeeeee")
     handles = [Line2D([], [], marker="D", color="black", ls="-", label="observed, bar = low–high")]
     for i, label in enumerate(labels):
