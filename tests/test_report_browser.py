@@ -71,6 +71,7 @@ def test_the_report_reads_in_a_browser(report: Path, tmp_path: Path) -> None:
                        for sid in SECTIONS}
             for sid in ("map", "daily", "observations", "rules"):
                 assert figures[sid] >= 1, figures
+            assert figures["cohort-caravan"] >= 2, figures  # where it was; its observations
             # the summary and the caravan come first
             order = page.evaluate("[...document.querySelectorAll('section')].map(s => s.id)")
             assert order[0] == "cohort-caravan", order

@@ -261,7 +261,19 @@ def _cohort_sections(run: RunData, png: PngFn) -> list[Section]:
     sec.text(paragraph[0].text)
     if cohorts.has_daily(run):
         sec.heading("Where it was each day")
+        where = _cohort_countries(sub, cohort)
+        path, shown = png(f"cohort-{cohort}-countries")
+        _save_png(path, (12.0, 4.2), lambda fig: daily.draw_daily(fig, [(sub.label, where)]),
+                  layout=None)
+        sec.figure(
+            daily.plotly_figure([(sub.label, where)]),
+            "People of this cohort in each country, each day from its first departure to the "
+            "last day of the run (daily.parquet, cohort column); people on the road count in "
+            "the country of the place they left. The numbers are in the table below.",
+            shown,
+        )
         head, body = _daily_countries(sub, cohort)
+        sec.raw("<details><summary>The numbers, day by day</summary>")
         sec.table(head, body, numeric_from=1)
         sec.text(
             "People of this cohort by country of their position (people on the road count in "
@@ -269,6 +281,7 @@ def _cohort_sections(run: RunData, png: PngFn) -> list[Section]:
             "the first three weeks after the first departure, then every seventh day.",
             "note",
         )
+        sec.raw("</details>")
     sec.heading("How it ended")
     for item in paragraph[1:]:
         sec.text(item.text)
@@ -306,6 +319,17 @@ def _cohort_sections(run: RunData, png: PngFn) -> list[Section]:
     else:
         sec.text("No observation to compare with (see the observations section).", "note")
     return [sec]
+
+
+def _cohort_countries(run: RunData, cohort: str) -> daily.DailyData:
+    """The country panel of one cohort, from three days before its first departure."""
+    data = daily.prepare(run, [], countries=daily.scenario_countries(run))
+    span = cohorts.departure_dates(run, cohort)
+    first = max((span[0] - run.start_date).days - 3, 0) if span else 0
+    panel = data.panels[0]
+    series = [replace(s, values=s.values[first:]) for s in panel.series]
+    title = f"{cohorts.label(cohort).capitalize()}: people in each country"
+    return daily.DailyData(data.dates[first:], [daily.Panel(title, series)])
 
 
 def _daily_countries(run: RunData, cohort: str) -> tuple[list[str], list[list[str]]]:
