@@ -101,6 +101,14 @@ def test_the_report_reads_in_a_browser(report: Path, tmp_path: Path) -> None:
             assert closeups.locator(".subplot").count() >= 2 or \
                 closeups.locator("g.cartesianlayer .xy").count() >= 2
 
+            # the day-by-day panels switch to a log scale, where an observation is read
+            day_fig = page.locator("section#daily .plotly-graph-div").first
+            day_fig.locator(".updatemenu-button", has_text="log scale").click()
+            page.wait_for_function(
+                "() => document.querySelector('#daily .plotly-graph-div').layout.yaxis3.type"
+                " === 'log'", timeout=30_000)
+            day_fig.locator(".updatemenu-button", has_text="linear").click()
+
             shot = tmp_path / "report.png"
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 100_000

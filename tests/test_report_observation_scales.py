@@ -97,3 +97,18 @@ def test_log_axis_ticks_never_read_zero_and_name_the_runs_none() -> None:
     assert list(fig.layout.xaxis.ticktext) == texts and fig.layout.xaxis.type == "log"
     no_zero = [_row(400, 300, 600, 250)]
     assert "none" not in observations.log_ticks(no_zero)[1]
+
+
+def test_the_daily_figure_switches_every_panel_to_a_log_scale() -> None:
+    from corridor.report import daily
+
+    fig = daily.plotly_figure([("run", _data())])
+    fig = daily.add_scale_buttons(fig, 3)
+    [menu] = fig.layout.updatemenus
+    linear, log = menu.buttons
+    assert log.label == "log scale" and log.method == "relayout"
+    switched = log.args[0]
+    axes = [name for name in fig.layout if name.startswith("yaxis")]
+    assert len(axes) == 3  # one per panel, each switched
+    assert all(switched[f"{a}.type"] == "log" for a in axes)
+    assert all(linear.args[0][f"{a}.type"] == "linear" for a in axes)

@@ -469,11 +469,16 @@ def _daily_section(runs: list[RunData], png: PngFn) -> Section:
                 )
             )
         fig = _with_buttons(views)
+    fig = daily.add_scale_buttons(fig, len(prepared[0].panels))
     choose = (
         " The buttons above the figure show one cohort (the cohort column of daily.parquet)"
         " or everyone."
         if len(names) > 1
         else ""
+    )
+    choose += (
+        " The buttons at its top right switch every panel to a log scale, where a count of "
+        "hundreds is read beside one of tens of thousands (days with nobody are left out)."
     )
     sec.figure(
         fig,

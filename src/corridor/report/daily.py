@@ -404,3 +404,37 @@ def _draw_obs(ax: Axes, observations: list[tuple[Observation, str]]) -> None:
             capsize=3,
             label="observed (low–high)" if i == 0 else None,
         )
+
+
+def add_scale_buttons(fig: go.Figure, panels: int) -> go.Figure:
+    """Add "linear" / "log scale" buttons (top right) that switch every panel's y axis.
+
+    On a log axis a count of hundreds is read beside one of tens of thousands; days with
+    nobody (0) are left out of the lines there.
+    """
+    names = ["yaxis"] + [f"yaxis{i}" for i in range(2, panels + 1)]
+
+    def scale(kind: str) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for name in names:
+            out[f"{name}.type"] = kind
+            out[f"{name}.autorange"] = True
+        return out
+
+    menu = {
+        "type": "buttons",
+        "direction": "right",
+        "buttons": [
+            {"label": "linear", "method": "relayout", "args": [scale("linear")]},
+            {"label": "log scale", "method": "relayout", "args": [scale("log")]},
+        ],
+        "x": 1.0,
+        "xanchor": "right",
+        "y": 1.0,
+        "yanchor": "bottom",
+        "pad": {"b": 22},
+        "showactive": True,
+    }
+    fig.update_layout(updatemenus=[*(fig.layout.updatemenus or []), menu],
+                      margin={"t": 80})
+    return fig
