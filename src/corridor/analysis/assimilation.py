@@ -47,6 +47,8 @@ class Quantity:
         low, high: The range of a `range` quantity.
         log: Whether a `range` quantity's position is taken on a log scale.
         what: One line saying what it changes.
+        setting: Applied to a member as a `--set NAME=VALUE` setting (rounded when `integer`).
+        integer: Whether the setting takes whole numbers only.
     """
 
     name: str
@@ -57,6 +59,8 @@ class Quantity:
     high: float = 0.0
     log: bool = False
     what: str = ""
+    setting: bool = False
+    integer: bool = False
 
     def _position(self, x: np.ndarray) -> np.ndarray:
         if self.log:

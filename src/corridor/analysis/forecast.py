@@ -122,7 +122,8 @@ def quantities(scenario: Scenario) -> list[am.Quantity]:
             if value is None:
                 value = math.sqrt(low * high) if log and low > 0 else 0.5 * (low + high)
             out.append(am.Quantity(name, "range", float(value), PRIOR_SD["general"], low, high,
-                                   log and low > 0, what="general movement parameter"))
+                                   log and low > 0, what="general movement parameter",
+                                   setting=True))
     if any(r.kind in RETURN_KINDS and getattr(r, "daily_seats", 0) for r in scenario.rules):
         out.append(am.Quantity("returns", "multiplier", 1.0, PRIOR_SD["returns"],
                                what="multiplier on daily_seats and take_chance of "
@@ -136,9 +137,17 @@ def quantities(scenario: Scenario) -> list[am.Quantity]:
     return out
 
 
-def particle_scenario(scenario: Scenario, values: dict[str, float], days: int) -> Scenario:
-    """Return the scenario one particle runs: scaled departures and rules, general values, days."""
-    from corridor.analysis.crossval import GENERAL, settings_of
+def particle_scenario(scenario: Scenario, values: dict[str, float], days: int,
+                      settings: tuple[str, ...] = ()) -> Scenario:
+    """Return the scenario one particle runs: scaled departures and rules, settings, days.
+
+    Args:
+        scenario: The scenario.
+        values: The particle's quantities (natural units).
+        days: The run's length.
+        settings: `NAME=VALUE` settings of the particle's setting quantities.
+    """
+    from corridor.analysis.crossval import GENERAL, STRUCTURE
     from corridor.analysis.ensemble import point_scenario
 
     home, away = _caravan_rows(scenario)
@@ -162,10 +171,18 @@ def particle_scenario(scenario: Scenario, values: dict[str, float], days: int) -
                     update[f] = min(getattr(r, f) * values["enforcement"], 1.0)
         rules.append(r.model_copy(update=update) if update else r)
     base = scenario.replace(departures=tuple(deps), rules=tuple(rules))
-    general = {k: v for k, v in values.items() if k in GENERAL}
-    settings = [*(settings_of(general) if general else []), f"days={days}",
-                "drop_late_departures=true"]
-    return point_scenario(base, settings)
+    general = any(s.split("=", 1)[0] in GENERAL for s in settings)
+    return point_scenario(base, [*(STRUCTURE if general else []), *settings, f"days={days}",
+                                 "drop_late_departures=true"])
+
+
+def settings_of(prior: am.Prior, values: dict[str, float]) -> tuple[str, ...]:
+    """Return the `NAME=VALUE` settings of a particle's setting quantities."""
+    from corridor.analysis.factors import setting
+
+    return tuple(setting(q.name, int(round(values[q.name])) if q.integer
+                         else float(values[q.name]))
+                 for q in prior.quantities if q.setting)
 
 
 # --- one member -------------------------------------------------------------------------------
@@ -182,6 +199,7 @@ class ParticleTask:
     measure: tuple[Any, ...]
     window: tuple[int, int] | None = None
     engine: str = "counts"
+    settings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -229,7 +247,7 @@ def run_particle(task: ParticleTask) -> ParticleResult:
 
     tmp = Path(tempfile.mkdtemp(prefix="corridor-particle-"))
     try:
-        scenario = particle_scenario(task.scenario, task.values, task.days)
+        scenario = particle_scenario(task.scenario, task.values, task.days, task.settings)
         scenario = scenario.replace(observations=tuple(task.measure))
         out = tmp / "run"
         out.mkdir()
@@ -300,14 +318,19 @@ class SMCResult:
 
 
 def stage_dates(known: list[ObservationRow], as_of: dt.date, stages: int) -> list[dt.date]:
-    """Return the dates of the stages: spread over the known counts' dates, the last `as_of`."""
-    dates = sorted({o.period_end for o in known})
-    if stages <= 1 or len(dates) <= 1:
-        return [as_of]
-    earlier = dates[:-1]
-    k = min(stages - 1, len(earlier))
-    picks = [earlier[int(round(i * (len(earlier) - 1) / max(k - 1, 1)))] for i in range(k)]
-    return [*sorted(set(picks)), as_of]
+    """Return the dates of the stages, the last `as_of`.
+
+    Earlier stages end on the dates by which 1/stages, 2/stages, … of the known counts are
+    known, so that each stage adds a similar number of counts (and the weights degenerate
+    less at each step).
+    """
+    ends = sorted(o.period_end for o in known)
+    dates: list[dt.date] = []
+    for i in range(1, max(stages, 1)):
+        date = ends[max(int(math.ceil(i * len(ends) / stages)) - 1, 0)] if ends else as_of
+        if date < as_of and date not in dates:
+            dates.append(date)
+    return [*dates, as_of]
 
 
 def _simulate(scenario: Scenario, prior: am.Prior, z: np.ndarray, stage: int, days: int,
@@ -316,7 +339,7 @@ def _simulate(scenario: Scenario, prior: am.Prior, z: np.ndarray, stage: int, da
               ) -> list[ParticleResult]:
     values = prior.natural(z)
     tasks = [ParticleTask(stage, i, scenario, values[i], days, seed, tuple(measure), window,
-                          engine) for i in range(len(z))]
+                          engine, settings_of(prior, values[i])) for i in range(len(z))]
     results: list[ParticleResult | None] = [None] * len(tasks)
     for task, result in backend.imap_unordered(run_particle, tasks):
         if isinstance(result, BaseException):
@@ -332,7 +355,8 @@ def _simulate(scenario: Scenario, prior: am.Prior, z: np.ndarray, stage: int, da
 def run_smc(scenario: Scenario, as_of: dt.date, runs: int = 100, stages: int = 2,
             horizon_days: int = 28, seed: int | None = None, backend: Backend | None = None,
             engine: str = "counts", progress: Progress | None = None,
-            prior_only: bool = False, bands: bool = True) -> SMCResult:
+            prior_only: bool = False, bands: bool = True,
+            assimilated: list[am.Quantity] | None = None) -> SMCResult:
     """Assimilate the counts known by `as_of` and run the posterior over the horizon.
 
     Args:
@@ -348,6 +372,8 @@ def run_smc(scenario: Scenario, as_of: dt.date, runs: int = 100, stages: int = 2
         progress: Called with (members done, members in all).
         prior_only: Skip the assimilation: the prior's members, equal weights (a baseline).
         bands: Whether the last stage keeps its members' daily counts (for the bands).
+        assimilated: The quantities and their prior (default: `quantities(scenario)`); the
+            last must be `obs_error`.
 
     Returns:
         The last stage's particles, weights and values.
@@ -364,7 +390,9 @@ def run_smc(scenario: Scenario, as_of: dt.date, runs: int = 100, stages: int = 2
     known, later = split(scenario.observations, as_of)
     measure = [*known, *later]
     targets = [am.target_of(o) for o in known]
-    prior = am.Prior(quantities(scenario))
+    prior = am.Prior(assimilated or quantities(scenario))
+    if prior.names[-1] != "obs_error":
+        raise CorridorError("the last assimilated quantity must be obs_error")
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     last = min(as_of + dt.timedelta(days=int(horizon_days)), end)
     final_days = (last - start).days + 1
@@ -393,7 +421,7 @@ def run_smc(scenario: Scenario, as_of: dt.date, runs: int = 100, stages: int = 2
             sims = np.array([r.values for r in results], dtype=np.float64).reshape(
                 runs, len(measure))
             use = [k for k, o in enumerate(known) if o.period_end <= date]
-            sigma = prior.quantities[-1].from_z(z[:, -1])
+            sigma = prior.quantities[-1].from_z(z[:, -1])  # obs_error
             ll = (am.log_likelihood([targets[k] for k in use], sims[:, use], sigma)
                   if not prior_only else np.zeros(runs))
             failed = np.array([bool(r.error) for r in results])
