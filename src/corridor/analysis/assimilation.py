@@ -167,7 +167,8 @@ def log_proposal(z_new: np.ndarray, z_old: np.ndarray, weights: np.ndarray,
     diff = z_new[:, None, :] - z_old[None, :, :]  # new × old × dims
     sol = np.linalg.solve(chol, diff.reshape(-1, z_new.shape[1]).T).T
     maha = np.sum(sol * sol, axis=1).reshape(len(z_new), len(z_old))
-    terms = -0.5 * maha - 0.5 * log_det + np.log(np.maximum(weights, 1e-300))[None, :]
+    norm = 0.5 * z_new.shape[1] * math.log(2 * math.pi)
+    terms = -0.5 * maha - 0.5 * log_det - norm + np.log(np.maximum(weights, 1e-300))[None, :]
     top = terms.max(axis=1)
     return top + np.log(np.sum(np.exp(terms - top[:, None]), axis=1))
 

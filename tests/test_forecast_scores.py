@@ -1,0 +1,146 @@
+"""CRPS, quantiles, coverage, weights and resampling of the forecast (no simulation)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corridor.analysis import assimilation as am
+from corridor.analysis.crps import (
+    coverage,
+    covered,
+    crps_normal,
+    crps_sample,
+    skill,
+    weighted_quantiles,
+)
+
+
+@pytest.mark.parametrize(("mu", "sigma", "y"), [(0.0, 1.0, 0.0), (2.0, 0.5, 3.1),
+                                                 (-1.0, 3.0, 4.0)])
+def test_crps_of_a_large_normal_sample_matches_the_closed_form(mu, sigma, y):
+    rng = np.random.default_rng(1)
+    sample = rng.normal(mu, sigma, 200_000)
+    assert crps_sample(sample, y) == pytest.approx(crps_normal(mu, sigma, y), rel=0.01,
+                                                   abs=2e-3)
+
+
+def test_crps_normal_closed_form_at_the_mean():
+    # CRPS(N(0, 1), 0) = 2 φ(0) − 1/√π = (√2 − 1)/√π
+    assert crps_normal(0.0, 1.0, 0.0) == pytest.approx((math.sqrt(2) - 1) / math.sqrt(math.pi))
+
+
+def test_crps_of_a_point_forecast_is_the_absolute_error():
+    assert crps_sample(np.array([5.0]), 2.0) == pytest.approx(3.0)
+
+
+def test_crps_weights_act_as_repetitions():
+    x = np.array([1.0, 4.0, 10.0])
+    repeated = np.array([1.0, 1.0, 4.0, 10.0, 10.0, 10.0])
+    assert crps_sample(x, 3.0, np.array([2.0, 1.0, 3.0])) == pytest.approx(
+        crps_sample(repeated, 3.0))
+
+
+@given(st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=30), st.floats(-1e3, 1e3))
+@settings(max_examples=60, deadline=None)
+def test_crps_is_never_negative_nor_above_the_mean_absolute_error(values, y):
+    x = np.array(values)
+    score = crps_sample(x, y)
+    assert -1e-9 <= score <= float(np.mean(np.abs(x - y))) + 1e-9
+
+
+def test_weighted_quantiles_with_equal_weights_are_hazen():
+    x = np.array([3.0, 1.0, 7.0, 2.0, 9.0, 4.0])
+    q = (0.05, 0.25, 0.5, 0.75, 0.95)
+    assert weighted_quantiles(x, None, q) == pytest.approx(np.quantile(x, q, method="hazen"))
+
+
+def test_a_value_of_weight_zero_has_no_say_in_the_quantiles():
+    x = np.array([1.0, 2.0, 1000.0])
+    assert weighted_quantiles(x, np.array([1.0, 1.0, 0.0]), (0.95,))[0] <= 2.0
+
+
+def test_coverage_counts_values_inside_the_central_bands():
+    sample = np.arange(1.0, 101.0)  # 1..100: the 50 % band is about 25.5–75.5
+    assert covered(sample, None, 50.0, 50)
+    assert not covered(sample, None, 90.0, 50)
+    assert covered(sample, None, 90.0, 90)
+    assert not covered(sample, None, 99.0, 90)
+    assert coverage([True, False, True, True]) == 0.75
+    assert coverage([]) is None
+
+
+def test_skill_is_one_minus_the_ratio_of_mean_crps():
+    assert skill([1.0, 1.0], [2.0, 2.0]) == pytest.approx(0.5)
+    assert skill([3.0], [2.0]) == pytest.approx(-0.5)
+    assert skill([], []) is None
+
+
+@given(st.lists(st.floats(-50, 50), min_size=1, max_size=50))
+def test_normalised_weights_sum_to_one(log_w):
+    w = am.normalise_log_weights(np.array(log_w))
+    assert np.all(w >= 0)
+    assert w.sum() == pytest.approx(1.0)
+    assert 1.0 - 1e-9 <= am.ess(w) <= len(w) + 1e-9
+
+
+def test_all_minus_infinity_gives_equal_weights():
+    w = am.normalise_log_weights(np.array([-np.inf, -np.inf]))
+    assert w.tolist() == [0.5, 0.5]
+
+
+@given(st.lists(st.floats(0.0, 10.0), min_size=1, max_size=40).filter(lambda v: sum(v) > 0),
+       st.integers(0, 2**32 - 1))
+def test_systematic_resampling_draws_each_particle_floor_or_ceil_of_n_w_times(raw, seed):
+    w = np.array(raw) / sum(raw)
+    n = len(w)
+    idx = am.systematic_resample(w, np.random.default_rng(seed))
+    counts = np.bincount(idx, minlength=n)
+    assert counts.sum() == n
+    assert np.all(counts >= np.floor(n * w - 1e-9))
+    assert np.all(counts <= np.ceil(n * w + 1e-9))
+    assert np.all(counts[w == 0] == 0)
+
+
+@given(st.floats(0.0, 1.0), st.floats(1.0, 100.0), st.booleans())
+def test_a_range_quantity_maps_back_inside_its_range(u, width, log):
+    q = am.Quantity("x", "range", 1.0, 0.5, 0.5, 0.5 + width, log)
+    x = q.low + u * (q.high - q.low)
+    back = float(q.from_z(q.to_z(x)))
+    assert q.low <= back <= q.high
+    if 0.01 < u < 0.99:
+        assert back == pytest.approx(x, rel=1e-6)
+
+
+def test_the_proposal_density_is_the_weighted_mixture_of_normals():
+    old = np.array([[0.0], [2.0]])
+    w = np.array([0.25, 0.75])
+    cov = np.array([[0.5]])
+    new = np.array([[1.0], [-0.3]])
+
+    def pdf(x, m):
+        return math.exp(-0.5 * (x - m) ** 2 / 0.5) / math.sqrt(2 * math.pi * 0.5)
+
+    want = [math.log(0.25 * pdf(x, 0.0) + 0.75 * pdf(x, 2.0)) for x in (1.0, -0.3)]
+    assert am.log_proposal(new, old, w, cov) == pytest.approx(want)
+
+
+def test_likelihood_prefers_a_value_inside_the_range_and_penalises_unmeasured():
+    t = am.Target(1000.0, 800.0, 1500.0, False, 1)
+    sims = np.array([[1000.0], [3000.0], [np.nan]])
+    ll = am.log_likelihood([t], sims, np.array([0.3, 0.3, 0.3]))
+    assert ll[0] > ll[1] > ll[2]
+    days = am.Target(5.0, 5.0, 5.0, True, 10)
+    ll = am.log_likelihood([days], np.array([[5.0], [9.0], [np.nan]]), np.full(3, 0.3))
+    assert ll[0] > ll[1] > ll[2]
+
+
+def test_a_wider_error_is_preferred_when_the_model_misses():
+    t = am.Target(100.0, 100.0, 100.0, False, 1)
+    sims = np.array([[1000.0], [1000.0]])
+    ll = am.log_likelihood([t], sims, np.array([0.1, 2.0]))
+    assert ll[1] > ll[0]
