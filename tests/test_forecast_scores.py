@@ -129,18 +129,71 @@ def test_the_proposal_density_is_the_weighted_mixture_of_normals():
     assert am.log_proposal(new, old, w, cov) == pytest.approx(want)
 
 
+def _sims(values):
+    """particles × 1 target × shifts, the same value at every shift."""
+    return np.repeat(np.array(values, dtype=float)[:, None, None], len(am.SHIFTS), axis=2)
+
+
 def test_likelihood_prefers_a_value_inside_the_range_and_penalises_unmeasured():
     t = am.Target(1000.0, 800.0, 1500.0, False, 1)
-    sims = np.array([[1000.0], [3000.0], [np.nan]])
-    ll = am.log_likelihood([t], sims, np.array([0.3, 0.3, 0.3]))
+    ll = am.log_likelihood([t], _sims([1000.0, 3000.0, np.nan]), np.array([0.3, 0.3, 0.3]))
     assert ll[0] > ll[1] > ll[2]
     days = am.Target(5.0, 5.0, 5.0, True, 10)
-    ll = am.log_likelihood([days], np.array([[5.0], [9.0], [np.nan]]), np.full(3, 0.3))
+    ll = am.log_likelihood([days], _sims([5.0, 9.0, np.nan]), np.full(3, 0.3))
     assert ll[0] > ll[1] > ll[2]
 
 
 def test_a_wider_error_is_preferred_when_the_model_misses():
     t = am.Target(100.0, 100.0, 100.0, False, 1)
-    sims = np.array([[1000.0], [1000.0]])
-    ll = am.log_likelihood([t], sims, np.array([0.1, 2.0]))
+    ll = am.log_likelihood([t], _sims([1000.0, 1000.0]), np.array([0.1, 2.0]))
     assert ll[1] > ll[0]
+
+
+def test_a_series_weight_scales_the_log_likelihood():
+    t = am.Target(100.0, 100.0, 100.0, False, 1)
+    half = am.Target(100.0, 100.0, 100.0, False, 1, weight=0.5)
+    sims = _sims([300.0])
+    full = am.log_likelihood([t], sims, np.array([0.3]))
+    assert am.log_likelihood([half], sims, np.array([0.3])) == pytest.approx(0.5 * full)
+
+
+@given(st.floats(1.0, 60.0), st.floats(0.01, 2.0))
+def test_timing_weights_are_probabilities_centred_on_no_shift(elapsed, rho):
+    w = am.timing_weights(elapsed, np.array([rho]))[0]
+    assert w.sum() == pytest.approx(1.0)
+    assert np.all(w >= 0)
+    density = w / am.SPACING  # mass per day of the interval each shift stands for
+    right = density[am.ZERO:]
+    assert np.all(np.diff(right) <= 1e-12)  # falls away from no shift
+    assert w == pytest.approx(w[::-1])  # symmetric
+
+
+def test_a_run_late_by_days_is_forgiven_more_with_a_larger_timing_error():
+    """The count was observed on day 0; the run shows it 4 days later."""
+    t = am.Target(5000.0, 5000.0, 5000.0, False, 1, elapsed=20.0)
+    row = np.zeros(len(am.SHIFTS))
+    row[list(am.SHIFTS).index(4)] = 5000.0
+    sims = np.array([row, row])[:, None, :]
+    ll = am.log_likelihood([t], sims, np.array([0.3, 0.3]), rho=np.array([0.02, 0.3]))
+    assert ll[1] > ll[0] + 1.0
+
+
+def test_series_weights_share_one_weight_per_place_kind_and_cohort():
+    import datetime as dt
+
+    from corridor.scenario.model import ObservationRow
+
+    def obs(place, kind="present"):
+        return ObservationRow(period_start=dt.date(2021, 1, 1), period_end=dt.date(2021, 1, 2),
+                              place=place, kind=kind, value=1.0)
+
+    rows = [obs("Tecún Umán"), obs("tecun uman"), obs("Tecún Umán", "arrived"), obs("X")]
+    assert am.series_weights(rows) == [0.5, 0.5, 1.0, 1.0]
+
+
+def test_tempering_keeps_the_effective_sample_size():
+    log_lik = np.array([0.0, -50.0, -60.0, -70.0])
+    w, lam = am.tempered(log_lik, np.zeros(4), target=2.0)
+    assert lam < 1.0 and am.ess(w) >= 2.0 - 1e-6
+    w, lam = am.tempered(np.zeros(4), np.zeros(4), target=2.0)
+    assert lam == 1.0 and am.ess(w) == pytest.approx(4.0)

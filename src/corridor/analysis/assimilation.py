@@ -15,12 +15,17 @@ simulated as s is compared in log(1 + ·):
                                            h = ½ (log(1 + high) − log(1 + low)),
 
 σ being the particle's `obs_error` (assimilated too: a model that misses more gets a wider
-error). Arrival days (`first_arrival_days`, `median_arrival_days`) are compared in days with
-sd² = 1 + (σ · c)² + h². A count the run cannot measure counts as off by a factor of e³ ≈ 20;
-arrival days where nobody arrives as one day after the period.
+error). The model may run early or late: each count's likelihood is a mixture over the
+run's values with the period moved by δ days (`SHIFTS`, −8 … 8), δ ~ Normal(0, (ρ · t)² + ½²),
+t the days from the caravan's departure to the end of the period and ρ the particle's
+`timing_error` (a caravan 20 % slower is a week late after a month). Arrival days are compared
+in days with sd² = 1 + (ρ c)² + h². Each term is raised to the power 1 / (counts of its
+series) (`series_weights`). A count the run cannot measure counts as off by a factor of
+e³ ≈ 20; arrival days where nobody arrives as one day after the period.
 
 The same error makes the forecast of an observation (`predictive`): each particle's
-simulated value with log-normal noise of its σ.
+value, at a shift drawn from its timing error, with log-normal noise of its σ (arrival days:
+normal noise as above).
 """
 
 from __future__ import annotations
@@ -33,6 +38,10 @@ import numpy as np
 
 UNMEASURED_LOG = 3.0  # a count the run cannot measure: as far off as a factor of e³
 DAYS = ("first_arrival_days", "median_arrival_days")
+TIMING_ERROR = 0.25  # ρ when a particle has none: timing off by 25 % of the days elapsed
+SHIFTS = np.array([-8, -4, -2, -1, 0, 1, 2, 4, 8])  # days a period is moved for the timing error
+ZERO = int(np.flatnonzero(SHIFTS == 0)[0])
+SPACING = np.gradient(SHIFTS.astype(np.float64))  # the width each shift stands for
 
 
 @dataclass(frozen=True)
@@ -141,6 +150,31 @@ def systematic_resample(weights: np.ndarray, rng: np.random.Generator,
     return np.minimum(np.searchsorted(cum, positions, side="right"), len(w) - 1)
 
 
+def tempered(log_lik: np.ndarray, log_rest: np.ndarray, target: float
+             ) -> tuple[np.ndarray, float]:
+    """Return weights ∝ exp(λ · log_lik + log_rest) and λ ≤ 1, the largest keeping ESS ≥ target.
+
+    λ = 1 (the likelihood as it is) when its weights keep an effective sample size of at
+    least `target` members; else the bisection's largest λ that does. A λ below 1 says the
+    counts disagree with every member more than the error model allows: the weights keep more
+    spread than the exact posterior would.
+    """
+    def weights(lam: float) -> np.ndarray:
+        return normalise_log_weights(lam * log_lik + log_rest)
+
+    w = weights(1.0)
+    if ess(w) >= target:
+        return w, 1.0
+    lo, hi = 0.0, 1.0
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        if ess(weights(mid)) >= target:
+            lo = mid
+        else:
+            hi = mid
+    return weights(lo), lo
+
+
 def kernel_covariance(z: np.ndarray, weights: np.ndarray, prior: Prior) -> np.ndarray:
     """Return the jitter's covariance: twice the particles' weighted covariance.
 
@@ -182,6 +216,10 @@ class Target:
         value, low, high: As observed.
         days: Whether it is a number of days (arrival days), not a count.
         period_days: Days in its period (for an arrival nobody makes).
+        weight: The power of its likelihood term (1 / the counts of its series; see
+            `series_weights`).
+        elapsed: Days from the caravan's first departure to the end of its period (≥ 1): the
+            timing error grows with it.
     """
 
     value: float
@@ -189,6 +227,8 @@ class Target:
     high: float
     days: bool
     period_days: int
+    weight: float = 1.0
+    elapsed: float = 1.0
 
     @property
     def center(self) -> float:
@@ -205,49 +245,103 @@ class Target:
         return 0.5 * (math.log1p(self.high) - math.log1p(self.low))
 
 
-def target_of(obs) -> Target:
-    """Return the `Target` of an `ObservationRow`."""
+def target_of(obs, weight: float = 1.0, departure=None) -> Target:
+    """Return the `Target` of an `ObservationRow` (`departure`: the caravan's first day)."""
     low = obs.value if obs.low is None else obs.low
     high = obs.value if obs.high is None else obs.high
     low, high = max(min(low, high), 0.0), max(low, high, 0.0)
+    elapsed = 1.0 if departure is None else max((obs.period_end - departure).days, 1)
     return Target(float(obs.value), float(low), float(high), obs.kind in DAYS,
-                  (obs.period_end - obs.period_start).days + 1)
+                  (obs.period_end - obs.period_start).days + 1, weight, float(elapsed))
+
+
+def timing_weights(elapsed: float, rho: np.ndarray) -> np.ndarray:
+    """Return each particle's probabilities of the timing shifts `SHIFTS` (particles × shifts).
+
+    The model runs early or late by δ days, δ ~ Normal(0, (ρ · elapsed)² + ½²) on the grid
+    of `SHIFTS` (each point weighted by the width it stands for), ρ the particle's
+    `timing_error`.
+    """
+    sd = np.sqrt((np.asarray(rho, dtype=np.float64) * elapsed) ** 2 + 0.25)
+    dens = np.exp(-0.5 * (SHIFTS[None, :] / sd[:, None]) ** 2) * SPACING[None, :]
+    return dens / dens.sum(axis=1, keepdims=True)
+
+
+def series_weights(observations: Sequence) -> list[float]:
+    """Return 1 / (counts of the same place, kind and cohort) for each observation.
+
+    Counts of one series (the same place, kind and cohort over nested or neighbouring
+    periods) are not independent: a model that misses one misses the others. Each series
+    weighs as much as one count, so ten reports of one crossing do not outweigh one report
+    elsewhere tenfold (a tempered, "power" likelihood).
+    """
+    from corridor.analysis.measures import fold
+
+    keys = [(fold(o.place), o.kind, o.cohort) for o in observations]
+    n: dict[tuple, int] = {}
+    for k in keys:
+        n[k] = n.get(k, 0) + 1
+    return [1.0 / n[k] for k in keys]
 
 
 def log_likelihood(targets: Sequence[Target], simulated: np.ndarray,
-                   sigma: np.ndarray) -> np.ndarray:
+                   sigma: np.ndarray, rho: np.ndarray | None = None) -> np.ndarray:
     """Return each particle's log likelihood of the targets.
 
     Args:
         targets: The observations assimilated.
-        simulated: particles × targets; NaN where a run cannot measure the observation.
+        simulated: particles × targets × `SHIFTS` (the run's value over the period moved by
+            each shift); NaN where a run cannot measure the observation.
         sigma: Each particle's observation error σ.
+        rho: Each particle's timing error ρ (default `TIMING_ERROR`).
 
     Returns:
         One log likelihood per particle (0 for no targets).
     """
-    total = np.zeros(simulated.shape[0])
+    n = simulated.shape[0]
+    rho = np.full(n, TIMING_ERROR) if rho is None else rho
+    total = np.zeros(n)
     for k, t in enumerate(targets):
-        s = simulated[:, k]
         if t.days:
+            s = simulated[:, k, ZERO]
             s = np.where(np.isnan(s), t.period_days, s)
-            var = 1.0 + (sigma * t.center) ** 2 + t.half_width ** 2
+            var = 1.0 + (rho * t.center) ** 2 + t.half_width ** 2
             r = s - t.center
-        else:
-            var = sigma ** 2 + t.half_width ** 2
-            r = np.where(np.isnan(s), UNMEASURED_LOG * np.sqrt(var),
-                         np.log1p(np.maximum(np.nan_to_num(s), 0.0)) - t.center)
-        total += -0.5 * r * r / var - 0.5 * np.log(var)
+            total += t.weight * (-0.5 * r * r / var - 0.5 * np.log(var))
+            continue
+        s = simulated[:, k, :]
+        var = (sigma ** 2 + t.half_width ** 2)[:, None]
+        r = np.where(np.isnan(s), UNMEASURED_LOG * np.sqrt(var),
+                     np.log1p(np.maximum(np.nan_to_num(s), 0.0)) - t.center)
+        terms = -0.5 * r * r / var - 0.5 * np.log(var) + np.log(
+            np.maximum(timing_weights(t.elapsed, rho), 1e-300))
+        top = terms.max(axis=1)
+        total += t.weight * (top + np.log(np.exp(terms - top[:, None]).sum(axis=1)))
     return total
 
 
 def predictive(target: Target, simulated: np.ndarray, sigma: np.ndarray,
-               rng: np.random.Generator, draws: int = 20) -> np.ndarray:
-    """Return draws of what would be observed: particles × draws (see the module docs)."""
-    eps = rng.standard_normal((len(simulated), draws))
-    s = simulated[:, None]
+               rng: np.random.Generator, draws: int = 20,
+               rho: np.ndarray | None = None) -> np.ndarray:
+    """Return draws of what would be observed: particles × draws (see the module docs).
+
+    Args:
+        target: The observation.
+        simulated: particles × `SHIFTS`: the run's values over the period moved by each shift.
+        sigma: Each particle's observation error σ.
+        rng: Random draws.
+        draws: Draws per particle.
+        rho: Each particle's timing error ρ (default `TIMING_ERROR`).
+    """
+    n = len(simulated)
+    rho = np.full(n, TIMING_ERROR) if rho is None else rho
+    eps = rng.standard_normal((n, draws))
     if target.days:
+        s = simulated[:, ZERO][:, None]
         s = np.where(np.isnan(s), target.period_days, s)
-        return np.maximum(s + eps * np.sqrt(1.0 + (sigma[:, None] * s) ** 2), 0.0)
-    s = np.maximum(np.nan_to_num(s), 0.0)
+        return np.maximum(s + eps * np.sqrt(1.0 + (rho[:, None] * s) ** 2), 0.0)
+    cum = np.cumsum(timing_weights(target.elapsed, rho), axis=1)
+    u = rng.random((n, draws))
+    pick = np.minimum((u[:, :, None] > cum[:, None, :]).sum(axis=2), len(SHIFTS) - 1)
+    s = np.take_along_axis(np.maximum(np.nan_to_num(simulated), 0.0), pick, axis=1)
     return np.expm1(np.log1p(s) + sigma[:, None] * eps)

@@ -1,9 +1,9 @@
 """Backtest of the forecast: forecast from each as-of date, score against the later counts.
 
 For a scenario and an as-of date, the filter (`corridor.analysis.forecast.run_smc`) assimilates
-the observations known by then and runs to the scenario's end. Each later observation (period
-ending after the date; by default only those not marked `fitted`, which sized an input) is
-scored against three forecasts of what would be observed:
+the observations known by then and runs to the end of the last observation scored. Each later
+observation (period ending after the date; by default only those not marked `fitted`, which
+sized an input) is scored against three forecasts of what would be observed:
 
 - the **model**: the posterior's members, weighted, with the observation error of each;
 - the **prior**: the ensemble without assimilation (prior draws, equal weights, one ensemble
@@ -31,7 +31,7 @@ import numpy as np
 
 from corridor.analysis import assimilation as am
 from corridor.analysis.crps import coverage, covered, crps_sample, skill
-from corridor.analysis.forecast import SMCResult, caravan_cohort, run_smc, split
+from corridor.analysis.forecast import SMCResult, first_departure, run_smc, split
 from corridor.errors import CorridorError
 
 if TYPE_CHECKING:
@@ -42,16 +42,6 @@ FIRST_AFTER_DEPARTURE = 2  # default as-of dates: departure + 2 days, then every
 STEP = 3
 MAX_DATES = 4
 DRAWS = 20  # observation-error draws per member
-
-
-def first_departure(scenario: Scenario) -> dt.date:
-    """Return the date of the caravan's first departure (of any departure without a cohort)."""
-    cohort = caravan_cohort(scenario)
-    dates = [d.date for d in scenario.departures
-             if cohort is None or d.attributes.get("cohort", "") == cohort]
-    if not dates:
-        raise CorridorError(f"{scenario.name} has no departures to forecast")
-    return min(dates)
 
 
 def scored_later(scenario: Scenario, as_of: dt.date, include_fitted: bool = False
@@ -94,8 +84,8 @@ def persistence(known: list[ObservationRow], obs: ObservationRow) -> float | Non
 def _sample(result: SMCResult, column: int, obs: ObservationRow, rng: np.random.Generator
             ) -> tuple[np.ndarray, np.ndarray]:
     """Return draws of what would be observed, and their weights."""
-    sample = am.predictive(am.target_of(obs), result.simulated[:, column], result.sigma, rng,
-                           DRAWS).ravel()
+    sample = am.predictive(result.target(obs), result.simulated[:, column], result.sigma, rng,
+                           DRAWS, result.rho).ravel()
     return sample, np.repeat(result.weights / DRAWS, DRAWS)
 
 
@@ -190,12 +180,15 @@ def backtest(scenarios: list[Scenario], as_of: list[dt.date] | None = None, runs
     with using(backend) as runner:
         for sc, dates in plans:
             root = sc.config.seed if seed is None else int(seed)
-            horizon = sc.config.days
+            last = max(o.period_end for d in dates
+                       for o in scored_later(sc, d, include_fitted))  # runs end there
+            horizon = (last - dates[0]).days
             prior = run_smc(sc, dates[0], runs, 1, horizon, root, runner, prior_only=True,
                             bands=False)
             for date in dates:
                 t0 = time.perf_counter()
-                post = run_smc(sc, date, runs, stages, horizon, root, runner, bands=False)
+                post = run_smc(sc, date, runs, stages, (last - date).days, root, runner,
+                               bands=False)
                 case = score_case(sc, date, post, prior, root, include_fitted)
                 case["wall_time_s"] = round(time.perf_counter() - t0, 1)
                 cases.append(case)

@@ -16,7 +16,9 @@ filter (`run_smc`), over the dates on which counts became known, grouped in `sta
    date; weights ∝ the likelihood of the counts known by then (`assimilation.log_likelihood`);
 2. each later stage: resample (systematic), jitter (normal, twice the weighted covariance),
    run again up to the stage's date, weight by likelihood × prior / proposal density
-   (population Monte Carlo, so the weights stay correct after the jitter);
+   (population Monte Carlo, so the weights stay correct after the jitter); at every stage the
+   likelihood is tempered (raised to a power λ ≤ 1) only as far as needed to keep an
+   effective sample size of a quarter of the members (`assimilation.tempered`);
 3. the last stage's members run to the end of the horizon: their weighted daily counts give
    the bands, their values the posterior.
 
@@ -27,6 +29,7 @@ number of workers.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import time
@@ -49,8 +52,9 @@ if TYPE_CHECKING:
 CARAVAN = "caravan"
 ALL = "*"
 PRIOR_SD = {"caravan_size": 0.3, "joining": 0.5, "general": 0.5, "returns": 0.4,
-            "enforcement": 0.3, "obs_error": 0.5}
-OBS_ERROR_CENTER = 0.35
+            "enforcement": 0.3, "timing_error": 0.5, "obs_error": 0.5}
+ESS_TARGET = 0.25  # the weights keep at least this share of the members (tempering)
+OBS_ERROR_CENTER = 0.6  # docs/validation.md: out of sample, 23-44 % within ±25 %
 RETURN_KINDS = ("assisted_return",)
 ENFORCEMENT = {"checkpoint": ("intercept_chance",), "transit_permit": ("intercept_chance",),
                "border_control": ("stop_chance",)}
@@ -64,6 +68,16 @@ def split(observations: tuple[ObservationRow, ...] | list[ObservationRow], as_of
     known = [o for o in observations if o.period_end <= as_of]
     later = [o for o in observations if o.period_end > as_of]
     return known, later
+
+
+def first_departure(scenario: Scenario) -> dt.date:
+    """Return the date of the caravan's first departure (of any departure without a cohort)."""
+    cohort = caravan_cohort(scenario)
+    dates = [d.date for d in scenario.departures
+             if cohort is None or d.attributes.get("cohort", "") == cohort]
+    if not dates:
+        raise CorridorError(f"{scenario.name} has no departures to forecast")
+    return min(dates)
 
 
 def caravan_cohort(scenario: Scenario) -> str | None:
@@ -132,9 +146,16 @@ def quantities(scenario: Scenario) -> list[am.Quantity]:
         out.append(am.Quantity("enforcement", "multiplier", 1.0, PRIOR_SD["enforcement"],
                                what="multiplier on intercept_chance / stop_chance of "
                                     "checkpoint, transit_permit and border_control rules"))
-    out.append(am.Quantity("obs_error", "multiplier", OBS_ERROR_CENTER, PRIOR_SD["obs_error"],
-                           what="observation error σ (log scale) of the counts"))
-    return out
+    return [*out, *error_quantities()]
+
+
+def error_quantities() -> list[am.Quantity]:
+    """Return the timing error ρ and the observation error σ, last of every particle."""
+    return [am.Quantity("timing_error", "multiplier", am.TIMING_ERROR, PRIOR_SD["timing_error"],
+                        what="timing error ρ: the run is early or late by ρ × the days since "
+                             "departure (sd)"),
+            am.Quantity("obs_error", "multiplier", OBS_ERROR_CENTER, PRIOR_SD["obs_error"],
+                        what="observation error σ (log scale) of the counts")]
 
 
 def particle_scenario(scenario: Scenario, values: dict[str, float], days: int,
@@ -204,11 +225,14 @@ class ParticleTask:
 
 @dataclass
 class ParticleResult:
-    """A particle's simulated values of the measured observations (NaN: not measured)."""
+    """A particle's values of the measured observations: per observation, per timing shift.
+
+    NaN where the run does not measure an observation.
+    """
 
     stage: int
     index: int
-    values: list[float]
+    values: list[list[float]]
     daily: dict[str, Any] | None = None
     error: str = ""
 
@@ -237,6 +261,25 @@ def _daily_window(folder: Path, window: tuple[int, int]) -> dict[str, Any]:
     return {k: out[k].to_numpy(zero_copy_only=False) for k in out.column_names}
 
 
+def _nan(n: int) -> list[list[float]]:
+    return [[math.nan] * len(am.SHIFTS) for _ in range(n)]
+
+
+def _shifted(tables, catalog, obs) -> list[float]:
+    """Return a run's value of an observation with its period moved by each of `SHIFTS`."""
+    if obs.kind in am.DAYS:  # arrival days carry their own timing error
+        v = tables.observe(catalog, obs)
+        return [math.nan if v is None else float(v)] * len(am.SHIFTS)
+    out = []
+    for shift in am.SHIFTS:
+        moved = obs if shift == 0 else obs.model_copy(update={
+            "period_start": obs.period_start + dt.timedelta(days=int(shift)),
+            "period_end": obs.period_end + dt.timedelta(days=int(shift))})
+        v = tables.observe(catalog, moved)
+        out.append(math.nan if v is None else float(v))
+    return out
+
+
 def run_particle(task: ParticleTask) -> ParticleResult:
     """Run one particle in this process and measure the observations (a worker's function)."""
     import shutil
@@ -256,14 +299,11 @@ def run_particle(task: ParticleTask) -> ParticleResult:
                  threads=1, engine=task.engine)
         catalog = Catalog.from_scenario(scenario)
         tables = RunTables.open(out, scenario)
-        values = []
-        for obs in task.measure:
-            v = tables.observe(catalog, obs)
-            values.append(math.nan if v is None else float(v))
+        values = [_shifted(tables, catalog, obs) for obs in task.measure]
         daily = _daily_window(out, task.window) if task.window else None
         return ParticleResult(task.stage, task.index, values, daily)
     except Exception as err:  # noqa: BLE001 - a failed particle gets weight 0, the filter goes on
-        return ParticleResult(task.stage, task.index, [math.nan] * len(task.measure),
+        return ParticleResult(task.stage, task.index, _nan(len(task.measure)),
                               error=f"{type(err).__name__}: {err}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -272,7 +312,10 @@ def run_particle(task: ParticleTask) -> ParticleResult:
 # --- the filter -------------------------------------------------------------------------------
 @dataclass
 class Stage:
-    """One stage of the filter: its date, the counts known by then, how the weights came out."""
+    """One stage of the filter: its date, the counts known by then, how the weights came out.
+
+    `tempering` is the power λ ≤ 1 of the likelihood (`assimilation.tempered`).
+    """
 
     date: dt.date
     n_observations: int
@@ -280,6 +323,7 @@ class Stage:
     ess: float
     failed: int
     wall_time_s: float
+    tempering: float = 1.0
 
 
 @dataclass
@@ -291,7 +335,7 @@ class SMCResult:
         z: Particles (z scale), runs × quantities.
         weights: Their normalised weights.
         log_likelihood: Each particle's log likelihood of all known counts.
-        simulated: runs × measured observations (NaN where not measured).
+        simulated: runs × measured observations × timing shifts (NaN where not measured).
         measure: The observations measured (known first, then later ones).
         n_known: How many of `measure` are known (assimilated).
         daily: Per particle, its daily counts over the window (or None).
@@ -309,12 +353,25 @@ class SMCResult:
     daily: list[dict[str, Any] | None]
     stages: list[Stage] = field(default_factory=list)
     window: tuple[int, int] | None = None
+    departure: dt.date | None = None
+
+    def _values(self, name: str) -> np.ndarray:
+        j = self.prior.names.index(name)
+        return self.prior.quantities[j].from_z(self.z[:, j])
 
     @property
     def sigma(self) -> np.ndarray:
         """Each particle's observation error σ."""
-        j = self.prior.names.index("obs_error")
-        return self.prior.quantities[j].from_z(self.z[:, j])
+        return self._values("obs_error")
+
+    @property
+    def rho(self) -> np.ndarray:
+        """Each particle's timing error ρ."""
+        return self._values("timing_error")
+
+    def target(self, obs: Any) -> am.Target:
+        """Return an observation as the error model sees it."""
+        return am.target_of(obs, departure=self.departure)
 
 
 def stage_dates(known: list[ObservationRow], as_of: dt.date, stages: int) -> list[dt.date]:
@@ -343,7 +400,7 @@ def _simulate(scenario: Scenario, prior: am.Prior, z: np.ndarray, stage: int, da
     results: list[ParticleResult | None] = [None] * len(tasks)
     for task, result in backend.imap_unordered(run_particle, tasks):
         if isinstance(result, BaseException):
-            result = ParticleResult(task.stage, task.index, [math.nan] * len(measure),
+            result = ParticleResult(task.stage, task.index, _nan(len(measure)),
                                     error=f"{type(result).__name__}: {result}")
         results[task.index] = result
         done[0] += 1
@@ -389,10 +446,11 @@ def run_smc(scenario: Scenario, as_of: dt.date, runs: int = 100, stages: int = 2
     seed = scenario.config.seed if seed is None else int(seed)
     known, later = split(scenario.observations, as_of)
     measure = [*known, *later]
-    targets = [am.target_of(o) for o in known]
+    departure = first_departure(scenario)
+    targets = [am.target_of(o, departure=departure) for o in known]
     prior = am.Prior(assimilated or quantities(scenario))
-    if prior.names[-1] != "obs_error":
-        raise CorridorError("the last assimilated quantity must be obs_error")
+    if prior.names[-2:] != ["timing_error", "obs_error"]:
+        raise CorridorError("the last assimilated quantities must be timing_error, obs_error")
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     last = min(as_of + dt.timedelta(days=int(horizon_days)), end)
     final_days = (last - start).days + 1
@@ -400,7 +458,6 @@ def run_smc(scenario: Scenario, as_of: dt.date, runs: int = 100, stages: int = 2
     dates = [as_of] if prior_only or not known else stage_dates(known, as_of, stages)
     total, done = runs * len(dates), [0]
     z = prior.sample(runs, rng)
-    log_w = np.zeros(runs)
     weights = np.full(runs, 1.0 / runs)
     out_stages: list[Stage] = []
     results: list[ParticleResult] = []
@@ -419,21 +476,25 @@ def run_smc(scenario: Scenario, as_of: dt.date, runs: int = 100, stages: int = 2
             results = _simulate(scenario, prior, z, s, days, measure, seed, runner,
                                 window if final and bands else None, engine, progress, done, total)
             sims = np.array([r.values for r in results], dtype=np.float64).reshape(
-                runs, len(measure))
+                runs, len(measure), len(am.SHIFTS))
             use = [k for k, o in enumerate(known) if o.period_end <= date]
             sigma = prior.quantities[-1].from_z(z[:, -1])  # obs_error
-            ll = (am.log_likelihood([targets[k] for k in use], sims[:, use], sigma)
+            rho = prior.quantities[-2].from_z(z[:, -2])  # timing_error
+            weigh = am.series_weights([known[k] for k in use])
+            used = [dataclasses.replace(targets[k], weight=w) for k, w in zip(use, weigh,
+                                                                              strict=True)]
+            ll = (am.log_likelihood(used, sims[:, use], sigma, rho)
                   if not prior_only else np.zeros(runs))
             failed = np.array([bool(r.error) for r in results])
             ll = np.where(failed, -np.inf, ll)
-            log_w = ll if s == 0 else ll + prior.log_density(z) - log_q
-            weights = am.normalise_log_weights(log_w)
+            rest = np.zeros(runs) if s == 0 else prior.log_density(z) - log_q
+            weights, lam = am.tempered(ll, rest, ESS_TARGET * runs)
             out_stages.append(Stage(date, len(use), days, am.ess(weights), int(failed.sum()),
-                                    time.perf_counter() - started))
+                                    time.perf_counter() - started, lam))
     if all(r.error for r in results):
         raise CorridorError(f"every member failed; the first: {results[0].error}")
     return SMCResult(prior, z, weights, ll, sims, measure, len(known),
-                     [r.daily for r in results], out_stages, window)
+                     [r.daily for r in results], out_stages, window, departure)
 
 
 # --- outputs ----------------------------------------------------------------------------------
@@ -507,12 +568,12 @@ def observation_forecasts(result: SMCResult, seed: int, draws: int = 20
     from corridor.analysis.crps import QUANTILES, weighted_quantiles
 
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(9999,)))
-    sigma = result.sigma
+    sigma, rho = result.sigma, result.rho
     w = np.repeat(result.weights / draws, draws)
     rows = []
     for k, obs in enumerate(result.measure):
-        target = am.target_of(obs)
-        sample = am.predictive(target, result.simulated[:, k], sigma, rng, draws).ravel()
+        target = result.target(obs)
+        sample = am.predictive(target, result.simulated[:, k], sigma, rng, draws, rho).ravel()
         q = weighted_quantiles(sample, w, QUANTILES)
         rows.append({"period_start": obs.period_start.isoformat(),
                      "period_end": obs.period_end.isoformat(), "place": obs.place,
@@ -545,7 +606,8 @@ def write_forecast(folder: Path, scenario: Scenario, result: SMCResult, info: di
         **info,
         "quantities": summary_of(result),
         "stages": [{"date": s.date.isoformat(), "n_observations": s.n_observations,
-                    "days": s.days, "ess": round(s.ess, 2), "failed": s.failed,
+                    "days": s.days, "ess": round(s.ess, 2), "tempering": round(s.tempering, 4),
+                    "failed": s.failed,
                     "wall_time_s": round(s.wall_time_s, 2)} for s in result.stages],
         "n_known": result.n_known, "n_later": len(result.measure) - result.n_known,
         "window": None if result.window is None else {

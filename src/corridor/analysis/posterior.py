@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corridor.analysis import assimilation as am
-from corridor.analysis.forecast import OBS_ERROR_CENTER, PRIOR_SD, run_smc, summary_of
+from corridor.analysis.forecast import error_quantities, run_smc, summary_of
 from corridor.errors import CorridorError
 
 if TYPE_CHECKING:
@@ -41,9 +41,7 @@ def factor_quantities(factors: list[Factor], center: dict[str, Any]) -> list[am.
                                integer=f.integer))
     if not out:
         raise CorridorError("--posterior needs at least one --params factor with a range")
-    out.append(am.Quantity("obs_error", "multiplier", OBS_ERROR_CENTER, PRIOR_SD["obs_error"],
-                           what="observation error σ (log scale) of the counts"))
-    return out
+    return [*out, *error_quantities()]
 
 
 def calibrate_posterior(scenario: Scenario, factors: list[Factor], best: dict[str, Any],
