@@ -19,13 +19,17 @@ error). The model may run early or late: each count's likelihood is a mixture ov
 run's values with the period moved by δ days (`SHIFTS`, −8 … 8), δ ~ Normal(0, (ρ · t)² + ½²),
 t the days from the caravan's departure to the end of the period and ρ the particle's
 `timing_error` (a caravan 20 % slower is a week late after a month). Arrival days are compared
-in days with sd² = 1 + (ρ c)² + h². Each term is raised to the power 1 / (counts of its
+in days with sd² = 1 + (ρ c)² + h². A share π of the counts (`gross_error`, assimilated) are
+gross errors, unrelated to the run: uniform in log(1 + count) up to twice everybody who
+departs (arrival days: uniform over the period). This stands for what the model cannot do
+(e.g. a caravan resting in a city the model passes through in a day shows 0 there at the end
+of the day, docs/validation.md). Each term is raised to the power 1 / (counts of its
 series) (`series_weights`). A count the run cannot measure counts as off by a factor of
 e³ ≈ 20; arrival days where nobody arrives as one day after the period.
 
 The same error makes the forecast of an observation (`predictive`): each particle's
 value, at a shift drawn from its timing error, with log-normal noise of its σ (arrival days:
-normal noise as above).
+normal noise as above), or with probability π a gross error.
 """
 
 from __future__ import annotations
@@ -220,6 +224,7 @@ class Target:
             `series_weights`).
         elapsed: Days from the caravan's first departure to the end of its period (≥ 1): the
             timing error grows with it.
+        ceiling: The largest count a gross error may give (twice everybody who departs).
     """
 
     value: float
@@ -229,6 +234,7 @@ class Target:
     period_days: int
     weight: float = 1.0
     elapsed: float = 1.0
+    ceiling: float = 1e6
 
     @property
     def center(self) -> float:
@@ -245,14 +251,33 @@ class Target:
         return 0.5 * (math.log1p(self.high) - math.log1p(self.low))
 
 
-def target_of(obs, weight: float = 1.0, departure=None) -> Target:
-    """Return the `Target` of an `ObservationRow` (`departure`: the caravan's first day)."""
+def target_of(obs, weight: float = 1.0, departure=None, people: float = 5e5) -> Target:
+    """Return the `Target` of an `ObservationRow`.
+
+    Args:
+        obs: The observation.
+        weight: Its likelihood's power.
+        departure: The caravan's first day (for the timing error).
+        people: Everybody who departs in the scenario (for the gross error's ceiling).
+    """
     low = obs.value if obs.low is None else obs.low
     high = obs.value if obs.high is None else obs.high
     low, high = max(min(low, high), 0.0), max(low, high, 0.0)
     elapsed = 1.0 if departure is None else max((obs.period_end - departure).days, 1)
     return Target(float(obs.value), float(low), float(high), obs.kind in DAYS,
-                  (obs.period_end - obs.period_start).days + 1, weight, float(elapsed))
+                  (obs.period_end - obs.period_start).days + 1, weight, float(elapsed),
+                  2.0 * max(people, 1.0))
+
+
+def gross_density(target: Target) -> float:
+    """Return the density of a gross error.
+
+    Uniform in log(1 + count) up to the ceiling for counts, uniform over the period's days for
+    arrival days.
+    """
+    if target.days:
+        return 1.0 / (target.period_days + 1.0)
+    return 1.0 / math.log1p(target.ceiling)
 
 
 def timing_weights(elapsed: float, rho: np.ndarray) -> np.ndarray:
@@ -285,7 +310,8 @@ def series_weights(observations: Sequence) -> list[float]:
 
 
 def log_likelihood(targets: Sequence[Target], simulated: np.ndarray,
-                   sigma: np.ndarray, rho: np.ndarray | None = None) -> np.ndarray:
+                   sigma: np.ndarray, rho: np.ndarray | None = None,
+                   gross: np.ndarray | None = None) -> np.ndarray:
     """Return each particle's log likelihood of the targets.
 
     Args:
@@ -294,12 +320,14 @@ def log_likelihood(targets: Sequence[Target], simulated: np.ndarray,
             each shift); NaN where a run cannot measure the observation.
         sigma: Each particle's observation error σ.
         rho: Each particle's timing error ρ (default `TIMING_ERROR`).
+        gross: Each particle's share of gross errors π (default 0).
 
     Returns:
         One log likelihood per particle (0 for no targets).
     """
     n = simulated.shape[0]
     rho = np.full(n, TIMING_ERROR) if rho is None else rho
+    gross = np.zeros(n) if gross is None else gross
     total = np.zeros(n)
     for k, t in enumerate(targets):
         if t.days:
@@ -307,22 +335,25 @@ def log_likelihood(targets: Sequence[Target], simulated: np.ndarray,
             s = np.where(np.isnan(s), t.period_days, s)
             var = 1.0 + (rho * t.center) ** 2 + t.half_width ** 2
             r = s - t.center
-            total += t.weight * (-0.5 * r * r / var - 0.5 * np.log(var))
-            continue
-        s = simulated[:, k, :]
-        var = (sigma ** 2 + t.half_width ** 2)[:, None]
-        r = np.where(np.isnan(s), UNMEASURED_LOG * np.sqrt(var),
-                     np.log1p(np.maximum(np.nan_to_num(s), 0.0)) - t.center)
-        terms = -0.5 * r * r / var - 0.5 * np.log(var) + np.log(
-            np.maximum(timing_weights(t.elapsed, rho), 1e-300))
-        top = terms.max(axis=1)
-        total += t.weight * (top + np.log(np.exp(terms - top[:, None]).sum(axis=1)))
+            main = -0.5 * r * r / var - 0.5 * np.log(var * 2 * math.pi)
+        else:
+            s = simulated[:, k, :]
+            var = (sigma ** 2 + t.half_width ** 2)[:, None]
+            r = np.where(np.isnan(s), UNMEASURED_LOG * np.sqrt(var),
+                         np.log1p(np.maximum(np.nan_to_num(s), 0.0)) - t.center)
+            terms = -0.5 * r * r / var - 0.5 * np.log(var * 2 * math.pi) + np.log(
+                np.maximum(timing_weights(t.elapsed, rho), 1e-300))
+            top = terms.max(axis=1)
+            main = top + np.log(np.exp(terms - top[:, None]).sum(axis=1))
+        mixed = np.logaddexp(np.log1p(-gross) + main,
+                             np.log(np.maximum(gross, 1e-300)) + math.log(gross_density(t)))
+        total += t.weight * mixed
     return total
 
 
 def predictive(target: Target, simulated: np.ndarray, sigma: np.ndarray,
                rng: np.random.Generator, draws: int = 20,
-               rho: np.ndarray | None = None) -> np.ndarray:
+               rho: np.ndarray | None = None, gross: np.ndarray | None = None) -> np.ndarray:
     """Return draws of what would be observed: particles × draws (see the module docs).
 
     Args:
@@ -332,16 +363,22 @@ def predictive(target: Target, simulated: np.ndarray, sigma: np.ndarray,
         rng: Random draws.
         draws: Draws per particle.
         rho: Each particle's timing error ρ (default `TIMING_ERROR`).
+        gross: Each particle's share of gross errors π (default 0).
     """
     n = len(simulated)
     rho = np.full(n, TIMING_ERROR) if rho is None else rho
+    gross = np.zeros(n) if gross is None else gross
     eps = rng.standard_normal((n, draws))
+    is_gross = rng.random((n, draws)) < gross[:, None]
+    uniform = rng.random((n, draws))
     if target.days:
         s = simulated[:, ZERO][:, None]
         s = np.where(np.isnan(s), target.period_days, s)
-        return np.maximum(s + eps * np.sqrt(1.0 + (rho[:, None] * s) ** 2), 0.0)
+        out = np.maximum(s + eps * np.sqrt(1.0 + (rho[:, None] * s) ** 2), 0.0)
+        return np.where(is_gross, uniform * (target.period_days + 1.0), out)
     cum = np.cumsum(timing_weights(target.elapsed, rho), axis=1)
     u = rng.random((n, draws))
     pick = np.minimum((u[:, :, None] > cum[:, None, :]).sum(axis=2), len(SHIFTS) - 1)
     s = np.take_along_axis(np.maximum(np.nan_to_num(simulated), 0.0), pick, axis=1)
-    return np.expm1(np.log1p(s) + sigma[:, None] * eps)
+    out = np.expm1(np.log1p(s) + sigma[:, None] * eps)
+    return np.where(is_gross, np.expm1(uniform * math.log1p(target.ceiling)), out)

@@ -85,7 +85,7 @@ def _sample(result: SMCResult, column: int, obs: ObservationRow, rng: np.random.
             ) -> tuple[np.ndarray, np.ndarray]:
     """Return draws of what would be observed, and their weights."""
     sample = am.predictive(result.target(obs), result.simulated[:, column], result.sigma, rng,
-                           DRAWS, result.rho).ravel()
+                           DRAWS, result.rho, result.gross).ravel()
     return sample, np.repeat(result.weights / DRAWS, DRAWS)
 
 

@@ -52,7 +52,9 @@ if TYPE_CHECKING:
 CARAVAN = "caravan"
 ALL = "*"
 PRIOR_SD = {"caravan_size": 0.3, "joining": 0.5, "general": 0.5, "returns": 0.4,
-            "enforcement": 0.3, "timing_error": 0.5, "obs_error": 0.5}
+            "enforcement": 0.3, "gross_error": 1.0, "timing_error": 0.5, "obs_error": 0.5}
+GROSS_CENTER = 0.1
+ERRORS = ["gross_error", "timing_error", "obs_error"]
 ESS_TARGET = 0.25  # the weights keep at least this share of the members (tempering)
 OBS_ERROR_CENTER = 0.6  # docs/validation.md: out of sample, 23-44 % within ±25 %
 RETURN_KINDS = ("assisted_return",)
@@ -150,8 +152,10 @@ def quantities(scenario: Scenario) -> list[am.Quantity]:
 
 
 def error_quantities() -> list[am.Quantity]:
-    """Return the timing error ρ and the observation error σ, last of every particle."""
-    return [am.Quantity("timing_error", "multiplier", am.TIMING_ERROR, PRIOR_SD["timing_error"],
+    """Return the gross, timing and observation errors π, ρ, σ: last of every particle."""
+    return [am.Quantity("gross_error", "range", GROSS_CENTER, PRIOR_SD["gross_error"], 0.001, 0.5,
+                        what="share π of counts that are gross errors, unrelated to the run"),
+            am.Quantity("timing_error", "multiplier", am.TIMING_ERROR, PRIOR_SD["timing_error"],
                         what="timing error ρ: the run is early or late by ρ × the days since "
                              "departure (sd)"),
             am.Quantity("obs_error", "multiplier", OBS_ERROR_CENTER, PRIOR_SD["obs_error"],
@@ -354,6 +358,7 @@ class SMCResult:
     stages: list[Stage] = field(default_factory=list)
     window: tuple[int, int] | None = None
     departure: dt.date | None = None
+    people: float = 5e5
 
     def _values(self, name: str) -> np.ndarray:
         j = self.prior.names.index(name)
@@ -369,9 +374,14 @@ class SMCResult:
         """Each particle's timing error ρ."""
         return self._values("timing_error")
 
+    @property
+    def gross(self) -> np.ndarray:
+        """Each particle's share of gross errors π."""
+        return self._values("gross_error")
+
     def target(self, obs: Any) -> am.Target:
         """Return an observation as the error model sees it."""
-        return am.target_of(obs, departure=self.departure)
+        return am.target_of(obs, departure=self.departure, people=self.people)
 
 
 def stage_dates(known: list[ObservationRow], as_of: dt.date, stages: int) -> list[dt.date]:
@@ -430,7 +440,7 @@ def run_smc(scenario: Scenario, as_of: dt.date, runs: int = 100, stages: int = 2
         prior_only: Skip the assimilation: the prior's members, equal weights (a baseline).
         bands: Whether the last stage keeps its members' daily counts (for the bands).
         assimilated: The quantities and their prior (default: `quantities(scenario)`); the
-            last must be `obs_error`.
+            last three must be `ERRORS` (gross, timing and observation error).
 
     Returns:
         The last stage's particles, weights and values.
@@ -447,10 +457,11 @@ def run_smc(scenario: Scenario, as_of: dt.date, runs: int = 100, stages: int = 2
     known, later = split(scenario.observations, as_of)
     measure = [*known, *later]
     departure = first_departure(scenario)
-    targets = [am.target_of(o, departure=departure) for o in known]
+    people = float(sum(d.count for d in scenario.departures))
+    targets = [am.target_of(o, departure=departure, people=people) for o in known]
     prior = am.Prior(assimilated or quantities(scenario))
-    if prior.names[-2:] != ["timing_error", "obs_error"]:
-        raise CorridorError("the last assimilated quantities must be timing_error, obs_error")
+    if prior.names[-3:] != ERRORS:
+        raise CorridorError(f"the last assimilated quantities must be {', '.join(ERRORS)}")
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     last = min(as_of + dt.timedelta(days=int(horizon_days)), end)
     final_days = (last - start).days + 1
@@ -478,12 +489,11 @@ def run_smc(scenario: Scenario, as_of: dt.date, runs: int = 100, stages: int = 2
             sims = np.array([r.values for r in results], dtype=np.float64).reshape(
                 runs, len(measure), len(am.SHIFTS))
             use = [k for k, o in enumerate(known) if o.period_end <= date]
-            sigma = prior.quantities[-1].from_z(z[:, -1])  # obs_error
-            rho = prior.quantities[-2].from_z(z[:, -2])  # timing_error
+            gross, rho, sigma = (prior.quantities[j].from_z(z[:, j]) for j in (-3, -2, -1))
             weigh = am.series_weights([known[k] for k in use])
             used = [dataclasses.replace(targets[k], weight=w) for k, w in zip(use, weigh,
                                                                               strict=True)]
-            ll = (am.log_likelihood(used, sims[:, use], sigma, rho)
+            ll = (am.log_likelihood(used, sims[:, use], sigma, rho, gross)
                   if not prior_only else np.zeros(runs))
             failed = np.array([bool(r.error) for r in results])
             ll = np.where(failed, -np.inf, ll)
@@ -494,7 +504,7 @@ def run_smc(scenario: Scenario, as_of: dt.date, runs: int = 100, stages: int = 2
     if all(r.error for r in results):
         raise CorridorError(f"every member failed; the first: {results[0].error}")
     return SMCResult(prior, z, weights, ll, sims, measure, len(known),
-                     [r.daily for r in results], out_stages, window, departure)
+                     [r.daily for r in results], out_stages, window, departure, people)
 
 
 # --- outputs ----------------------------------------------------------------------------------
@@ -568,12 +578,13 @@ def observation_forecasts(result: SMCResult, seed: int, draws: int = 20
     from corridor.analysis.crps import QUANTILES, weighted_quantiles
 
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(9999,)))
-    sigma, rho = result.sigma, result.rho
+    sigma, rho, gross = result.sigma, result.rho, result.gross
     w = np.repeat(result.weights / draws, draws)
     rows = []
     for k, obs in enumerate(result.measure):
         target = result.target(obs)
-        sample = am.predictive(target, result.simulated[:, k], sigma, rng, draws, rho).ravel()
+        sample = am.predictive(target, result.simulated[:, k], sigma, rng, draws, rho,
+                               gross).ravel()
         q = weighted_quantiles(sample, w, QUANTILES)
         rows.append({"period_start": obs.period_start.isoformat(),
                      "period_end": obs.period_end.isoformat(), "place": obs.place,
