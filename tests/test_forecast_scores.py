@@ -116,17 +116,16 @@ def test_a_range_quantity_maps_back_inside_its_range(u, width, log):
         assert back == pytest.approx(x, rel=1e-6)
 
 
-def test_the_proposal_density_is_the_weighted_mixture_of_normals():
-    old = np.array([[0.0], [2.0]])
-    w = np.array([0.25, 0.75])
-    cov = np.array([[0.5]])
-    new = np.array([[1.0], [-0.3]])
-
-    def pdf(x, m):
-        return math.exp(-0.5 * (x - m) ** 2 / 0.5) / math.sqrt(2 * math.pi * 0.5)
-
-    want = [math.log(0.25 * pdf(x, 0.0) + 0.75 * pdf(x, 2.0)) for x in (1.0, -0.3)]
-    assert am.log_proposal(new, old, w, cov) == pytest.approx(want)
+def test_liu_west_keeps_the_mean_and_spread_of_the_weighted_population():
+    rng = np.random.default_rng(5)
+    prior = am.Prior([am.Quantity("a", "multiplier", 1.0, 1.0),
+                      am.Quantity("b", "multiplier", 1.0, 1.0)])
+    z = rng.normal([1.0, -2.0], [0.5, 2.0], size=(20_000, 2))
+    w = np.full(len(z), 1.0 / len(z))
+    moved = am.liu_west(z, w, am.systematic_resample(w, rng), prior, rng)
+    assert moved.mean(axis=0) == pytest.approx(z.mean(axis=0), abs=0.05)
+    assert moved.std(axis=0) == pytest.approx(z.std(axis=0), rel=0.05)
+    assert not np.array_equal(np.sort(moved[:, 0]), np.sort(z[:, 0]))
 
 
 def _sims(values):

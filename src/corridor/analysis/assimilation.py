@@ -179,36 +179,27 @@ def tempered(log_lik: np.ndarray, log_rest: np.ndarray, target: float
     return weights(lo), lo
 
 
-def kernel_covariance(z: np.ndarray, weights: np.ndarray, prior: Prior) -> np.ndarray:
-    """Return the jitter's covariance: twice the particles' weighted covariance.
+SHRINK_DELTA = 0.95  # Liu and West (2001): discount factor of the kernel
 
-    Twice the covariance is the usual choice of ABC-SMC (Beaumont et al. 2009); a floor of
-    (prior sd / 10)² on the diagonal keeps a collapsed population moving.
+
+def liu_west(z: np.ndarray, weights: np.ndarray, ancestors: np.ndarray, prior: Prior,
+             rng: np.random.Generator, delta: float = SHRINK_DELTA) -> np.ndarray:
+    """Return resampled particles jittered by the Liu–West kernel (mean and spread kept).
+
+    Each ancestor is shrunk towards the weighted mean, z' = a z + (1 − a) m, then moved by a
+    normal draw of covariance h² V (V the weighted covariance, h² = 1 − a²,
+    a = (3δ − 1) / 2δ), so the jittered population keeps the mean and covariance of the
+    weighted one instead of spreading at every stage. A floor of (prior sd / 20)² on the
+    diagonal keeps a collapsed population moving.
     """
+    a = (3 * delta - 1) / (2 * delta)
+    h2 = 1 - a * a
     mean = weights @ z
     d = z - mean
-    cov = 2.0 * (d * weights[:, None]).T @ d
-    return cov + np.diag((prior.sd / 10.0) ** 2)
-
-
-def jitter(z: np.ndarray, cov: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Return each particle moved by a normal draw of covariance `cov`."""
+    cov = h2 * ((d * weights[:, None]).T @ d) + np.diag((prior.sd / 20.0) ** 2)
     chol = np.linalg.cholesky(cov)
-    return z + rng.standard_normal(z.shape) @ chol.T
-
-
-def log_proposal(z_new: np.ndarray, z_old: np.ndarray, weights: np.ndarray,
-                 cov: np.ndarray) -> np.ndarray:
-    """Return log Σ_j w_j N(z_new; z_old_j, cov) for each new particle (the mixture density)."""
-    chol = np.linalg.cholesky(cov)
-    log_det = 2.0 * np.sum(np.log(np.diag(chol)))
-    diff = z_new[:, None, :] - z_old[None, :, :]  # new × old × dims
-    sol = np.linalg.solve(chol, diff.reshape(-1, z_new.shape[1]).T).T
-    maha = np.sum(sol * sol, axis=1).reshape(len(z_new), len(z_old))
-    norm = 0.5 * z_new.shape[1] * math.log(2 * math.pi)
-    terms = -0.5 * maha - 0.5 * log_det - norm + np.log(np.maximum(weights, 1e-300))[None, :]
-    top = terms.max(axis=1)
-    return top + np.log(np.sum(np.exp(terms - top[:, None]), axis=1))
+    picked = a * z[ancestors] + (1 - a) * mean
+    return picked + rng.standard_normal(picked.shape) @ chol.T
 
 
 # --- observation error ----------------------------------------------------------------------

@@ -14,11 +14,12 @@ filter (`run_smc`), over the dates on which counts became known, grouped in `sta
 
 1. stage 1: `runs` particles drawn from the prior, each run (counts engine) up to the stage's
    date; weights ∝ the likelihood of the counts known by then (`assimilation.log_likelihood`);
-2. each later stage: resample (systematic), jitter (normal, twice the weighted covariance),
-   run again up to the stage's date, weight by likelihood × prior / proposal density
-   (population Monte Carlo, so the weights stay correct after the jitter); at every stage the
-   likelihood is tempered (raised to a power λ ≤ 1) only as far as needed to keep an
-   effective sample size of a quarter of the members (`assimilation.tempered`);
+2. each later stage: resample (systematic), jitter with the Liu–West kernel (shrunk towards
+   the mean, so the population keeps its mean and spread; `assimilation.liu_west`), run again
+   up to the stage's date, and weight by the likelihood of the counts that became known since
+   the stage before (the jittered population stands for the posterior of the earlier counts);
+   at every stage the likelihood is tempered (raised to a power λ ≤ 1) only as far as needed
+   to keep an effective sample size of a quarter of the members (`assimilation.tempered`);
 3. the last stage's members run to the end of the horizon: their weighted daily counts give
    the bands, their values the posterior.
 
@@ -478,11 +479,8 @@ def run_smc(scenario: Scenario, as_of: dt.date, runs: int = 100, stages: int = 2
             started = time.perf_counter()
             final = s == len(dates) - 1
             if s > 0:
-                cov = am.kernel_covariance(z, weights, prior)
                 ancestors = am.systematic_resample(weights, rng)
-                z_old, w_old = z, weights
-                z = am.jitter(z[ancestors], cov, rng)
-                log_q = am.log_proposal(z, z_old, w_old, cov)
+                z = am.liu_west(z, weights, ancestors, prior, rng)
             days = final_days if final else (date - start).days + 1
             results = _simulate(scenario, prior, z, s, days, measure, seed, runner,
                                 window if final and bands else None, engine, progress, done, total)
@@ -497,8 +495,11 @@ def run_smc(scenario: Scenario, as_of: dt.date, runs: int = 100, stages: int = 2
                   if not prior_only else np.zeros(runs))
             failed = np.array([bool(r.error) for r in results])
             ll = np.where(failed, -np.inf, ll)
-            rest = np.zeros(runs) if s == 0 else prior.log_density(z) - log_q
-            weights, lam = am.tempered(ll, rest, ESS_TARGET * runs)
+            new = [i for i, k in enumerate(use) if s == 0 or known[k].period_end > dates[s - 1]]
+            ll_new = (am.log_likelihood([used[i] for i in new], sims[:, [use[i] for i in new]],
+                                        sigma, rho, gross) if not prior_only else np.zeros(runs))
+            ll_new = np.where(failed, -np.inf, ll_new)
+            weights, lam = am.tempered(ll_new, np.zeros(runs), ESS_TARGET * runs)
             out_stages.append(Stage(date, len(use), days, am.ess(weights), int(failed.sum()),
                                     time.perf_counter() - started, lam))
     if all(r.error for r in results):
