@@ -93,7 +93,8 @@ def forecast_command(
         else:
             from corridor.report.forecast import write_forecast_report
 
-            write_forecast_report(folder, summary, caravan_cohort(sc))
+            origins = frozenset(p.id for p in sc.places if p.kind == "origin")
+            write_forecast_report(folder, summary, caravan_cohort(sc), origins)
     if as_json:
         typer.echo((folder / "forecast.json").read_text(encoding="utf-8"))
         return

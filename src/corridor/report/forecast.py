@@ -18,7 +18,7 @@ FORECAST_HTML = "forecast.html"
 MAX_PLACES = 6
 
 
-def _fan(bands, cohort: str | None):
+def _fan(bands, cohort: str | None, skip: frozenset[str] = frozenset()):
     import plotly.graph_objects as go
     import pyarrow.compute as pc
     from plotly.subplots import make_subplots
@@ -28,7 +28,8 @@ def _fan(bands, cohort: str | None):
     med = rows.filter(pc.equal(rows["quantile"], 0.5)).to_pylist()
     peak: dict[str, float] = {}
     for r in med:
-        peak[r["place"]] = max(peak.get(r["place"], 0.0), r["count"])
+        if r["place"] not in skip:
+            peak[r["place"]] = max(peak.get(r["place"], 0.0), r["count"])
     places = [p for p, v in sorted(peak.items(), key=lambda kv: -kv[1]) if v > 0][:MAX_PLACES]
     if not places:
         return None
@@ -86,8 +87,17 @@ def _observations(rows: list[dict[str, Any]]):
     return fig
 
 
-def write_forecast_report(folder: Path, summary: dict[str, Any], cohort: str | None) -> Path:
-    """Write `forecast.html` into a forecast folder and return its path."""
+def write_forecast_report(folder: Path, summary: dict[str, Any], cohort: str | None,
+                          skip: frozenset[str] = frozenset()) -> Path:
+    """Write `forecast.html` into a forecast folder and return its path.
+
+    Args:
+        folder: The forecast folder (`bands.parquet`).
+        summary: What `forecast.json` holds.
+        cohort: The caravan's cohort (the fan shows it).
+        skip: Places left out of the fan (the origins, where those who have not left or
+            came back are).
+    """
     import pyarrow.parquet as pq
 
     from corridor.io.atomic import write_text
@@ -96,13 +106,14 @@ def write_forecast_report(folder: Path, summary: dict[str, Any], cohort: str | N
     folder = Path(folder)
     bands = pq.read_table(folder / "bands.parquet")
     fan = Section("fan", "The forecast fan")
-    fig = _fan(bands, cohort)
+    fig = _fan(bands, cohort, skip)
     if fig is None:
         fan.text("Nobody of the caravan is forecast at any place in the horizon.")
     else:
         fan.figure(fig, f"People of the {cohort or 'every'} cohort at the places with the most "
-                        f"people, per day from {summary['as_of']}: weighted quantiles over the "
-                        f"{summary['runs']} members of the posterior (no observation error).")
+                        f"people (origins left out), per day from {summary['as_of']}: weighted "
+                        f"quantiles over the {summary['runs']} members of the posterior (no "
+                        f"observation error).")
     obs = Section("counts", "Forecast against the counts")
     fig = _observations(summary["observations"])
     if fig is None:
