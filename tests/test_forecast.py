@@ -14,12 +14,12 @@ from typer.testing import CliRunner
 import corridor
 from corridor.analysis.backends import InlineBackend
 from corridor.analysis.forecast import (
-    particle_scenario,
     quantities,
     run_smc,
     split,
     stage_dates,
 )
+from corridor.analysis.forecast_members import particle_scenario
 from corridor.cli.main import app
 from corridor.cli.register import all_commands
 

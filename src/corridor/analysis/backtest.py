@@ -31,7 +31,8 @@ import numpy as np
 
 from corridor.analysis import assimilation as am
 from corridor.analysis.crps import coverage, covered, crps_sample, skill
-from corridor.analysis.forecast import SMCResult, first_departure, run_smc, split
+from corridor.analysis.forecast import SMCResult, run_smc, split
+from corridor.analysis.forecast_members import first_departure
 from corridor.errors import CorridorError
 
 if TYPE_CHECKING:

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corridor.analysis import assimilation as am
-from corridor.analysis.forecast import error_quantities, run_smc, summary_of
+from corridor.analysis.forecast import error_quantities, run_smc
+from corridor.analysis.forecast_files import summary_of
 from corridor.errors import CorridorError
 
 if TYPE_CHECKING:

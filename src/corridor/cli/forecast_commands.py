@@ -58,12 +58,9 @@ def forecast_command(
     worker_timeout: WorkerTimeoutOpt = 60.0, set_: SetOpt = None, quiet: QuietOpt = False,
 ) -> None:
     """Forecast a caravan from the counts known on a date, with calibrated bands."""
-    from corridor.analysis.forecast import (
-        caravan_cohort,
-        parse_date,
-        run_smc,
-        write_forecast,
-    )
+    from corridor.analysis.forecast import parse_date, run_smc
+    from corridor.analysis.forecast_files import write_forecast
+    from corridor.analysis.forecast_members import caravan_cohort
     from corridor.io.rundir import check_target
 
     date = parse_date(as_of)
