@@ -83,8 +83,9 @@ def ensure_cache() -> str:
 def _import_numba() -> None:
     """Import numba without letting it import SciPy's linear algebra (about 0.3 s, unused).
 
-    On import numba probes `scipy.linalg.cython_blas`, for `np.dot` and `np.linalg` inside
-    kernels; no Corridor kernel uses them, and importing `scipy.linalg` (with NumPy's f2py)
+    numba probes `scipy.linalg.cython_blas` (for `np.dot` and `np.linalg` inside kernels) when
+    `numba.np.arraymath` is imported, which loading the first kernel does; no Corridor kernel
+    uses them, and importing `scipy.linalg` (with NumPy's f2py)
     is the largest single part of importing numba where SciPy is installed. SciPy is hidden
     only while numba is imported and only when nothing imported it before; it imports as
     usual afterwards (numba then reports no BLAS to kernels compiled in this process).
@@ -94,6 +95,7 @@ def _import_numba() -> None:
     sys.modules["scipy"] = None  # type: ignore[assignment]  # makes `import scipy` fail
     try:
         import numba  # noqa: F401
+        import numba.np.arraymath  # noqa: F401  # the probe; else the first kernel loaded runs it
     finally:
         del sys.modules["scipy"]
 
