@@ -6,7 +6,8 @@ representation; every (day, place, state) cell on 8 days is compared with the pr
 `test_counts_equivalence.py` (Welch + Brown–Forsythe, Holm-corrected at 1 %). The same
 procedure tells the rule from its absence: count runs without it differ from individual runs
 with it. Rows keep the rule's moving average (`recent`, rounded to 1/4096 of a day at
-`max_move_speed`), and people are conserved.
+`max_move_speed`), and people are conserved; without the rule its columns stay 0, so they keep
+no rows apart.
 """
 
 from __future__ import annotations
@@ -75,3 +76,11 @@ def test_rows_keep_the_average_and_people_are_conserved(stints):
     assert recent.max() <= 4096  # at most a full day at max_move_speed, on average
     assert (a.full("moved")[: a.n] == 0).all()  # today's km folded into the average
     assert a.n < 3000  # rows, for about 8,500 people
+
+
+def test_without_the_rule_its_columns_stay_zero_and_keep_no_rows_apart(shared_dir):
+    sim = Simulation(_burundi(shared_dir, "avoid_short_stints=false"), seed=1, engine="counts")
+    sim.run()
+    a = sim.agents
+    assert not a.full("recent_q")[: a.n].any()
+    assert not a.full("moved")[: a.n].any()

@@ -279,11 +279,13 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
                         top += 1
             travelled[row] += speed
             moved += speed
-            moved_today[row] = moved
+            if avoid_short_stints:  # else `moved` stays 0 (it is part of the merge key)
+                moved_today[row] = moved
             if not travelled[row] > link_km[lk]:
                 continue
             moved += link_km[lk] - travelled[row]
-            moved_today[row] = moved
+            if avoid_short_stints:
+                moved_today[row] = moved
             a = link_from[lk]
             cnt = np.int64(count[row])
             link[row] = -1
