@@ -124,7 +124,7 @@ def pass2_slices(n_orig, rounds, rows, key):
 def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_from,
                     link_to, link_km, link_speed, walk_prob, link_open, link_gen, forced_link,
                     movechance, is_camp, score, pop_weight, occ, capacity, place_country,
-                    place_kind, weights, travel, key, flows, scratch):
+                    place_kind, weights, travel, key, flows, scratch, stack):
     """One of Flee's two passes over rows 0..n_orig-1, with live place counts `occ`.
 
     Rows are processed in their stored order, which is the order they were made (new rows
@@ -137,7 +137,8 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
     n_orig × rounds × (options + 1)).
 
     Phase 2 (travel): rows on links (`slices` from `pass2_slices`) advance, arrive, and may
-    leave again, hop by hop, from round j0 and row `start` on.
+    leave again, hop by hop, from round j0 and row `start` on (part-way through that row when
+    the stack is not empty). Rows are added only while at least `MARGIN` are free.
 
     `paths` is (route_nodes, opt_ptr, opt_end, opt_inv, opt_route, opt_rlen, out_ptr,
     out_links), `weights` is (capacity buffer, weight softening, weight power, weight mode,
@@ -148,7 +149,9 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
     end of the day) and `moved` (the km they travelled today, written here): people arriving
     in a town with distance to spare leave it for sure when (recent + moved today / max) / 2 <
     0.5, as in the individual kernel; all of a row's people have the same values, so the rule
-    needs no draw. Both passes share one
+    needs no draw. `stack` is (row, km moved, draw counter, speed, [top]): the parts of the
+    current row still to move on (phase 2), kept by the caller so that a row whose hops make
+    more parts than the buffers hold resumes where it stopped. Both passes share one
     `leave` (an inner function, which numba inlines with the arrays unpacked once here: a
     separate function taking the tuples cost twice the time of the second pass).
 
@@ -235,28 +238,31 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
                 n, _ = leave(r, place[i], n, base + j * (scratch.shape[0] + 1))
         return rounds, 0, n
 
-    st_row = np.empty(STACK, dtype=np.int64)
-    st_moved = np.empty(STACK, dtype=np.float64)
-    st_ctr = np.empty(STACK, dtype=np.int64)
-    st_speed = np.empty(STACK, dtype=np.float64)
+    st_row, st_moved, st_ctr, st_speed, st_top = stack
     j = j0
     idx = start
+    top = st_top[0]  # > 0: resuming row `start` part-way, its pending parts on the stack
     while j < rounds:
-        if idx >= n_orig:
-            j += 1
-            idx = 0
-            continue
-        if cap - n < MARGIN:
-            return j, idx, n
-        i = idx
-        kj = slices[i, j]
-        if kj == 0:
-            idx += 1
-            continue
-        r0, n = _part(i, kj, np.int64(count[i]), n, rows)
-        top = 1
-        st_row[0], st_moved[0], st_ctr[0], st_speed[0] = r0, 0.0, PASS2_COUNTER, -1.0
+        if top == 0:
+            if idx >= n_orig:
+                j += 1
+                idx = 0
+                continue
+            if cap - n < MARGIN:
+                st_top[0] = 0
+                return j, idx, n
+            i = idx
+            kj = slices[i, j]
+            if kj == 0:
+                idx += 1
+                continue
+            r0, n = _part(i, kj, np.int64(count[i]), n, rows)
+            top = 1
+            st_row[0], st_moved[0], st_ctr[0], st_speed[0] = r0, 0.0, PASS2_COUNTER, -1.0
         while top > 0:
+            if cap - n < MARGIN:  # a row's hops can make any number of parts: stop here,
+                st_top[0] = top  # keeping the pending ones, and resume once the caller grew
+                return j, idx, n  # the buffers (a part costs at most options + 2 rows)
             top -= 1
             row, moved, c, speed = st_row[top], st_moved[top], st_ctr[top], st_speed[top]
             lk = link[row]
@@ -326,6 +332,7 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
                     st_speed[top] = -1.0
                     top += 1
         idx += 1
+    st_top[0] = 0
     return rounds, 0, n
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from corridor.engine.flee_count_kernels import (
     MARGIN,
+    STACK,
     count_people_at_places,
     flee_count_pass,
     fold_recent,
@@ -647,7 +648,8 @@ class FleeModel(MovementModel):
                       self.walk_prob, self.link_open, self.link_gen, self.forced_link, movechance,
                       self.is_camp, score, pop_weight, occ, self.capacity, net.country, net.kind,
                       weights, (p.max_walk_speed, p.start_on_foot, p.avoid_short_stints,
-                                inv_max, self.is_town), key, self.day_flows(), self.scratch)
+                                inv_max, self.is_town), key, self.day_flows(), self.scratch,
+                      self._stack())
         slices = pass1_slices(n_orig, ROUNDS, rows, movechance, key)
         if len(slices):  # first pass: departures (room reserved above)
             _, _, a.n = flee_count_pass(1, 0, 0, n_orig, a.n, a.capacity, slices, rows,
@@ -670,6 +672,14 @@ class FleeModel(MovementModel):
             self.total_agents[day] = sim.departed
         self.days_done = day + 1
         return np.zeros(0, dtype=np.int64)
+
+    def _stack(self) -> tuple:
+        """The count kernel's stack of parts still to move on (kept between resumed calls)."""
+        if getattr(self, "_row_stack", None) is None:
+            self._row_stack = (np.empty(STACK, dtype=np.int64), np.empty(STACK),
+                               np.empty(STACK, dtype=np.int64), np.empty(STACK),
+                               np.zeros(1, dtype=np.int64))
+        return self._row_stack
 
     def _mark_camp_states(self) -> None:
         """Count people standing in a camp (a column of Flee's out.csv) as `in_camp`."""
