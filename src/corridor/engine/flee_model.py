@@ -17,6 +17,7 @@ from corridor.engine import flee_count_kernels
 from corridor.engine.flee_count_kernels import (
     count_people_at_places,
     flee_count_pass,
+    fold_recent,
     pass1_slices,
     pass2_slices,
 )
@@ -51,7 +52,10 @@ _AGENT_COLUMNS = {"active": np.bool_, "r_start": np.int32, "r_len": np.int16,
 
 _ROW_COLUMNS = ("place", "link", "travelled", "state", "group", "prev_place", "since", "timer",
                 "flags", "countries", "kinds", "count", "active", "r_start", "r_len", "r_pos",
-                "entry_gen", "home")
+                "entry_gen", "home", "recent_q", "moved")
+# rows' own columns for avoid_short_stints (see `flee_count_kernels.fold_recent`): `recent` in
+# whole 1/4096ths of max_move_speed (merges rows that travelled alike) and today's km
+_ROW_ONLY_COLUMNS = {"recent_q": np.int32, "moved": np.float64}
 
 
 class FleeParameters(FleeSettings):
@@ -206,9 +210,6 @@ class FleeModel(MovementModel):
         self.cols["r_start"][:] = -1
         self.counts = sim.count_rows
         self.expected_agents = 4096 if self.counts else self._expected_agents()
-        if self.counts and p.avoid_short_stints:
-            raise CorridorError("avoid_short_stints has no count representation (it keeps a "
-                                "per-person moving average); use --engine agents")
 
     def attach_columns(self) -> None:
         """Add the model's per-row columns to the agents (count representation)."""
@@ -218,6 +219,8 @@ class FleeModel(MovementModel):
         for name, fill in (("active", True), ("r_start", -1), ("r_len", 0), ("r_pos", 0),
                            ("entry_gen", 0), ("home", 0)):
             a.add_column(name, _AGENT_COLUMNS[name], fill)
+        for name, dtype in _ROW_ONLY_COLUMNS.items():
+            a.add_column(name, dtype, 0)
 
     def _kind_chance(self, kind: str) -> float:
         p = self.params
@@ -300,14 +303,6 @@ class FleeModel(MovementModel):
                 lat, lon = lon, lat
             self.home_dist = great_circle_km(lat[:, None], lon[:, None], lat[None, :],
                                              lon[None, :])
-
-    @classmethod
-    def counts_problem(cls, scenario: Scenario) -> str | None:
-        """avoid_short_stints keeps a per-person moving average: no count representation."""
-        params = scenario.parameters
-        if params is not None and getattr(params, "avoid_short_stints", False):
-            return "avoid_short_stints has no count representation (a per-person average)"
-        return None
 
     @classmethod
     def expected_people(cls, scenario: Scenario) -> int:
@@ -660,8 +655,9 @@ class FleeModel(MovementModel):
         place_args = (common, net.link_from, net.link_to, net.link_km, self.link_speed,
                       self.walk_prob, self.link_open, self.link_gen, self.forced_link, movechance,
                       self.is_camp, score, pop_weight, occ, self.capacity, net.country, net.kind,
-                      weights, p.max_walk_speed, p.start_on_foot, key, self.day_flows(),
-                      self.scratch)
+                      weights, (p.max_walk_speed, p.start_on_foot, p.avoid_short_stints,
+                                1.0 / max(p.max_move_speed, 1e-12), self.is_town), key,
+                      self.day_flows(), self.scratch)
         slices = pass1_slices(n_orig, ROUNDS, tuple(a.full(k) for k in _ROW_COLUMNS),
                               movechance, key)
         if len(slices):  # first pass: departures
@@ -669,6 +665,9 @@ class FleeModel(MovementModel):
         n_orig = a.n
         slices = pass2_slices(n_orig, ROUNDS, tuple(a.full(k) for k in _ROW_COLUMNS), key)
         self._pass(2, slices, n_orig, place_args)  # second pass: travel
+        if p.avoid_short_stints:
+            fold_recent(a.n, a.full("recent_q"), a.full("moved"), 1.0 / max(p.max_move_speed,
+                                                                             1e-12))
         a.full("active")[held] = True  # rows held by a rule were left as they were
         if p.sinks:
             self._deactivate_rows()
