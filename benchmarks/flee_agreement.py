@@ -8,7 +8,10 @@ seeds with each representation, each writing Flee's `out.csv`. Against Flee 3.1'
 * ARD (rescaled, Flee's, and plain) of every run; the table gives the mean over runs;
 * per camp, the relative difference of the mean daily count over the whole period:
   (mean over Corridor's runs and days − the same over Flee's replicates) / Flee's; and, as the
-  yardstick, the same between Flee's own replicates (first against the rest).
+  yardstick, the same between Flee's own replicates (first against the rest);
+* per camp, that difference in standard errors: z = (Corridor's mean − Flee's mean) /
+  sqrt(se² + se²), each se the standard deviation of the per-run means over sqrt(runs) (with 2–3
+  Flee replicates a rough yardstick: how much of the difference the few runs can explain).
 
 Run: `.venv/bin/python -m benchmarks.flee_agreement [--seeds-counts 8] [--seeds-agents 4]`;
 rows go to `benchmarks/results/flee-agreement.json`. Not a test: a study (minutes).
@@ -52,6 +55,12 @@ def _mean_counts(outputs: list) -> np.ndarray:
     return np.mean([o.simulated.mean(axis=0) for o in outputs], axis=0)
 
 
+def _standard_error(outputs: list) -> np.ndarray:
+    """Standard error, per camp, of the mean daily count (from the spread of the runs' means)."""
+    per_run = np.array([o.simulated.mean(axis=0) for o in outputs])
+    return per_run.std(axis=0, ddof=1) / np.sqrt(len(outputs))
+
+
 def agreement(name: str, seeds_counts: int, seeds_agents: int, folder: Path) -> dict:
     """Compare both representations with Flee 3.1's references on one scenario."""
     from corridor.analysis.ard import ard
@@ -61,6 +70,7 @@ def agreement(name: str, seeds_counts: int, seeds_agents: int, folder: Path) -> 
                                             .glob(REFERENCES[name]))]
     camps = refs[0].camps
     flee_mean = _mean_counts(refs)
+    flee_se = _standard_error(refs)
     rows = {"scenario": name, "camps": list(camps), "flee": {
         "runs": len(refs),
         "ard": [round(ard(o.simulated, o.observed), 4) for o in refs],
@@ -83,6 +93,8 @@ def agreement(name: str, seeds_counts: int, seeds_agents: int, folder: Path) -> 
             "ard_plain": [round(ard(o.simulated, o.observed, rescaled=False), 4) for o in outs],
             "final_agents": [int(o.columns["total refugees (simulation)"][-1]) for o in outs],
             "camp_rel_diff": [round(float(x), 4) for x in _mean_counts(outs) / flee_mean - 1.0],
+            "camp_z": [round(float(x), 2) for x in (_mean_counts(outs) - flee_mean)
+                       / np.sqrt(_standard_error(outs) ** 2 + flee_se ** 2)],
         }
     return rows
 
@@ -98,13 +110,13 @@ def table(rows: dict) -> str:
                      f"({min(r['ard']):.4f}–{max(r['ard']):.4f})  plain "
                      f"{np.mean(r['ard_plain']):.4f}  people {sorted(set(r['final_agents']))}")
     head = f"  {'camp':<24}{'Flee mean':>11}{'Flee r1/rest':>13}"
-    head += "".join(f"{w:>10}" for w in ("counts", "agents") if w in rows)
+    head += "".join(f"{w:>10}{'z':>6}" for w in ("counts", "agents") if w in rows)
     lines.append(head)
     for j, camp in enumerate(rows["camps"]):
         line = (f"  {camp:<24}{rows['flee']['mean_count'][j]:>11,.0f}"
                 f"{rows['flee']['camp_rel_diff_rep1_vs_rest'][j]:>+13.1%}")
-        line += "".join(f"{rows[w]['camp_rel_diff'][j]:>+10.1%}" for w in ("counts", "agents")
-                        if w in rows)
+        line += "".join(f"{rows[w]['camp_rel_diff'][j]:>+10.1%}{rows[w]['camp_z'][j]:>+6.1f}"
+                        for w in ("counts", "agents") if w in rows)
         lines.append(line)
     return "\n".join(lines)
 
