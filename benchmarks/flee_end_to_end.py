@@ -9,9 +9,9 @@ Measured in one go, on the same machine within minutes (issue #13):
   --engine counts|agents --no-report -q --out FOLDER` in a fresh process (interpreter start,
   imports, reading and converting the Flee scenario, loading the cached kernels, 300 days,
   writing the run folder: Parquet tables, summary, run.json, scenario copy). One untimed run
-  first fills numba's cache; then `COLD_RUNS` fresh processes are timed before Flee's run and
-  `COLD_RUNS` after it, and the median of these counts.
-  No HTML report (Flee's runner writes none either).
+  first fills numba's cache (and writes Corridor's bytecode, see `_env`); then `COLD_RUNS`
+  fresh processes are timed before Flee's run and `COLD_RUNS` after it, and the median of
+  these counts. No HTML report (Flee's runner writes none either).
 * **Corridor, warm inside one process**: `benchmarks.flee_benchmark.corridor_measure` (imports
   done, kernels loaded, scenario read; median of at least 5 runs of the 300 days).
 * **Peak memory** (resident, `ru_maxrss`) of each process.
@@ -59,8 +59,15 @@ def timed_process(cmd: list[str], env: dict | None = None, cwd: Path | None = No
 
 
 def _env() -> dict:
-    """The environment with this checkout's sources first on the path."""
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(
+    """The environment with this checkout's sources first on the path.
+
+    Without `PYTHONDONTWRITEBYTECODE`: an installed package has its modules' bytecode compiled
+    at install (as Flee 3.1's and every library's in the benchmark's environments); a checkout
+    run with that variable set would compile Corridor's ~60 modules from source in every
+    process (0.1-0.2 s). The untimed first run writes the bytecode, as it fills numba's cache.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "PYTHONPATH": os.pathsep.join(
         p for p in (str(REPO / "src"), str(REPO), os.environ.get("PYTHONPATH", "")) if p)}
 
 

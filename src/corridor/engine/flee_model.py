@@ -8,6 +8,7 @@ daily change of the total, applies closures and runs the kernel in `flee_kernels
 
 from __future__ import annotations
 
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,6 +57,7 @@ _ROW_COLUMNS = ("place", "link", "travelled", "state", "group", "prev_place", "s
 # rows' own columns for avoid_short_stints (see `flee_count_kernels.fold_recent`): `recent` in
 # whole 1/4096ths of max_move_speed (merges rows that travelled alike) and today's km
 _ROW_ONLY_COLUMNS = {"recent_q": np.int32, "moved": np.float64}
+_row_buffers = itemgetter(*_ROW_COLUMNS)  # the kernels' column tuple from `Agents._data`, in C
 
 
 class FleeParameters(FleeSettings):
@@ -658,12 +660,12 @@ class FleeModel(MovementModel):
                       weights, (p.max_walk_speed, p.start_on_foot, p.avoid_short_stints,
                                 1.0 / max(p.max_move_speed, 1e-12), self.is_town), key,
                       self.day_flows(), self.scratch)
-        slices = pass1_slices(n_orig, ROUNDS, tuple(a.full(k) for k in _ROW_COLUMNS),
+        slices = pass1_slices(n_orig, ROUNDS, _row_buffers(a._data),
                               movechance, key)
         if len(slices):  # first pass: departures
             self._pass(1, slices, n_orig, place_args)
         n_orig = a.n
-        slices = pass2_slices(n_orig, ROUNDS, tuple(a.full(k) for k in _ROW_COLUMNS), key)
+        slices = pass2_slices(n_orig, ROUNDS, _row_buffers(a._data), key)
         self._pass(2, slices, n_orig, place_args)  # second pass: travel
         if p.avoid_short_stints:
             fold_recent(a.n, a.full("recent_q"), a.full("moved"), 1.0 / max(p.max_move_speed,
@@ -716,7 +718,7 @@ class FleeModel(MovementModel):
         stack = flee_count_kernels.new_stack(a.capacity - a.n + 2 if phase == 2 else 0)
         j = i = top = 0
         while True:
-            rows = tuple(a.full(k) for k in _ROW_COLUMNS)
+            rows = _row_buffers(a._data)
             j, i, a.n, top = flee_count_pass(phase, j, i, n_orig, a.n, a.capacity, slices,
                                              rows, *place_args, stack, top)
             if j >= ROUNDS:

@@ -56,7 +56,9 @@ def _strings(indices: np.ndarray, labels: list[str]) -> pa.Array:
     offsets = np.zeros(len(idx) + 1, dtype=np.int32)
     if len(idx):
         offsets[1:] = np.cumsum(lengths[idx])
-    data = b"".join([encoded[i] for i in idx.tolist()])
+    table = np.empty(len(encoded), dtype=object)
+    table[:] = encoded
+    data = b"".join(table[idx].tolist())
     return pa.Array.from_buffers(pa.string(), len(idx),
                                  [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
