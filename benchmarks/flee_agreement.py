@@ -61,13 +61,18 @@ def _standard_error(outputs: list) -> np.ndarray:
     return per_run.std(axis=0, ddof=1) / np.sqrt(len(outputs))
 
 
-def agreement(name: str, seeds_counts: int, seeds_agents: int, folder: Path) -> dict:
-    """Compare both representations with Flee 3.1's references on one scenario."""
+def agreement(name: str, seeds_counts: int, seeds_agents: int, folder: Path,
+              extra_flee: list[Path] | None = None) -> dict:
+    """Compare both representations with Flee 3.1's references on one scenario.
+
+    `extra_flee`: more Flee 3.1 `out.csv` files of the same scenario and length (e.g. the one
+    `benchmarks.flee_end_to_end` keeps), counted as replicates after the shared ones.
+    """
     from corridor.analysis.ard import ard
     from corridor.flee.outcsv import read_out_csv
 
-    refs = [read_out_csv(p) for p in sorted((SHARED / "flee-scenarios" / "reference")
-                                            .glob(REFERENCES[name]))]
+    paths = sorted((SHARED / "flee-scenarios" / "reference").glob(REFERENCES[name]))
+    refs = [read_out_csv(p) for p in [*paths, *(extra_flee or [])]]
     camps = refs[0].camps
     flee_mean = _mean_counts(refs)
     flee_se = _standard_error(refs)
@@ -127,11 +132,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds-counts", type=int, default=8)
     parser.add_argument("--seeds-agents", type=int, default=4)
     parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--extra-flee", type=Path, nargs="*", default=[],
+                        help="more Flee 3.1 out.csv files of the (one) scenario given")
     args = parser.parse_args(argv)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.scenarios:
-            rows = agreement(name, args.seeds_counts, args.seeds_agents, Path(tmp))
+            rows = agreement(name, args.seeds_counts, args.seeds_agents, Path(tmp),
+                             args.extra_flee)
             print(table(rows), flush=True)
             results.append(rows)
     args.results.parent.mkdir(parents=True, exist_ok=True)
