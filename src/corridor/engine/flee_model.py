@@ -28,6 +28,7 @@ from corridor.engine.flee_kernels import (
     WEIGHT_UNIFORM,
     count_at_places,
     flee_day,
+    mark_camp_states,
 )
 from corridor.engine.models import MovementModel
 from corridor.engine.states import State
@@ -699,10 +700,8 @@ class FleeModel(MovementModel):
         gave (waiting, detained, …) stays until the rule changes it.
         """
         a = self.sim.agents
-        free = (a.state == State.IN_TRANSIT) | (a.state == State.IN_CAMP)
-        in_camp = (a.link < 0) & self.camp_kind[a.place]
-        a.state[:] = np.where(free, np.where(in_camp, np.uint8(State.IN_CAMP),
-                                             np.uint8(State.IN_TRANSIT)), a.state)
+        mark_camp_states(a.n, a.full("state"), a.full("link"), a.full("place"), self.camp_kind,
+                         np.uint8(State.IN_TRANSIT), np.uint8(State.IN_CAMP))
 
     def _pass(self, phase: int, slices: np.ndarray, n_orig: int, place_args: tuple) -> None:
         """Run one pass of `flee_count_pass`, growing the rows whenever they run short.

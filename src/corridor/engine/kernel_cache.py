@@ -16,7 +16,7 @@ ENGINE = Path(__file__).resolve().parent
 # under the module's name); `row_updates` only serves rules in the flee model (`RULE_KERNELS`)
 KERNELS = {
     ("flee", "agents"): ("flee_kernels", "kernels"),
-    ("flee", "counts"): ("flee_count_kernels", "merge_kernels", "kernels"),
+    ("flee", "counts"): ("flee_count_kernels", "flee_kernels", "merge_kernels", "kernels"),
     ("corridor", "agents"): ("kernels", "row_updates"),
     ("corridor", "counts"): ("kernels", "count_kernels", "merge_kernels", "row_splits",
                              "row_updates"),
