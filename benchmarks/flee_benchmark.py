@@ -66,11 +66,13 @@ def corridor_measure(name: str, scale: int, days: int, seed: int, out_csv: Path,
         sc = load_flee(input_dir, validation_dir, settings, [f"days={days}"])
     before = _current_rss_mb()
     walls = []  # a short run is timed several times (the machine is noisy): the median counts
+    cpus = []  # the process's CPU time of each run (less sensitive to other processes' load)
     while len(walls) < min_runs or (len(walls) < REPEATS and sum(walls) < REPEAT_SECONDS):
         sim = Simulation(sc, seed=seed, engine=engine)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         sim.run()
         walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu_started)
         if len(walls) == 1:  # memory: the first run's peak, before repeats add their own
             peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             first = sim
@@ -81,6 +83,8 @@ def corridor_measure(name: str, scale: int, days: int, seed: int, out_csv: Path,
     label = "corridor" if engine == "agents" else f"corridor-{engine}"
     return {"engine": label, "scale": scale, "days": days, "wall_time_s": round(wall, 3),
             "wall_times_s": [round(w, 4) for w in walls],
+            "cpu_s": round(statistics.median(cpus), 4),
+            "cpu_times_s": [round(c, 4) for c in cpus],
             "warmup_s": round(warm_s, 3), "agent_steps": steps,
             "agent_steps_per_s": round(steps / wall, 1),
             "peak_rss_mb": round(peak_mb, 1),

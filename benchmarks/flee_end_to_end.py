@@ -15,6 +15,9 @@ Measured in one go, on the same machine within minutes (issue #13):
 * **Corridor, warm inside one process**: `benchmarks.flee_benchmark.corridor_measure` (imports
   done, kernels loaded, scenario read; median of at least 5 runs of the 300 days).
 * **Peak memory** (resident, `ru_maxrss`) of each process.
+* **CPU time** (user + system) of each case besides its wall time, and the speed-up in CPU
+  time: on a shared machine a process that waits for a core loses wall time only, and a run of
+  seconds and one of minutes do not wait alike.
 
 Run: `.venv/bin/python -m benchmarks.flee_end_to_end` (or `make bench`, test
 `benchmarks/test_flee_end_to_end.py`, which asserts the issue's targets). Rows go to
@@ -42,8 +45,12 @@ TARGETS = {"counts, whole process": 150, "agents, whole process": 60, "counts, w
 
 
 def timed_process(cmd: list[str], env: dict | None = None, cwd: Path | None = None
-                  ) -> tuple[float, float, str]:
-    """Run a command; return its wall time (s), peak resident memory (MB) and stdout."""
+                  ) -> tuple[float, float, str, float]:
+    """Run a command; return its wall time (s), peak resident memory (MB), stdout and CPU time.
+
+    The CPU time (user + system, s) moves less than the wall time when other processes load
+    the machine (a process waiting for a core shows in wall time only).
+    """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd)
@@ -55,7 +62,7 @@ def timed_process(cmd: list[str], env: dict | None = None, cwd: Path | None = No
         stdout, stderr = out.read().decode(), err.read().decode()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr[-3000:]}")
-    return wall, usage.ru_maxrss / 1024, stdout
+    return wall, usage.ru_maxrss / 1024, stdout, usage.ru_utime + usage.ru_stime
 
 
 def _env() -> dict:
@@ -83,10 +90,11 @@ def flee_whole(name: str, days: int, folder: Path) -> dict:
     cmd = [FLEE_PYTHON, str(REPO / "benchmarks" / "flee_driver.py"), str(input_dir),
            str(validation_dir), "--settings", str(settings), "--days", str(days),
            "--out", str(out_csv)]
-    wall, peak, stdout = timed_process(cmd)
+    wall, peak, stdout, cpu = timed_process(cmd)
     inner = json.loads(stdout)
     row = {"case": "Flee 3.1, whole process", "wall_s": round(wall, 3),
-           "wall_times_s": [round(wall, 3)], "peak_rss_mb": round(peak, 1),
+           "wall_times_s": [round(wall, 3)], "cpu_s": round(cpu, 3),
+           "cpu_times_s": [round(cpu, 3)], "peak_rss_mb": round(peak, 1),
            "final_agents": inner["final_agents"], "out_csv": str(out_csv),
            "inside_s": inner["wall_time_s"]}
     return with_ard(row)
@@ -107,15 +115,18 @@ def corridor_whole(name: str, days: int, engine: str, folder: Path,
            "--overwrite"]
     env = _env()
     timed_process(cmd, env=env, cwd=folder)  # fills numba's cache if it is not yet
-    walls, peaks = [], []
+    walls, peaks, cpus = [], [], []
     for _ in range(runs):
-        wall, peak, _ = timed_process(cmd, env=env, cwd=folder)
+        wall, peak, _, cpu = timed_process(cmd, env=env, cwd=folder)
         walls.append(wall)
         peaks.append(peak)
+        cpus.append(cpu)
     summary = json.loads((out / "summary.json").read_text())
     return {"case": f"Corridor {engine}, whole process",
             "wall_s": round(statistics.median(walls), 3),
-            "wall_times_s": [round(w, 3) for w in walls], "peak_rss_mb": round(max(peaks), 1),
+            "wall_times_s": [round(w, 3) for w in walls],
+            "cpu_s": round(statistics.median(cpus), 3), "cpu_times_s": [round(c, 3) for c in cpus],
+            "peak_rss_mb": round(max(peaks), 1),
             "final_agents": int(summary["departed"]), "cmd": cmd, "env": env, "cwd": folder}
 
 
@@ -123,10 +134,12 @@ def _again(row: dict, runs: int = COLD_RUNS) -> dict:
     """Time a whole-process case `runs` more times; the median is over all its runs."""
     cmd, env, cwd = row.pop("cmd"), row.pop("env"), row.pop("cwd")
     for _ in range(runs):
-        wall, peak, _ = timed_process(cmd, env=env, cwd=cwd)
+        wall, peak, _, cpu = timed_process(cmd, env=env, cwd=cwd)
         row["wall_times_s"].append(round(wall, 3))
+        row["cpu_times_s"].append(round(cpu, 3))
         row["peak_rss_mb"] = max(row["peak_rss_mb"], round(peak, 1))
     row["wall_s"] = round(statistics.median(row["wall_times_s"]), 3)
+    row["cpu_s"] = round(statistics.median(row["cpu_times_s"]), 3)
     return row
 
 
@@ -134,10 +147,11 @@ def corridor_warm(name: str, days: int, engine: str, folder: Path) -> dict:
     """Corridor inside one process after a warm-up (median of at least 5 runs)."""
     cmd = [sys.executable, "-m", "benchmarks.flee_benchmark", "--one", name, "1", str(days),
            "1", str(folder / f"warm-{engine}.csv"), "--engine", engine, "--min-runs", "5"]
-    _, peak, stdout = timed_process(cmd, env=_env(), cwd=REPO)
+    _, peak, stdout, _ = timed_process(cmd, env=_env(), cwd=REPO)
     inner = json.loads(stdout.strip().splitlines()[-1])
     row = {"case": f"Corridor {engine}, warm", "wall_s": inner["wall_time_s"],
-           "wall_times_s": inner["wall_times_s"], "peak_rss_mb": round(peak, 1),
+           "wall_times_s": inner["wall_times_s"], "cpu_s": inner["cpu_s"],
+           "cpu_times_s": inner["cpu_times_s"], "peak_rss_mb": round(peak, 1),
            "final_agents": inner["final_agents"], "out_csv": inner["out_csv"]}
     return with_ard(row)
 
@@ -156,17 +170,18 @@ def one_run(name: str = "mali2012", days: int = 300, folder: Path | None = None)
     flee = flee_whole(name, days, folder)
     flee["load_before"] = load_flee
     rows = [_again(counts), _again(agents), warm_counts, warm_agents, flee]
-    flee = rows[-1]["wall_s"]
+    flee, flee_cpu = rows[-1]["wall_s"], rows[-1]["cpu_s"]
     for row in rows:
         row["speed_up"] = round(flee / row["wall_s"], 1)
+        row["cpu_speed_up"] = round(flee_cpu / row["cpu_s"], 1)
     return {"scenario": name, "days": days, "started": started, "load_before": load_before,
             "load_after": load_average(), "cpus": os.cpu_count(), "rows": rows}
 
 
 def table(result: dict) -> str:
     """Format a result of `one_run` as a text table."""
-    head = (f"{'case':<32}{'wall s':>9}  {'runs (s)':<40}{'speed-up':>9}{'peak MB':>9}"
-            f"{'people':>10}{'ARD':>8}")
+    head = (f"{'case':<32}{'wall s':>9}  {'runs (s)':<40}{'speed-up':>9}{'CPU s':>9}"
+            f"{'CPU ×':>8}{'peak MB':>9}{'people':>10}{'ARD':>8}")
     lines = [f"{result['scenario']}, {result['days']} days, {result['started']}; load average "
              f"{result['load_before']} before, {result['rows'][-1].get('load_before', '?')} "
              f"when Flee started, {result['load_after']} after; {result['cpus']} CPUs",
@@ -175,6 +190,7 @@ def table(result: dict) -> str:
         runs = ", ".join(f"{w:.3g}" for w in r["wall_times_s"][:6])
         ard = f"{r['ard']:.4f}" if "ard" in r else ""
         lines.append(f"{r['case']:<32}{r['wall_s']:>9.3f}  {runs:<40}{r['speed_up']:>8.1f}×"
+                     f"{r['cpu_s']:>9.3f}{r['cpu_speed_up']:>7.1f}×"
                      f"{r['peak_rss_mb']:>9.0f}{r['final_agents']:>10,}{ard:>8}")
     return "\n".join(lines)
 
