@@ -16,7 +16,7 @@ $(FLEE_STAMP):
 	$(FLEE_VENV)/bin/pip install -q "flee==3.1"
 	touch $(FLEE_STAMP)
 
-.PHONY: install install-test run test lint bench fuzz boundscheck clean
+.PHONY: install install-test run test test-doc-studies lint bench fuzz boundscheck clean
 install: $(BIN)/python
 	$(BIN)/pip install -q -e ".[report,data,web]"
 
@@ -28,6 +28,11 @@ run: install
 
 test: install-test $(FLEE_STAMP)
 	FLEE_PYTHON=$(FLEE_PY) CORRIDOR_REQUIRE_FLEE=1 $(BIN)/python -m pytest
+
+# the long studies of README.md and docs/ (ensembles of 200, sweeps, sensitivity, calibration),
+# run as written (tests/test_doc_commands.py); hours on 2 cores
+test-doc-studies: install-test
+	$(BIN)/python -m pytest tests/test_doc_commands.py -m study -s -p no:cacheprovider
 
 lint: install-test
 	$(BIN)/ruff check src tests benchmarks

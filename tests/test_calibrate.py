@@ -87,7 +87,7 @@ def test_cli_calibrate_writes_params_that_run_accepts(scenario, tmp_path):
     params = tmp_path / "fitted.toml"
     res = cli.invoke(app, ["calibrate", str(scenario.path), *sum((["--set", s] for s in
                                                                   SETTINGS), []),
-                           "--params", "walk_speed_km=15:60", "--params", "softening_km=5:20",
+                           "--ranges", "walk_speed_km=15:60", "--ranges", "softening_km=5:20",
                            "--trials", "6", "--check-runs", "2", "-j", "1",
                            "--out", str(tmp_path / "cal"), "--write-params", str(params), "-q"])
     assert res.exit_code == 0, res.output
@@ -99,9 +99,30 @@ def test_cli_calibrate_writes_params_that_run_accepts(scenario, tmp_path):
     assert res.exit_code == 0, res.output
     used = json.loads((tmp_path / "run" / "run.json").read_text())["parameters"]
     assert used["walk_speed_km"] == pytest.approx(float(fitted["walk_speed_km"]))
+    res = cli.invoke(app, ["calibrate", str(scenario.path), "--ranges", "walk_speed_km=60:15",
+                           "-j", "1", "--out", str(tmp_path / "bad"), "-q"])
+    assert res.exit_code == 2 and "lower bound" in res.output and "--ranges" in res.output
+
+
+def test_calibrate_params_is_a_deprecated_name_of_ranges(scenario, tmp_path):
+    cli = CliRunner()
+    # the old name still reaches the same check of the range, with a one-line note on stderr
     res = cli.invoke(app, ["calibrate", str(scenario.path), "--params", "walk_speed_km=60:15",
                            "-j", "1", "--out", str(tmp_path / "bad"), "-q"])
-    assert res.exit_code == 2 and "lower bound" in res.output
+    assert res.exit_code == 2 and "lower bound" in res.stderr
+    notes = [line for line in res.stderr.splitlines() if "deprecated" in line]
+    assert len(notes) == 1 and "--ranges" in notes[0]
+    res = cli.invoke(app, ["calibrate", str(scenario.path), "--ranges", "walk_speed_km=60:15",
+                           "-j", "1", "--out", str(tmp_path / "bad"), "-q"])
+    assert "deprecated" not in res.stderr
+    # nothing to fit: a message naming the option, not a traceback
+    res = cli.invoke(app, ["calibrate", str(scenario.path), "-j", "1", "-q"])
+    assert res.exit_code == 2 and "--ranges NAME=lo:hi" in res.stderr
+    # --help names --ranges and hides the old name
+    res = cli.invoke(app, ["calibrate", "--help"], env={"COLUMNS": "80"})
+    options = [line.strip("│ ").split()[0] for line in res.output.splitlines()
+               if line.strip("│ ").startswith("--")]
+    assert "--ranges" in options and "--params" not in options
 
 
 def test_params_files_round_trip_dotted_names(tmp_path):

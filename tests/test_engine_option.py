@@ -43,12 +43,12 @@ def test_sweep_members_use_the_engine_asked(mali, tmp_path):
 
 def test_calibrate_takes_the_engine(mali, tmp_path):
     pytest.importorskip("optuna")
-    res = CliRunner().invoke(app, ["calibrate", mali, "--params", "camp_weight=3:6",
+    res = CliRunner().invoke(app, ["calibrate", mali, "--ranges", "camp_weight=3:6",
                                    "--trials", "2", "--check-runs", "1", "-j", "1", "--days",
                                    "8", "--engine", "bogus", "-q", "--out",
                                    str(tmp_path / "cal")])
     assert res.exit_code == 2 and "--engine" in res.stderr
-    res = CliRunner().invoke(app, ["calibrate", mali, "--params", "camp_weight=3:6",
+    res = CliRunner().invoke(app, ["calibrate", mali, "--ranges", "camp_weight=3:6",
                                    "--trials", "2", "--check-runs", "1", "-j", "1", "--days",
                                    "8", "--engine", "counts", "-q", "--out",
                                    str(tmp_path / "cal")])

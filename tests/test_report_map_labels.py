@@ -30,8 +30,10 @@ def _boxes_overlap(m: maps.MapData) -> bool:
         if side is None:
             continue
         width = w * (len(p.name) + 1)
-        a = p.lon + w / 2 if side == "right" else p.lon - w / 2 - width
-        boxes.append((a, p.lat - h / 4, a + width, p.lat + h))
+        a = p.lon + w / 2 if side.endswith("right") else p.lon - w / 2 - width
+        low, high = (p.lat - h, p.lat + h / 4) if side.startswith("bottom") else \
+            (p.lat - h / 4, p.lat + h)
+        boxes.append((a, low, a + width, high))
     return any(not (b[2] < c[0] or b[0] > c[2] or b[3] < c[1] or b[1] > c[3])
                for i, b in enumerate(boxes) for c in boxes[i + 1:])
 

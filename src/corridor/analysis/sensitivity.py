@@ -211,6 +211,7 @@ def run_sensitivity(scenario: Scenario, factors: list[Factor], outputs: tuple[st
         CorridorError: For an unknown method, too few samples, or samples that failed.
     """
     from corridor.analysis.metrics import check, needs_observations
+    from corridor.analysis.sample_size import sensitivity_warning
     from corridor.io.atomic import write_json, write_parquet
 
     if method not in METHODS:
@@ -255,6 +256,7 @@ def run_sensitivity(scenario: Scenario, factors: list[Factor], outputs: tuple[st
                           f"by the Morris step {morris_delta(levels):.4g})"
         if levels and any(f.switch for f in factors) else None,
         "runs_per_sample": runs_per_sample, "seed": seed, "conf_level": CONF_LEVEL,
+        "sample_warning": sensitivity_warning(method, samples, len(factors)),
         "factors": [vars(f) for f in factors],
         "indices": {m: {k: [None if math.isnan(v) else v for v in vals]
                         for k, vals in ind.items()} for m, ind in indices.items()}})

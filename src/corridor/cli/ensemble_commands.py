@@ -189,6 +189,12 @@ def _dist(d: dict[str, float] | None) -> str:
     return "–" if not d else f"{_num(d['mean'])} [{_num(d['p05'])}–{_num(d['p95'])}]"
 
 
+def _warn_sample(message: str | None) -> None:
+    """Print a too-small-sample warning on stderr (before the runs, so it can be stopped)."""
+    if message:
+        typer.secho(f"warning: {message}", err=True, fg="yellow")
+
+
 def _report_failures(failed: list[Any], hint: str) -> None:
     if failed:
         typer.secho(f"{len(failed)} members failed (first: member {failed[0].member}: "
@@ -222,11 +228,13 @@ def ensemble_command(
     need("duckdb")
     from corridor.analysis.ensemble import ensemble_outputs, run_ensemble
     from corridor.analysis.ensemble_score import format_score
+    from corridor.analysis.sample_size import band_warning
 
     sc, _ = load(scenario, set_, params, days, without, flee_validation, flee_settings)
     chosen = resolve_engine(sc, engine)
     folder = out or _default_out(sc, "ensemble")
     outputs = tuple(dict.fromkeys(list(ensemble_outputs(sc)) + list(output or [])))
+    _warn_sample(band_warning(runs, "--runs"))
     with backend_for(jobs, scheduler, worker_timeout) as backend:
         with tracked(f"{sc.name} ensemble", "members", quiet,
                      "run the same command again to finish") as progress:
@@ -250,15 +258,18 @@ def ensemble_command(
     typer.echo(f"results in {result.folder} (bands.parquet, score.json, catalog.duckdb, "
                "members/)")
     if report and result.bands is not None:
-        _ensemble_report(result.folder)
+        _ensemble_report(result.folder, quiet)
     _report_failures(study.failed, "run the same command again to retry them")
 
 
-def _ensemble_report(folder: Path) -> None:
+def _ensemble_report(folder: Path, quiet: bool = False) -> None:
+    from corridor.cli.progress import report_progress
     from corridor.report.bands import write_ensemble_report
 
     try:
-        path = write_ensemble_report(folder)
+        with report_progress(enabled=not quiet) as step:
+            step("the ensemble's bands", 0, 1)
+            path = write_ensemble_report(folder)
     except ModuleNotFoundError as err:  # matplotlib or plotly
         typer.secho(f"no report: the report extra is not installed ({err}); "
                     "pip install 'corridor[report]'", err=True, fg="yellow")
@@ -289,6 +300,7 @@ def sweep_command(
     need("duckdb")
     from corridor.analysis.factors import parse_values
     from corridor.analysis.metrics import default_outputs
+    from corridor.analysis.sample_size import band_warning
     from corridor.analysis.sweep import SWEEP, grid, run_sweep
 
     sc, _ = load(scenario, set_, params, days, without, flee_validation, flee_settings)
@@ -297,6 +309,7 @@ def sweep_command(
     outputs = tuple(output or default_outputs(sc))
     folder = out or _default_out(sc, "sweep")
     n = len(grid(parsed)) * runs_per_point
+    _warn_sample(band_warning(runs_per_point, "--runs-per-point"))
     with backend_for(jobs, scheduler, worker_timeout) as backend:
         with tracked(f"{sc.name} sweep ({n} runs)", "members", quiet,
                      "run the same command again to finish") as progress:
@@ -359,11 +372,13 @@ def sensitivity_command(
     output's units per switching the rule on or off.
     """
     need("duckdb", "SALib")
+    from corridor.analysis.sample_size import sensitivity_warning
     from corridor.analysis.sensitivity import run_sensitivity
 
     sc, _ = load(scenario, set_, params, days, without, flee_validation, flee_settings)
     factors = _sensitivity_factors(sc, param or [], rules)
     folder = out or _default_out(sc, "sensitivity")
+    _warn_sample(sensitivity_warning(method, samples, len(factors)))
     with backend_for(jobs, scheduler, worker_timeout) as backend:
         with tracked(f"{sc.name} {method}", "runs", quiet,
                      "run the same command again to finish") as progress:
@@ -439,8 +454,13 @@ def _index_cells(ind: dict[str, list[float]], i: int, sobol: bool) -> list[str]:
 @handle_errors
 def calibrate_command(
     scenario: ScenarioArg,
-    params: Annotated[list[str], typer.Option(
-        "--params", help="A parameter to fit and its range: NAME=lo:hi (repeatable).")],
+    ranges: Annotated[list[str] | None, typer.Option(
+        "--ranges", metavar="NAME=LO:HI",
+        help="A parameter to fit and its range: NAME=lo:hi (repeatable; at least one).")]
+    = None,
+    old_ranges: Annotated[list[str] | None, typer.Option(
+        "--params", hidden=True,
+        help="Deprecated name of --ranges (in run, --params is a file of values).")] = None,
     against: Annotated[str, typer.Option(
         help="'observations' (the scenario's observations.csv) or a CSV file of "
         "observations in that format.")] = "observations",
@@ -464,6 +484,15 @@ def calibrate_command(
     flee_settings: FleeSettingsOpt = None, engine: EngineOpt = "auto",
 ) -> None:
     """Fit parameters to the observations with optuna; report their spread and the fit."""
+    from corridor.cli.errors import fail
+
+    if old_ranges:
+        typer.echo("note: calibrate --params is deprecated; use --ranges NAME=lo:hi (run's "
+                   "--params is a file of values)", err=True)
+    ranges = [*(ranges or []), *(old_ranges or [])]
+    if not ranges:
+        fail("calibrate needs at least one parameter to fit: --ranges NAME=lo:hi "
+             "(e.g. --ranges walk_speed_km=20:50)")
     need("optuna")
     from corridor.analysis.calibrate import run_calibration, with_observations
     from corridor.analysis.factors import resolve_factors
@@ -472,10 +501,8 @@ def calibrate_command(
     sc = with_observations(sc, against, applied)
     chosen = resolve_engine(sc, engine)
     if not sc.observations:
-        from corridor.cli.errors import fail
-
         fail(f"{sc.name} has no observations to calibrate against; give a file with --against")
-    factors = resolve_factors(sc, params, "--params")
+    factors = resolve_factors(sc, ranges, "--ranges")
     folder = out or _default_out(sc, "calibration")
     with backend_for(jobs, scheduler, worker_timeout) as backend:
         with tracked(f"{sc.name} calibration", "trials", quiet,

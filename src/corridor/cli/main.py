@@ -104,7 +104,8 @@ def run(
         sc = load_scenario(scenario, settings)
     _note_dropped(sc)
     folder = out or default_folder(sc.name, set_, params, without, days, seed)
-    finish = (lambda stage: _write_report(stage, staged_as=folder)) if report else None
+    finish = (lambda stage: _write_report(stage, staged_as=folder, quiet=quiet)) if report \
+        else None
     from corridor.engine.kernel_cache import cold_kernels
     from corridor.engine.simulation import engine_choice
 
@@ -165,16 +166,19 @@ def _note_dropped(sc) -> None:
 
 
 def _write_report(folder: Path, compare: Path | None = None,
-                  staged_as: Path | None = None) -> Path | None:
+                  staged_as: Path | None = None, quiet: bool = False) -> Path | None:
     try:
         from corridor.report import write_report
     except ImportError as err:
         typer.secho(f"no report: the report extra is not installed ({err}); "
                     "pip install 'corridor[report]'", err=True, fg="yellow")
         return None
+    from corridor.cli.progress import report_progress
+
+    with report_progress(enabled=not quiet) as step:
+        path = write_report(folder, compare=compare, staged_as=staged_as, progress=step)
     if staged_as is not None:
-        return write_report(folder, compare=compare, staged_as=staged_as)
-    path = write_report(folder, compare=compare)
+        return path
     typer.echo(f"report: {path}")
     return path
 

@@ -94,9 +94,13 @@ def register(app: typer.Typer) -> None:
         from corridor.analysis.whatif import is_ensemble
 
         if is_ensemble(run_dir) and compare is None:  # corridor ensemble
+            from corridor.cli.progress import report_progress
             from corridor.report.bands import write_ensemble_report
 
-            typer.echo(f"report: {write_ensemble_report(run_dir, out=out)}")
+            with report_progress() as step:
+                step("the ensemble's bands", 0, 1)
+                path = write_ensemble_report(run_dir, out=out)
+            typer.echo(f"report: {path}")
             return
         if compare is not None and is_ensemble(run_dir) and is_ensemble(compare):
             _whatif(run_dir, compare, allow_mismatch, out)
@@ -118,7 +122,9 @@ def register(app: typer.Typer) -> None:
             from corridor.report import write_report
         except ImportError as err:
             fail(f"the report needs the 'report' extra ({err}); pip install 'corridor[report]'")
-        typer.echo("writing the report (figures, maps, tables) ...", err=True)
+        from corridor.cli.progress import report_progress
+
         started = time.perf_counter()
-        path = write_report(run_dir, compare=compare, out=out)
+        with report_progress() as step:
+            path = write_report(run_dir, compare=compare, out=out, progress=step)
         typer.echo(f"report: {path} ({time.perf_counter() - started:.1f} s)")

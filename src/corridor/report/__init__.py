@@ -8,14 +8,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 __all__ = ["write_report"]
 
 
 def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = None,
-                 staged_as: Path | None = None) -> Path:
+                 staged_as: Path | None = None,
+                 progress: Callable[[str, int, int], None] | None = None) -> Path:
     """Write `report.html` (and `figures/*.png`) for a run folder; see `build.write_report`."""
     from corridor.report.build import write_report as _write
 
-    return _write(run_dir, compare=compare, out=out, staged_as=staged_as)
+    return _write(run_dir, compare=compare, out=out, staged_as=staged_as, progress=progress)

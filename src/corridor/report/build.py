@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from corridor.report import (
+    closeups,
     cohorts,
     daily,
     maps,
@@ -100,7 +101,8 @@ def _labels(run_dir: Path, compare: Path | None) -> tuple[str, str]:
 
 
 def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = None,
-                 staged_as: Path | None = None) -> Path:
+                 staged_as: Path | None = None,
+                 progress: Callable[[str, int, int], None] | None = None) -> Path:
     """Write the report of a run as one HTML file that works offline, and a PNG of each figure.
 
     Args:
@@ -112,6 +114,8 @@ def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = 
         staged_as: When `run_dir` is the hidden folder of a run being written (see
             `corridor.io.rundir`), the folder it will become: the report names that one, and
             does not ask `run_dir` to be complete yet (the report is part of it).
+        progress: Called as `progress(step, done, total)` before each step (reading the runs,
+            each section, writing the file), and once more with `done == total` at the end.
 
     Returns:
         The path of the HTML file. PNGs are written to `figures/` beside it, named after the
@@ -120,6 +124,9 @@ def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = 
     Raises:
         RunFolderError: A run folder lacks a file or a file does not follow the outputs contract.
     """
+    step = progress or (lambda _name, _done, _total: None)
+    total = 10 + (compare is None)
+    step("reading the run folder" + ("s" if compare else ""), 0, total)
     run_dir = Path(run_dir)
     label_a, label_b = _labels(staged_as or run_dir, compare)
     runs = [load_run(run_dir, label_a, complete_required=staged_as is None)]
@@ -141,18 +148,26 @@ def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = 
             shown = str(path)
         return path, shown
 
+    step("outcomes per person", 1, total)
     sankeys = [stages.build(r) for r in runs]
-    first = _cohort_sections(runs[0]) if len(runs) == 1 else []
-    sections = [
-        *first,
-        _states_section(runs),
-        _map_section(runs, png),
-        _daily_section(runs, png),
-        _outcomes_section(runs, sankeys, png),
-        _observations_section(runs, png),
-        _rules_section(runs, png),
-        _about_section(runs),
+    builders: list[tuple[str, Callable[[], list[Section]]]] = [
+        ("where people were on the last day", lambda: [_states_section(runs)]),
+        ("the map", lambda: [_map_section(runs, png)]),
+        ("day by day", lambda: [_daily_section(runs, png)]),
+        ("the outcomes diagram", lambda: [_outcomes_section(runs, sankeys, png)]),
+        ("the observations", lambda: [_observations_section(runs, png)]),
+        ("the rules in force", lambda: [_rules_section(runs, png)]),
+        ("about the run", lambda: [_about_section(runs)]),
     ]
+    if len(runs) == 1:
+        builders.insert(0, ("the first cohort", lambda: _cohort_sections(runs[0], png)))
+    sections: list[Section] = []
+    done = 2
+    for name, build in builders:
+        step(name, done, total)
+        sections += build()
+        done += 1
+    step("the summary and the page", done, total)
     a = runs[0]
     if len(runs) == 1:
         paragraphs = summary.paragraphs(a)
@@ -175,6 +190,7 @@ def write_report(run_dir: Path, compare: Path | None = None, out: Path | None = 
     )
     document = page(title, subtitle, paragraphs, sections, footer)
     _atomic_write(out, lambda tmp: tmp.write_text(document, encoding="utf-8"))
+    step("done", total, total)
     return out
 
 
@@ -232,7 +248,7 @@ def _switch(name: str, views: list[tuple[str, str]]) -> str:
     )
 
 
-def _cohort_sections(run: RunData) -> list[Section]:
+def _cohort_sections(run: RunData, png: PngFn) -> list[Section]:
     """The first section of a run with cohorts: the first cohort (the caravan) on its own."""
     names = cohorts.names(run)
     if len(names) < 2:
@@ -245,7 +261,19 @@ def _cohort_sections(run: RunData) -> list[Section]:
     sec.text(paragraph[0].text)
     if cohorts.has_daily(run):
         sec.heading("Where it was each day")
+        where = _cohort_countries(sub, cohort)
+        path, shown = png(f"cohort-{cohort}-countries")
+        _save_png(path, (12.0, 4.2), lambda fig: daily.draw_daily(fig, [(sub.label, where)]),
+                  layout=None)
+        sec.figure(
+            daily.plotly_figure([(sub.label, where)]),
+            "People of this cohort in each country, each day from its first departure to the "
+            "last day of the run (daily.parquet, cohort column); people on the road count in "
+            "the country of the place they left. The numbers are in the table below.",
+            shown,
+        )
         head, body = _daily_countries(sub, cohort)
+        sec.raw("<details><summary>The numbers, day by day</summary>")
         sec.table(head, body, numeric_from=1)
         sec.text(
             "People of this cohort by country of their position (people on the road count in "
@@ -253,6 +281,7 @@ def _cohort_sections(run: RunData) -> list[Section]:
             "the first three weeks after the first departure, then every seventh day.",
             "note",
         )
+        sec.raw("</details>")
     sec.heading("How it ended")
     for item in paragraph[1:]:
         sec.text(item.text)
@@ -276,10 +305,31 @@ def _cohort_sections(run: RunData) -> list[Section]:
             "The run's value counts everybody the observation counts (background flows "
             "included), as the observers did."
         )
+        _dot_plots(
+            sec,
+            window,
+            [run.label],
+            f"cohort-{cohort}-observations",
+            png,
+            "Each row is one of these observations: the black diamond is the reported value "
+            "and its bar the range between the lowest and highest figure reported; the "
+            "coloured marker is the run's value, green inside the range, red outside.",
+        )
         sec.table(head, body, numeric_from=3)
     else:
         sec.text("No observation to compare with (see the observations section).", "note")
     return [sec]
+
+
+def _cohort_countries(run: RunData, cohort: str) -> daily.DailyData:
+    """The country panel of one cohort, from three days before its first departure."""
+    data = daily.prepare(run, [], countries=daily.scenario_countries(run))
+    span = cohorts.departure_dates(run, cohort)
+    first = max((span[0] - run.start_date).days - 3, 0) if span else 0
+    panel = data.panels[0]
+    series = [replace(s, values=s.values[first:]) for s in panel.series]
+    title = f"{cohorts.label(cohort).capitalize()}: people in each country"
+    return daily.DailyData(data.dates[first:], [daily.Panel(title, series)])
 
 
 def _daily_countries(run: RunData, cohort: str) -> tuple[list[str], list[list[str]]]:
@@ -366,6 +416,14 @@ def _map_section(runs: list[RunData], png: PngFn) -> Section:
         "Natural Earth 1:110m.",
         shown,
     )
+    if zooms[0] is not None:
+        sec.figure(
+            maps.plotly_figure(
+                [(t, maps.relabel(z, 0.85 / len(runs))) for t, z in zip(titles, zooms, strict=True)]
+            ),
+            "The most crowded part of the map, closer: the same places, routes and flows, "
+            "with more of their names.",
+        )
     return sec
 
 
@@ -386,7 +444,9 @@ def _daily_section(runs: list[RunData], png: PngFn) -> Section:
     obs_text = (
         f" Diamonds with bars and shaded boxes are the {n_obs} observations that count the same "
         "thing (scenario/observations.csv): the box spans the observed period and the range "
-        "between the lowest and highest reported figure. Counts of a state are drawn against "
+        "between the lowest and highest reported figure. They are drawn again below, close up "
+        "and each on its own scale, where a count of hundreds is not lost on an axis that "
+        "reaches tens of thousands. Counts of a state are drawn against "
         "the run's total in that state, wherever people were, while the observation may cover "
         "one region only (see its hover text)."
         if n_obs
@@ -409,11 +469,16 @@ def _daily_section(runs: list[RunData], png: PngFn) -> Section:
                 )
             )
         fig = _with_buttons(views)
+    fig = daily.add_scale_buttons(fig, len(prepared[0].panels))
     choose = (
         " The buttons above the figure show one cohort (the cohort column of daily.parquet)"
         " or everyone."
         if len(names) > 1
         else ""
+    )
+    choose += (
+        " The buttons at its top right switch every panel to a log scale, where a count of "
+        "hundreds is read beside one of tens of thousands (days with nobody are left out)."
     )
     sec.figure(
         fig,
@@ -429,6 +494,22 @@ def _daily_section(runs: list[RunData], png: PngFn) -> Section:
         + " Click a legend entry to hide a line, double-click to show it alone.",
         shown,
     )
+    close = closeups.prepare(pairs)
+    if close:
+        sec.heading("The observations close up")
+        path, shown = png("daily-observations")
+        rows = -(-len(close) // closeups.COLUMNS)
+        _save_png(path, (12.0, 0.6 + 2.6 * rows), lambda fig: closeups.draw(fig, close))
+        sec.figure(
+            closeups.plotly_figure(close),
+            "Each panel is one line of the figure above (a place, a country or a state) over "
+            f"the dates of its observations and {closeups.PAD_DAYS} days either side, on its own "
+            "linear scale from 0 to the largest value in that window. The shaded box spans the "
+            "observed period and the range between the lowest and highest reported figure; the "
+            "diamond is the reported value."
+            + (f" Run {runs[1].label} is drawn dashed." if len(runs) > 1 else ""),
+            shown,
+        )
     return sec
 
 
@@ -542,24 +623,63 @@ def _observations_section(runs: list[RunData], png: PngFn) -> Section:
         sec.table(head, body, numeric_from=3)
         sec.raw("</details>")
         return sec
-    path, shown = png("observations")
-    _save_png(
-        path,
-        (12.0, 1.2 + 0.3 * len(rows)),
-        lambda fig: observations.draw_scores(fig.subplots(), rows, labels),
-    )
-    sec.figure(
-        observations.plotly_figure(rows, labels),
+    _dot_plots(
+        sec,
+        rows,
+        labels,
+        "observations",
+        png,
         "Each row is one observation (scenario/observations.csv): the black diamond is the "
         "reported value and its bar the range between the lowest and highest figure reported. "
         "The coloured marker is the run's value for the same place, period and kind of count, "
-        "from corridor.analysis.score: green inside the range, red outside. Log scale, so that "
-        "counts of tens and of tens of thousands fit on one axis.",
-        shown,
+        "from corridor.analysis.score: green inside the range, red outside.",
     )
     head, body = observations.table_cells(rows, labels)
     sec.table(head, body, numeric_from=3)
     return sec
+
+
+def _dot_plots(
+    sec: Section,
+    rows: list[observations.ScoreRow],
+    labels: list[str],
+    name: str,
+    png: PngFn,
+    caption: str,
+) -> None:
+    """The observations as dot plots: counts of people on a log axis, days on a linear one."""
+    counts = [r for r in rows if not observations.is_days(r)]
+    days = [r for r in rows if observations.is_days(r)]
+    if counts:
+        path, shown = png(name)
+        _save_png(
+            path,
+            (12.0, 1.2 + 0.3 * len(counts)),
+            lambda fig: observations.draw_scores(fig.subplots(), counts, labels),
+        )
+        sec.figure(
+            observations.plotly_figure(counts, labels),
+            caption
+            + " Counts of people, on a log scale, so that counts of tens and of tens of "
+            "thousands are each read on one axis"
+            + (" (the observations of days are drawn below)." if days else "."),
+            shown,
+        )
+    if days:
+        path, shown = png(f"{name}-days")
+        _save_png(
+            path,
+            (12.0, 1.4 + 0.3 * len(days)),
+            lambda fig: observations.draw_scores(fig.subplots(), days, labels, days=True),
+        )
+        sec.figure(
+            observations.plotly_figure(days, labels, days=True),
+            ("The observations that count days, not people (first or median arrival: days "
+             "from the period's start to the day people arrived), on a linear scale from 0."
+             if counts else caption + " These observations count days (first or median "
+             "arrival), on a linear scale from 0."),
+            shown,
+        )
 
 
 def _rules_section(runs: list[RunData], png: PngFn) -> Section:

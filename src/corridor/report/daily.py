@@ -11,7 +11,7 @@ module.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -68,6 +68,7 @@ class Panel:
     title: str
     series: list[Series] = field(default_factory=list)
     observations: list[tuple[Observation, str]] = field(default_factory=list)
+    observed_keys: list[str] = field(default_factory=list)  # the line each observation is on
 
 
 @dataclass
@@ -176,14 +177,31 @@ def prepare(
         pid = run.resolve_place(obs.place)
         if obs.kind in PRESENT_KINDS and pid in colour:
             place_panel.observations.append((obs, colour[pid]))
+            place_panel.observed_keys.append(pid)
         elif obs.kind in PRESENT_KINDS and normalise(obs.place) in names:
-            country_panel.observations.append((obs, c_colour[names[normalise(obs.place)]]))
+            code = names[normalise(obs.place)]
+            country_panel.observations.append((obs, c_colour[code]))
+            country_panel.observed_keys.append(code)
         elif obs.kind in STATE_LABELS or obs.kind in by_state:
             state_panel.observations.append((obs, state_colour(obs.kind)))
+            state_panel.observed_keys.append(obs.kind)
     return DailyData(dates=dates, panels=[country_panel, place_panel, state_panel])
 
 
-def _obs_hover(obs: Observation) -> str:
+def obs_span(obs: Observation) -> tuple[datetime, datetime, datetime]:
+    """Where an observation is drawn on the date axis: box start, marker, box end.
+
+    The run's lines have one point per day at midnight; an observation of the days d0..d1 is a
+    box from half a day before d0 to half a day after d1, its marker in the middle (on the
+    line's point when it is one day).
+    """
+    start = datetime.combine(obs.period_start, time()) - timedelta(hours=12)
+    end = datetime.combine(obs.period_end, time()) + timedelta(hours=12)
+    return start, start + (end - start) / 2, end
+
+
+def obs_hover(obs: Observation) -> str:
+    """Hover text of an observation: what, where, when, the figure and its range, the source."""
     period = obs.period_start.isoformat()
     if obs.period_end != obs.period_start:
         period += f" to {obs.period_end.isoformat()}"
@@ -204,7 +222,7 @@ def _add_obs_plotly(
     import plotly.graph_objects as go
 
     for i, (obs, colour) in enumerate(observations):
-        x0, x1 = obs.period_start, obs.period_end + timedelta(days=1)
+        x0, mid, x1 = obs_span(obs)
         fig.add_trace(
             go.Scatter(
                 x=[x0, x1, x1, x0, x0],
@@ -221,7 +239,6 @@ def _add_obs_plotly(
             row=row,
             col=1,
         )
-        mid = obs.period_start + (obs.period_end - obs.period_start) / 2 + timedelta(hours=12)
         fig.add_trace(
             go.Scatter(
                 x=[mid],
@@ -241,7 +258,7 @@ def _add_obs_plotly(
                     "color": "#000",
                     "thickness": 1.2,
                 },
-                hovertext=_obs_hover(obs),
+                hovertext=obs_hover(obs),
                 hoverinfo="text",
                 name="observed (low–high)",
                 legendgroup=f"obs{row}",
@@ -373,9 +390,8 @@ def draw_daily(fig: Figure, runs: list[tuple[str, DailyData]]) -> None:
 
 def _draw_obs(ax: Axes, observations: list[tuple[Observation, str]]) -> None:
     for i, (obs, colour) in enumerate(observations):
-        x0, x1 = obs.period_start, obs.period_end + timedelta(days=1)
+        x0, mid, x1 = obs_span(obs)
         ax.fill_between([x0, x1], obs.low, obs.high, color=colour, alpha=0.25, lw=0)
-        mid = obs.period_start + (obs.period_end - obs.period_start) / 2 + timedelta(hours=12)
         ax.errorbar(
             [mid],
             [obs.value],
@@ -388,3 +404,37 @@ def _draw_obs(ax: Axes, observations: list[tuple[Observation, str]]) -> None:
             capsize=3,
             label="observed (low–high)" if i == 0 else None,
         )
+
+
+def add_scale_buttons(fig: go.Figure, panels: int) -> go.Figure:
+    """Add "linear" / "log scale" buttons (top right) that switch every panel's y axis.
+
+    On a log axis a count of hundreds is read beside one of tens of thousands; days with
+    nobody (0) are left out of the lines there.
+    """
+    names = ["yaxis"] + [f"yaxis{i}" for i in range(2, panels + 1)]
+
+    def scale(kind: str) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for name in names:
+            out[f"{name}.type"] = kind
+            out[f"{name}.autorange"] = True
+        return out
+
+    menu = {
+        "type": "buttons",
+        "direction": "right",
+        "buttons": [
+            {"label": "linear", "method": "relayout", "args": [scale("linear")]},
+            {"label": "log scale", "method": "relayout", "args": [scale("log")]},
+        ],
+        "x": 1.0,
+        "xanchor": "right",
+        "y": 1.0,
+        "yanchor": "bottom",
+        "pad": {"b": 22},
+        "showactive": True,
+    }
+    fig.update_layout(updatemenus=[*(fig.layout.updatemenus or []), menu],
+                      margin={"t": 80})
+    return fig

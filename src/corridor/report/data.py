@@ -217,25 +217,28 @@ def _read_json(run_dir: Path, name: str) -> dict[str, Any]:
     return data
 
 
-def _read_csv(path: Path, label: str) -> list[dict[str, str]]:
+def _read_csv(path: Path, label: str) -> list[tuple[int, dict[str, str]]]:
+    """Return (row number, cells by column) of the data rows, as the scenario loader reads them.
+
+    The header is row 1 and every record counts (blank lines too), so row numbers match the
+    loader's messages; blank rows, rows of empty cells and comment rows (first cell starting
+    with `#`) are dropped, as the loader drops them (`corridor.scenario.csvfile.read_rows`).
+    """
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            return [
-                {k.strip(): (v or "").strip() for k, v in row.items() if k}
-                for row in csv.DictReader(handle)
-            ]
+            records = list(csv.reader(handle))
     except (OSError, csv.Error, UnicodeDecodeError) as exc:
         raise _problem(label, f"cannot be read as CSV ({exc})") from exc
-
-
-def _data_rows(rows: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Drop comment rows (first cell starting with `#`), as the scenario loader does."""
-    out = []
-    for row in rows:
-        first = next(iter(row.values()), "")
-        if not first.startswith("#"):
-            out.append(row)
-    return out
+    if not records:
+        return []
+    header = [h.strip() for h in records[0]]
+    rows = []
+    for number, cells in enumerate(records[1:], start=2):
+        if all(not c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
+            continue
+        row = {h: c.strip() for h, c in zip(header, cells, strict=False) if h}
+        rows.append((number, row))
+    return rows
 
 
 def _read_places(run_dir: Path) -> dict[str, Place]:
@@ -247,9 +250,7 @@ def _read_places(run_dir: Path) -> dict[str, Place]:
         )
     places: dict[str, Place] = {}
     problems: list[Problem] = []
-    for row_no, row in enumerate(_read_csv(path, label), start=2):
-        if next(iter(row.values()), "").startswith("#"):
-            continue  # a comment row, as the scenario loader reads it
+    for row_no, row in _read_csv(path, label):
         missing = [c for c in PLACE_COLUMNS if not row.get(c)]
         if missing:
             problems.append(Problem(label, row_no, missing[0], "required value is empty"))
@@ -273,7 +274,7 @@ def _read_routes(run_dir: Path) -> list[Route]:
     path = run_dir / "scenario" / "routes.csv"
     if not path.is_file():
         return []
-    rows = _data_rows(_read_csv(path, "scenario/routes.csv"))
+    rows = [row for _, row in _read_csv(path, "scenario/routes.csv")]
     return [Route(r["from"], r["to"]) for r in rows if r.get("from") and r.get("to")]
 
 
@@ -284,9 +285,7 @@ def _read_observations(run_dir: Path) -> list[Observation]:
         return []
     out: list[Observation] = []
     problems: list[Problem] = []
-    for row_no, row in enumerate(_read_csv(path, label), start=2):
-        if next(iter(row.values()), "").startswith("#"):
-            continue  # a comment row, as the scenario loader reads it
+    for row_no, row in _read_csv(path, label):
         try:
             value = float(row["value"])
             out.append(
@@ -313,7 +312,7 @@ def _read_departures(run_dir: Path) -> list[dict[str, str]]:
     path = run_dir / "scenario" / "departures.csv"
     if not path.is_file():
         return []
-    return _data_rows(_read_csv(path, "scenario/departures.csv"))
+    return [row for _, row in _read_csv(path, "scenario/departures.csv")]
 
 
 def split_cohorts(daily: pa.Table) -> tuple[pa.Table, pa.Table | None]:

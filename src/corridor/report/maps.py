@@ -119,7 +119,7 @@ def _labelled(
     places: list[Place], through: dict[str, int], window: tuple[float, ...], scale: float = 1.0,
     story: dict[str, int] | None = None,
 ) -> dict[str, str]:
-    """Pick place names to write, and on which side of the marker ("right" or "left").
+    """Pick place names to write, and where ("right", "left", "bottom right", "bottom left").
 
     Origins come first, then the places the first cohort's story passes (`story`, busiest
     first), then border places, then the busiest. A name goes to the right of its
@@ -171,12 +171,21 @@ def _labelled(
         width = char_w * (len(p.name) + 1)
         right = (p.lon + char_w / 2, p.lat - line_h / 4, p.lon + char_w / 2 + width, p.lat + line_h)
         left = (p.lon - char_w / 2 - width, p.lat - line_h / 4, p.lon - char_w / 2, p.lat + line_h)
-        for side, box in (("right", right), ("left", left)):
+        # below the marker when both sides above are taken (a long name nearby, the edge)
+        below_right = (right[0], p.lat - line_h, right[2], p.lat + line_h / 4)
+        below_left = (left[0], p.lat - line_h, left[2], p.lat + line_h / 4)
+        for side, box in (("right", right), ("left", left), ("bottom right", below_right),
+                          ("bottom left", below_left)):
             if free(box, p):
                 boxes.append(box)
                 chosen[p.id] = side
                 break
     return chosen
+
+
+def _text_position(side: str) -> str:
+    """Plotly's textposition of a name placed on `side` of its marker."""
+    return side if side.startswith("bottom") else f"top {side}"
 
 
 def dense_zone(m: MapData) -> tuple[float, float, float, float] | None:
@@ -365,7 +374,7 @@ def add_plotly_traces(
                     "line": {"width": 0.8, "color": "#222"},
                 },
                 text=[p.name if p.id in m.labelled else "" for p in group],
-                textposition=[f"top {m.labelled.get(p.id, 'right')}" for p in group],
+                textposition=[_text_position(m.labelled.get(p.id, "right")) for p in group],
                 textfont={"size": 10, "color": "#222"},
                 hovertext=[_hover(m, p) for p in group],
                 hoverinfo="text",
@@ -521,12 +530,14 @@ def draw_map(ax: Axes, m: MapData, title: str = "", legend: bool = True) -> None
         )
     for p in m.places:
         if p.id in m.labelled:
-            left = m.labelled[p.id] == "left"
+            side = m.labelled[p.id]
+            left, below = side.endswith("left"), side.startswith("bottom")
             ax.annotate(
                 p.name,
                 (p.lon, p.lat),
-                xytext=(-4 if left else 4, 3),
+                xytext=(-4 if left else 4, -3 if below else 3),
                 ha="right" if left else "left",
+                va="top" if below else "baseline",
                 textcoords="offset points",
                 fontsize=7.5,
                 zorder=5,

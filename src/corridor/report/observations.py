@@ -117,18 +117,47 @@ def prepare(runs: list[RunData]) -> list[ScoreRow]:
     return rows
 
 
+def is_days(row: ScoreRow) -> bool:
+    """Whether the observation counts days (first or median arrival days), not people."""
+    from corridor.analysis.measures import ARRIVAL_DAY_KINDS
+
+    return row.kind in ARRIVAL_DAY_KINDS
+
+
 def zero_at(rows: list[ScoreRow]) -> float:
     """Where a run's 0 is drawn on the log axis: a third of the smallest positive value drawn."""
     values = [v for r in rows for v in (r.value, r.low, *r.simulated) if v is not None and v > 0]
     return min(values, default=1.0) / 3
 
 
+def log_ticks(rows: list[ScoreRow]) -> tuple[list[float], list[str]]:
+    """Ticks of the log axis: 1, 2, 5, 10, … over the values drawn, and "none" where 0 is drawn.
+
+    Only the run's zeros are drawn at `zero_at`; a tick there reads "none", never "0" (the log
+    axis has no 0, and a rounded 0.3 would read as one).
+    """
+    values = [v for r in rows for v in (r.value, r.high, *r.simulated) if v is not None and v > 0]
+    top = max(values, default=1.0)
+    bottom = zero_at(rows)
+    decades = range(0, int(math.log10(max(top, 1))) + 2)
+    steps = (1, 2, 5) if math.log10(max(top, 1) / max(bottom, 1e-9)) <= 3.5 else (1,)
+    ticks = [m * 10**e for e in decades for m in steps]
+    ticks = [t for t in ticks if bottom * 2 < t <= top * 2]
+    texts = [fmt(t) for t in ticks]
+    if any(0 in r.simulated for r in rows):
+        ticks, texts = [bottom, *ticks], ["none", *texts]
+    return ticks, texts
+
+
 def _colour(within: bool | None) -> str:
     return MISSING if within is None else (INSIDE if within else OUTSIDE)
 
 
-def plotly_figure(rows: list[ScoreRow], labels: list[str]) -> go.Figure:
-    """Return the dot plot: one row per observation, log-scaled counts."""
+def plotly_figure(rows: list[ScoreRow], labels: list[str], days: bool = False) -> go.Figure:
+    """Return the dot plot: one row per observation, log-scaled counts.
+
+    With `days`, the rows count days (arrival days): a linear axis from 0, where 0 is a value.
+    """
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -153,9 +182,11 @@ def plotly_figure(rows: list[ScoreRow], labels: list[str]) -> go.Figure:
     )
     for i, label in enumerate(labels):
         pts = [
-            (r, r.simulated[i]) for r in rows if r.simulated[i] is not None and r.simulated[i] > 0
+            (r, r.simulated[i])
+            for r in rows
+            if r.simulated[i] is not None and (days or r.simulated[i] > 0)
         ]
-        zeros = [r for r in rows if r.simulated[i] == 0]
+        zeros = [] if days else [r for r in rows if r.simulated[i] == 0]
         name = f"run {label}" if len(labels) > 1 else "this run"
         if zeros:
             fig.add_trace(
@@ -191,19 +222,29 @@ def plotly_figure(rows: list[ScoreRow], labels: list[str]) -> go.Figure:
                 + "%{x:,.0f}<extra></extra>",
             )
         )
+    if days:
+        top = max([v for r in rows for v in (r.high, *r.simulated) if v is not None] + [1.0])
+        xaxis = {
+            "type": "linear",
+            "range": [-0.5, top * 1.15 + 0.5],
+            "title": "days (linear scale)",
+            "gridcolor": "#eeeeee",
+            "dtick": 1 if top <= 12 else None,
+            "zeroline": True,
+        }
     fig.update_layout(
         height=140 + 26 * max(len(rows), 1),
         margin={"l": 10, "r": 10, "t": 30, "b": 40},
         font={"family": FONT_STACK, "size": 11},
         plot_bgcolor="white",
-        xaxis={
+        xaxis=xaxis if days else {
             "type": "log",
             "range": [math.log10(zero_at(rows) / 1.6), None],
             "title": "people (log scale)",
             "gridcolor": "#eeeeee",
-            "dtick": "D2",
+            "tickvals": log_ticks(rows)[0],
+            "ticktext": log_ticks(rows)[1],
             "tickangle": 0,
-            "tickformat": ",.0f",
         },
         yaxis={"autorange": "reversed", "automargin": True},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
@@ -211,8 +252,8 @@ def plotly_figure(rows: list[ScoreRow], labels: list[str]) -> go.Figure:
     return fig
 
 
-def draw_scores(ax: Axes, rows: list[ScoreRow], labels: list[str]) -> None:
-    """Draw the dot plot with matplotlib (for the PNG)."""
+def draw_scores(ax: Axes, rows: list[ScoreRow], labels: list[str], days: bool = False) -> None:
+    """Draw the dot plot with matplotlib (for the PNG); `days` as in `plotly_figure`."""
     from matplotlib.lines import Line2D
 
     for j, r in enumerate(rows):
@@ -228,9 +269,9 @@ def draw_scores(ax: Axes, rows: list[ScoreRow], labels: list[str]) -> None:
         )
         for i in range(len(labels)):
             v = r.simulated[i]
-            if v == 0:
+            if v == 0 and not days:
                 ax.plot([zero_at(rows)], [j], "x", color=OUTSIDE, ms=7, mew=2)
-            elif v is not None and v > 0:
+            elif v is not None and (days or v > 0):
                 ax.plot(
                     [v],
                     [j],
@@ -243,9 +284,16 @@ def draw_scores(ax: Axes, rows: list[ScoreRow], labels: list[str]) -> None:
                 )
     ax.set_yticks(range(len(rows)), [r.label for r in rows], fontsize=7)
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_xscale("log")
-    ax.set_xlim(left=zero_at(rows) / 1.6)
-    ax.set_xlabel("people (log scale; × at the left edge: the run has none)")
+    if days:
+        ax.set_xlim(left=-0.5)
+        ax.set_xlabel("days (linear scale)")
+    else:
+        ax.set_xscale("log")
+        ax.set_xlim(left=zero_at(rows) / 1.6)
+        ticks, texts = log_ticks(rows)
+        ax.set_xticks(ticks, texts, fontsize=7)
+        ax.minorticks_off()
+        ax.set_xlabel("people (log scale; × at the left edge: the run has none)")
     ax.grid(axis="x", color="#eeeeee")
     handles = [Line2D([], [], marker="D", color="black", ls="-", label="observed, bar = low–high")]
     for i, label in enumerate(labels):
