@@ -16,7 +16,7 @@ $(FLEE_STAMP):
 	$(FLEE_VENV)/bin/pip install -q "flee==3.1"
 	touch $(FLEE_STAMP)
 
-.PHONY: install install-test run test test-doc-studies lint bench fuzz boundscheck clean
+.PHONY: install install-test run test test-doc-studies lint bench fuzz boundscheck backtest clean
 install: $(BIN)/python
 	$(BIN)/pip install -q -e ".[report,data,web]"
 
@@ -48,6 +48,11 @@ fuzz: install-test
 # the count kernels under NUMBA_BOUNDSCHECK=1 (Burundi x1000, dense networks); also in `make test`
 boundscheck: install-test
 	$(BIN)/python -m pytest tests/test_count_kernels_bounds.py -k boundscheck -p no:cacheprovider
+
+# the forecast backtest table of docs/forecasting.md (about 10-20 min on 2 cores)
+backtest: install
+	$(BIN)/corridor backtest caravan-2018-10 caravan-2020 caravan-2021-01 --runs 40 --seed 1 \
+		--out results/backtest.json
 
 clean:
 	rm -rf $(VENV) $(FLEE_VENV) results .pytest_cache

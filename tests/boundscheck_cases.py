@@ -10,6 +10,8 @@ The repository root must be importable (for `benchmarks`). Cases:
   reserve, so that every kernel runs out of room again and again;
 * `mali-tight`: Mali 2012 (Flee model), the same way;
 * `burundi-N`: Burundi 2015 (Flee model, `avoid_short_stints` off) with every count × N;
+* `burundi-stints-tight`: Burundi 2015 with its own settings (`avoid_short_stints` on: rows
+  carry the rule's `recent_q` and `moved` columns), 120 days, tight buffers;
 * `generated`: the corridor model on a dense generated corridor (each town linked to the
   towns up to 4 columns aside in the next row, busy towns), 1,000,000 people.
 """
@@ -52,6 +54,8 @@ def scenario(case: str):
         return dense_scenario(200_000, width=60, layers=2, days=4), True
     if case == "mali-tight":
         return flee_case("mali2012", 1, "days=60"), True
+    if case == "burundi-stints-tight":
+        return flee_case("burundi2015", 1, "days=120"), True
     if case.startswith("burundi-"):
         return flee_case("burundi2015", int(case.split("-")[1]),
                          "avoid_short_stints=false"), False

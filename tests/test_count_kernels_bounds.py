@@ -117,6 +117,22 @@ def test_flee_model_same_result_whatever_the_buffers(monkeypatch, mali):
     _same_tables(tables, roomy_tables)
 
 
+def test_avoid_short_stints_rows_same_result_whatever_the_buffers(monkeypatch, shared_dir):
+    # Burundi's own settings turn avoid_short_stints on: rows carry `recent_q` and `moved`,
+    # which a row split while suspended must keep
+    from corridor.flee.convert import load_flee
+
+    base = shared_dir / "flee-scenarios" / "burundi2015"
+    sc = load_flee(base / "input", base / "validation", base / "simsetting.yml", ["days=90"])
+    assert sc.parameters.avoid_short_stints
+    tight, tables, short = _run(sc, monkeypatch, tight=True)
+    _, roomy_tables, _ = _run(sc, monkeypatch, tight=False)
+    assert short > 0
+    assert tight.agents.full("recent_q")[: tight.agents.n].any()
+    _conserved(tight, tables)
+    _same_tables(tables, roomy_tables)
+
+
 def _bounds_checked(tmp_path: Path, *cases: str, timeout: float) -> list[dict]:
     """Run cases of `boundscheck_cases.py` in a fresh process under NUMBA_BOUNDSCHECK=1.
 
@@ -139,7 +155,8 @@ def _bounds_checked(tmp_path: Path, *cases: str, timeout: float) -> list[dict]:
 
 def test_kernels_stay_in_bounds_under_numba_boundscheck(tmp_path, shared_dir):
     # `dense` aborted (glibc heap corruption; IndexError with bounds checks) before the fix
-    rows = _bounds_checked(tmp_path, "dense", "dense-tight", "mali-tight", timeout=900)
+    rows = _bounds_checked(tmp_path, "dense", "dense-tight", "mali-tight",
+                           "burundi-stints-tight", timeout=900)
     assert rows[0]["departed"] == 1_000_000
 
 

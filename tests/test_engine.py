@@ -4,7 +4,6 @@ import datetime as dt
 
 import numpy as np
 import pyarrow.compute as pc
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -224,7 +223,6 @@ def test_threads_do_not_change_results():
 
 def test_auto_engine_choice(tiny, shared_dir):
     from corridor.engine.simulation import choose_engine
-    from corridor.errors import ScenarioError
     from corridor.flee.convert import load_flee
 
     small = load_scenario(tiny)
@@ -237,6 +235,5 @@ def test_auto_engine_choice(tiny, shared_dir):
     assert choose_engine(flee, "auto") == "agents"  # ~150,000 people
     burundi = shared_dir / "flee-scenarios" / "burundi2015"
     stints = load_flee(burundi / "input", burundi / "validation", burundi / "simsetting.yml")
-    assert choose_engine(stints, "auto") == "agents"  # avoid_short_stints: no counts
-    with pytest.raises(ScenarioError):
-        choose_engine(stints, "counts")
+    assert choose_engine(stints, "auto") == "counts"  # ~253,000 people, avoid_short_stints
+    assert choose_engine(stints, "counts") == "counts"

@@ -7,12 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from corridor.engine import kernel_cache
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_a_flee_run_does_not_import_pandas(shared_dir, tmp_path):
+def test_a_quiet_flee_run_imports_nothing_it_does_not_use(shared_dir, tmp_path):
     mali = str(shared_dir / "flee-scenarios" / "mali2012" / "input")
     out_dir = str(tmp_path / "r")
     code = (
@@ -21,8 +23,8 @@ def test_a_flee_run_does_not_import_pandas(shared_dir, tmp_path):
         f" '--no-report', '-q', '--out', {out_dir!r}]\n"
         "try:\n    runpy.run_module('corridor.cli.main', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
-        "print('LOADED', sorted(m for m in ('pandas', 'matplotlib', 'plotly', 'duckdb', 'optuna')"
-        " if m in sys.modules))\n")
+        "print('LOADED', sorted(m for m in ('pandas', 'matplotlib', 'plotly', 'duckdb', 'optuna',"
+        " 'scipy', 'pyarrow.compute', 'rich.progress') if m in sys.modules))\n")
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          timeout=300)
@@ -42,3 +44,34 @@ def test_cold_kernels_follow_the_cache(tmp_path, monkeypatch):
     assert kernel_cache.cold_kernels("flee", "agents") == []
     os.utime(engine / "flee_kernels.py", (index.stat().st_mtime + 10,) * 2)  # source changed
     assert kernel_cache.cold_kernels("flee", "agents") == ["flee_kernels"]
+
+
+KERNELS_USED = """
+import sys
+from numba.core.dispatcher import Dispatcher
+from corridor.engine.simulation import Simulation
+from corridor.flee.convert import load_flee
+base = sys.argv[1]
+sc = load_flee(base + "/input", base + "/validation", base + "/simsetting.yml", ["days=3"])
+Simulation(sc, seed=1, engine=sys.argv[2]).run()
+used = set()
+for name, mod in list(sys.modules.items()):
+    if name.startswith("corridor.engine."):
+        for obj in vars(mod).values():
+            if (isinstance(obj, Dispatcher) and obj.overloads
+                    and obj.py_func.__module__ == name):
+                used.add(name.rsplit(".", 1)[1])
+print("USED", ",".join(sorted(used)))
+"""
+
+
+@pytest.mark.parametrize("engine", ["counts", "agents"])
+def test_the_kernels_checked_for_a_flee_run_are_those_it_loads(shared_dir, engine):
+    # a module listed but never loaded is never cached: every run announced a compile
+    mali = str(shared_dir / "flee-scenarios" / "mali2012")
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    out = subprocess.run([sys.executable, "-c", KERNELS_USED, mali, engine],
+                         capture_output=True, text=True, env=env, timeout=600)
+    used = next(line for line in out.stdout.splitlines() if line.startswith("USED "))
+    assert set(used[5:].split(",")) == set(kernel_cache.KERNELS[("flee", engine)]), out.stderr
+    assert "row_updates" not in kernel_cache.KERNELS[("flee", engine)]

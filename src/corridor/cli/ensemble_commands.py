@@ -477,6 +477,12 @@ def calibrate_command(
     write_params: Annotated[Path | None, typer.Option(
         help="Write the fitted values to this TOML file (for corridor run --params).")]
     = None,
+    posterior: Annotated[Path | None, typer.Option(
+        help="Also write a posterior of the --params factors (weighted particles, sequential "
+        "Monte Carlo around the best values; docs/forecasting.md) to this JSON file "
+        "(.parquet: the particles as a table).")] = None,
+    posterior_runs: Annotated[int, typer.Option(
+        min=2, help="With --posterior: members per stage.")] = 40,
     jobs: JobsOpt = None, scheduler: SchedulerOpt = None, seed: SeedOpt = None,
     worker_timeout: WorkerTimeoutOpt = 60.0,
     set_: SetOpt = None, days: DaysOpt = None, without: WithoutOpt = None,
@@ -521,6 +527,26 @@ def calibrate_command(
         typer.echo(f"parameters written to {path}")
     typer.echo(f"study in {result.folder / 'optuna.db'}; report in "
                f"{result.folder / 'calibration.json'}")
+    if posterior is not None:
+        _write_posterior(sc, factors, result.best_params, posterior, posterior_runs, seed,
+                         jobs, scheduler, worker_timeout, quiet)
+
+
+def _write_posterior(sc: Scenario, factors: list, best: dict[str, Any], path: Path, runs: int,
+                     seed: int | None, jobs: int | None, scheduler: str | None,
+                     worker_timeout: float, quiet: bool) -> None:
+    from corridor.analysis.posterior import calibrate_posterior, write_posterior
+
+    with backend_for(jobs, scheduler, worker_timeout) as backend:
+        with tracked(f"{sc.name} posterior", "members", quiet,
+                     "the posterior was not written; run the command again") as progress:
+            post = calibrate_posterior(sc, factors, best, runs, seed=seed, backend=backend,
+                                       progress=lambda d, t: progress(d, 0, t))
+    write_posterior(path, post)
+    for name, q in post["quantities"].items():
+        typer.echo(f"  posterior {name:<22} {q['q50']:.4g} [{q['q05']:.4g}–{q['q95']:.4g}]")
+    typer.echo(f"posterior ({runs} weighted particles, ESS {post['stages'][-1]['ess']:.1f}) "
+               f"written to {path}")
 
 
 def _print_calibration(rep: dict[str, Any]) -> None:

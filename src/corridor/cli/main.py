@@ -112,7 +112,7 @@ def run(
     chosen, why = engine_choice(sc, engine)
     if engine == "auto":  # say which representation and why (stderr: stdout stays the result)
         typer.echo(f"engine: {chosen} ({why})", err=True)
-    if cold_kernels(sc.config.model, chosen):
+    if cold_kernels(sc.config.model, chosen, rules=bool(sc.rules)):
         typer.echo("compiling the simulation kernels (first run after an install or an "
                    "update; 10-30 s, cached for later runs)...", err=True)
     with day_progress(sc.config.days, f"running {sc.name}", enabled=not quiet) as update:

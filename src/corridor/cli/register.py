@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "corridor.cli.web_commands",
     "corridor.cli.export_commands",
     "corridor.cli.crossval_commands",
+    "corridor.cli.forecast_commands",
 )
 
 

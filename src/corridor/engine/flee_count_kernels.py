@@ -20,6 +20,7 @@ from corridor.engine.flee_kernels import follow_route, option_weights
 from corridor.engine.random import binomial
 
 ROOM = 4096  # free rows reserved before a pass (fewer calls; not needed for safety)
+RECENT_SCALE = 4096.0  # `recent` on rows: units of 1/4096 of a day at max_move_speed
 PASS2_COUNTER = 1 << 20  # binomial counters of the second pass start here
 SLICE_COUNTER = PASS2_COUNTER - 4096  # and those cutting rows into slices, here
 
@@ -28,7 +29,7 @@ SLICE_COUNTER = PASS2_COUNTER - 4096  # and those cutting rows into slices, here
 def _copy(src, dst, k, rows):
     """Move k people of row src into row dst, a copy of src (`rows` is the column tuple)."""
     (place, link, travelled, state, group, prev_place, since, timer, flags, countries, kinds,
-     count, active, r_start, r_len, r_pos, entry_gen, home) = rows
+     count, active, r_start, r_len, r_pos, entry_gen, home, recent, moved) = rows
     copy_row(src, dst, k, place, link, travelled, state, group, prev_place, since, timer,
              flags, countries, kinds, count)
     active[dst] = active[src]
@@ -37,6 +38,8 @@ def _copy(src, dst, k, rows):
     r_pos[dst] = r_pos[src]
     entry_gen[dst] = entry_gen[src]
     home[dst] = home[src]
+    recent[dst] = recent[src]
+    moved[dst] = moved[src]
 
 
 @njit(cache=True, inline="always")
@@ -120,8 +123,7 @@ def pass2_slices(n_orig, rounds, rows, key):
 def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_from,
                     link_to, link_km, link_speed, walk_prob, link_open, link_gen, forced_link,
                     movechance, is_camp, score, pop_weight, occ, capacity, place_country,
-                    place_kind, weights, walk_speed, start_on_foot, key, flows, scratch,
-                    stack, top):
+                    place_kind, weights, travel, key, flows, scratch, stack, top):
     """One of Flee's two passes over rows 0..n_orig-1, with live place counts `occ`.
 
     Rows are processed in their stored order, which is the order they were made (new rows
@@ -149,8 +151,15 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
     call that starts the pass.
 
     `paths` is (route_nodes, opt_ptr, opt_end, opt_inv, opt_route, opt_rlen, out_ptr,
-    out_links) and `weights` is (capacity buffer, weight softening, weight power, weight mode,
-    home distances, home distance power, home is the current place). Both passes share one
+    out_links), `weights` is (capacity buffer, weight softening, weight power, weight mode,
+    home distances, home distance power, home is the current place) and `travel` is (walking
+    speed, start_on_foot, avoid_short_stints, 1 / max_move_speed, is_town). With
+    avoid_short_stints each row keeps `recent` (the moving average of the distance its people
+    travelled per day, in 1/`RECENT_SCALE` of `max_move_speed`; `fold_recent` updates it at the
+    end of the day) and `moved` (the km they travelled today, written here): people arriving
+    in a town with distance to spare leave it for sure when (recent + moved today / max) / 2 <
+    0.5, as in the individual kernel; all of a row's people have the same values, so the rule
+    needs no draw and makes no rows (the room bounds above are unchanged). Both passes share one
     `leave` (an inner function, which numba inlines with the arrays unpacked once here: a
     separate function taking the tuples cost twice the time of the second pass).
 
@@ -160,7 +169,8 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
         is done.
     """
     (place, link, travelled, _, _, prev_place, _, _, _, countries, kinds, count, active,
-     r_start, r_len, r_pos, entry_gen, home) = rows
+     r_start, r_len, r_pos, entry_gen, home, recent, moved_today) = rows
+    walk_speed, start_on_foot, avoid_short_stints, inv_max, is_town = travel
     route_nodes, opt_ptr, opt_end, opt_inv, opt_route, opt_rlen, out_ptr, out_links = paths
     (buffer, weight_softening, weight_power, weight_mode, home_dist, home_power,
      home_is_current) = weights
@@ -293,9 +303,13 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
                         top += 1
             travelled[row] += speed
             moved += speed
+            if avoid_short_stints:  # else `moved` stays 0 (it is part of the merge key)
+                moved_today[row] = moved
             if not travelled[row] > link_km[lk]:
                 continue
             moved += link_km[lk] - travelled[row]
+            if avoid_short_stints:
+                moved_today[row] = moved
             a = link_from[lk]
             cnt = np.int64(count[row])
             link[row] = -1
@@ -318,6 +332,9 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
             if not moved < speed:
                 continue
             mc = movechance[q]
+            if avoid_short_stints and is_town[q]:
+                if (recent[row] / RECENT_SCALE + moved * inv_max) / 2.0 < 0.5:
+                    mc = 1.0
             if mc <= 0.0:
                 continue
             kk = cnt if mc >= 1.0 else binomial(key, row, c, cnt, mc)
@@ -333,6 +350,19 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
                 top += 1
         idx += 1
     return rounds, 0, n, 0
+
+
+@njit(cache=True)
+def fold_recent(n, recent, moved, inv_max):
+    """End of day: recent = (recent + moved today / max_move_speed) / 2 for rows 0..n-1.
+
+    `recent` is kept in whole units of 1/`RECENT_SCALE` (rounded), so that rows whose people
+    travelled alike merge, and a row that stays put reaches 0 within about 13 days; `moved` is
+    reset for the next day.
+    """
+    for i in range(n):
+        recent[i] = np.int32(np.rint((recent[i] + moved[i] * inv_max * RECENT_SCALE) / 2.0))
+        moved[i] = 0.0
 
 
 @njit(cache=True)

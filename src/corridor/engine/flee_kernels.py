@@ -246,3 +246,17 @@ def count_at_places(n, place, link, n_places):
         if link[i] < 0:
             out[place[i]] += 1
     return out
+
+
+@njit(cache=True)
+def mark_camp_states(n, state, link, place, camp_kind, in_transit, in_camp):
+    """Set the state of people moving as Flee moves them (rows 0..n-1).
+
+    `in_camp` when standing in a camp, else `in_transit`; any other state (given by a rule)
+    stays. One pass instead of numpy's six over all people (about 5 % of an individual Mali
+    run).
+    """
+    for i in range(n):
+        s = state[i]
+        if s == in_transit or s == in_camp:
+            state[i] = in_camp if link[i] < 0 and camp_kind[place[i]] else in_transit

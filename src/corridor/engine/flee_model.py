@@ -8,6 +8,7 @@ daily change of the total, applies closures and runs the kernel in `flee_kernels
 
 from __future__ import annotations
 
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from corridor.engine import flee_count_kernels
 from corridor.engine.flee_count_kernels import (
     count_people_at_places,
     flee_count_pass,
+    fold_recent,
     pass1_slices,
     pass2_slices,
 )
@@ -26,6 +28,7 @@ from corridor.engine.flee_kernels import (
     WEIGHT_UNIFORM,
     count_at_places,
     flee_day,
+    mark_camp_states,
 )
 from corridor.engine.models import MovementModel
 from corridor.engine.states import State
@@ -51,7 +54,11 @@ _AGENT_COLUMNS = {"active": np.bool_, "r_start": np.int32, "r_len": np.int16,
 
 _ROW_COLUMNS = ("place", "link", "travelled", "state", "group", "prev_place", "since", "timer",
                 "flags", "countries", "kinds", "count", "active", "r_start", "r_len", "r_pos",
-                "entry_gen", "home")
+                "entry_gen", "home", "recent_q", "moved")
+# rows' own columns for avoid_short_stints (see `flee_count_kernels.fold_recent`): `recent` in
+# whole 1/4096ths of max_move_speed (merges rows that travelled alike) and today's km
+_ROW_ONLY_COLUMNS = {"recent_q": np.int32, "moved": np.float64}
+_row_buffers = itemgetter(*_ROW_COLUMNS)  # the kernels' column tuple from `Agents._data`, in C
 
 
 class FleeParameters(FleeSettings):
@@ -206,9 +213,6 @@ class FleeModel(MovementModel):
         self.cols["r_start"][:] = -1
         self.counts = sim.count_rows
         self.expected_agents = 4096 if self.counts else self._expected_agents()
-        if self.counts and p.avoid_short_stints:
-            raise CorridorError("avoid_short_stints has no count representation (it keeps a "
-                                "per-person moving average); use --engine agents")
 
     def attach_columns(self) -> None:
         """Add the model's per-row columns to the agents (count representation)."""
@@ -218,6 +222,8 @@ class FleeModel(MovementModel):
         for name, fill in (("active", True), ("r_start", -1), ("r_len", 0), ("r_pos", 0),
                            ("entry_gen", 0), ("home", 0)):
             a.add_column(name, _AGENT_COLUMNS[name], fill)
+        for name, dtype in _ROW_ONLY_COLUMNS.items():
+            a.add_column(name, dtype, 0)
 
     def _kind_chance(self, kind: str) -> float:
         p = self.params
@@ -300,14 +306,6 @@ class FleeModel(MovementModel):
                 lat, lon = lon, lat
             self.home_dist = great_circle_km(lat[:, None], lon[:, None], lat[None, :],
                                              lon[None, :])
-
-    @classmethod
-    def counts_problem(cls, scenario: Scenario) -> str | None:
-        """avoid_short_stints keeps a per-person moving average: no count representation."""
-        params = scenario.parameters
-        if params is not None and getattr(params, "avoid_short_stints", False):
-            return "avoid_short_stints has no count representation (a per-person average)"
-        return None
 
     @classmethod
     def expected_people(cls, scenario: Scenario) -> int:
@@ -660,15 +658,19 @@ class FleeModel(MovementModel):
         place_args = (common, net.link_from, net.link_to, net.link_km, self.link_speed,
                       self.walk_prob, self.link_open, self.link_gen, self.forced_link, movechance,
                       self.is_camp, score, pop_weight, occ, self.capacity, net.country, net.kind,
-                      weights, p.max_walk_speed, p.start_on_foot, key, self.day_flows(),
-                      self.scratch)
-        slices = pass1_slices(n_orig, ROUNDS, tuple(a.full(k) for k in _ROW_COLUMNS),
+                      weights, (p.max_walk_speed, p.start_on_foot, p.avoid_short_stints,
+                                1.0 / max(p.max_move_speed, 1e-12), self.is_town), key,
+                      self.day_flows(), self.scratch)
+        slices = pass1_slices(n_orig, ROUNDS, _row_buffers(a._data),
                               movechance, key)
         if len(slices):  # first pass: departures
             self._pass(1, slices, n_orig, place_args)
         n_orig = a.n
-        slices = pass2_slices(n_orig, ROUNDS, tuple(a.full(k) for k in _ROW_COLUMNS), key)
+        slices = pass2_slices(n_orig, ROUNDS, _row_buffers(a._data), key)
         self._pass(2, slices, n_orig, place_args)  # second pass: travel
+        if p.avoid_short_stints:
+            fold_recent(a.n, a.full("recent_q"), a.full("moved"), 1.0 / max(p.max_move_speed,
+                                                                             1e-12))
         a.full("active")[held] = True  # rows held by a rule were left as they were
         if p.sinks:
             self._deactivate_rows()
@@ -698,10 +700,8 @@ class FleeModel(MovementModel):
         gave (waiting, detained, …) stays until the rule changes it.
         """
         a = self.sim.agents
-        free = (a.state == State.IN_TRANSIT) | (a.state == State.IN_CAMP)
-        in_camp = (a.link < 0) & self.camp_kind[a.place]
-        a.state[:] = np.where(free, np.where(in_camp, np.uint8(State.IN_CAMP),
-                                             np.uint8(State.IN_TRANSIT)), a.state)
+        mark_camp_states(a.n, a.full("state"), a.full("link"), a.full("place"), self.camp_kind,
+                         np.uint8(State.IN_TRANSIT), np.uint8(State.IN_CAMP))
 
     def _pass(self, phase: int, slices: np.ndarray, n_orig: int, place_args: tuple) -> None:
         """Run one pass of `flee_count_pass`, growing the rows whenever they run short.
@@ -717,7 +717,7 @@ class FleeModel(MovementModel):
         stack = flee_count_kernels.new_stack(a.capacity - a.n + 2 if phase == 2 else 0)
         j = i = top = 0
         while True:
-            rows = tuple(a.full(k) for k in _ROW_COLUMNS)
+            rows = _row_buffers(a._data)
             j, i, a.n, top = flee_count_pass(phase, j, i, n_orig, a.n, a.capacity, slices,
                                              rows, *place_args, stack, top)
             if j >= ROUNDS:

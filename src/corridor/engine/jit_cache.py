@@ -54,6 +54,7 @@ def ensure_cache() -> str:
     if _done:
         return "default"
     _done = True
+    _import_numba()
     from numba.core import config
 
     given = os.environ.get("NUMBA_CACHE_DIR") or config.CACHE_DIR
@@ -77,6 +78,26 @@ def ensure_cache() -> str:
     _note("no writable folder for numba's cache (set NUMBA_CACHE_DIR); kernels are compiled "
           "on every run without a cache (slower start, same results)")
     return "off"
+
+
+def _import_numba() -> None:
+    """Import numba without letting it import SciPy's linear algebra (about 0.3 s, unused).
+
+    numba probes `scipy.linalg.cython_blas` (for `np.dot` and `np.linalg` inside kernels) when
+    `numba.np.arraymath` is imported, which loading the first kernel does; no Corridor kernel
+    uses them, and importing `scipy.linalg` (with NumPy's f2py)
+    is the largest single part of importing numba where SciPy is installed. SciPy is hidden
+    only while numba is imported and only when nothing imported it before; it imports as
+    usual afterwards (numba then reports no BLAS to kernels compiled in this process).
+    """
+    if "numba" in sys.modules or "scipy" in sys.modules:
+        return
+    sys.modules["scipy"] = None  # type: ignore[assignment]  # makes `import scipy` fail
+    try:
+        import numba  # noqa: F401
+        import numba.np.arraymath  # noqa: F401  # the probe; else the first kernel loaded runs it
+    finally:
+        del sys.modules["scipy"]
 
 
 def _compile_without_cache() -> None:

@@ -12,14 +12,16 @@ import sys
 from pathlib import Path
 
 ENGINE = Path(__file__).resolve().parent
-# kernel modules by what uses them
+# kernel modules by what uses them (the kernels a run calls from Python: those numba caches
+# under the module's name); `row_updates` only serves rules in the flee model (`RULE_KERNELS`)
 KERNELS = {
-    ("flee", "agents"): ("flee_kernels", "row_updates"),
-    ("flee", "counts"): ("flee_count_kernels", "merge_kernels", "row_updates"),
+    ("flee", "agents"): ("flee_kernels", "kernels"),
+    ("flee", "counts"): ("flee_count_kernels", "flee_kernels", "merge_kernels", "kernels"),
     ("corridor", "agents"): ("kernels", "row_updates"),
     ("corridor", "counts"): ("kernels", "count_kernels", "merge_kernels", "row_splits",
                              "row_updates"),
 }
+RULE_KERNELS = ("row_updates",)
 
 
 def _cache_dirs(module: str) -> list[Path]:
@@ -46,7 +48,18 @@ def is_cached(module: str) -> bool:
     return False
 
 
-def cold_kernels(model: str, engine: str) -> list[str]:
-    """Return the kernel modules of a model and representation that numba must compile."""
+def cold_kernels(model: str, engine: str, rules: bool = True) -> list[str]:
+    """Return the kernel modules of a model and representation that numba must compile.
+
+    A module a run does not load must not be listed: nothing would ever cache it, and every
+    run would announce a compile (Flee scenarios have no rules, so no `row_updates`).
+
+    Args:
+        model: The scenario's model (`flee` or `corridor`).
+        engine: The representation (`agents` or `counts`).
+        rules: Whether the scenario has rules (their kernels then load too).
+    """
     modules = KERNELS.get((model, engine), KERNELS.get(("corridor", engine), ()))
+    if rules:
+        modules = tuple(dict.fromkeys(modules + RULE_KERNELS))
     return [m for m in modules if not is_cached(m)]
