@@ -48,7 +48,8 @@ GENERAL: dict[str, tuple[float, float, bool]] = {
     "pace_cohesion": (0.0, 1.0, False),
     "attrition_home_share": (0.0, 1.0, False),
 }
-STRUCTURE = ['destination_kinds=["border_city"]', "overnight_at_places=true"]  # the model the general values belong to
+# the model the general values belong to
+STRUCTURE = ['destination_kinds=["border_city"]', "overnight_at_places=true"]
 SHIPPED = "crossval.toml"
 WIDEN = 0.25
 LOSS_CAP = math.log(5.0)  # see `_log_distance`
