@@ -61,6 +61,21 @@ def copy_row(src, dst, k, place, link, travelled, state, group, prev_place, sinc
     count[src] -= k
 
 
+@njit(cache=True, inline="always")
+def push_leg(stack, top, row, lk, budget, hop, riding, grouped, full, link, travelled):
+    """Set row out on link lk and push it on the stack (decided, with today's budget left).
+
+    Returns:
+        The new top of the stack.
+    """
+    st_row, st_budget, st_hop, st_decided, st_riding, st_group, st_full = stack
+    link[row] = lk
+    travelled[row] = 0.0
+    st_row[top], st_budget[top], st_hop[top], st_decided[top] = row, budget, hop, True
+    st_riding[top], st_group[top], st_full[top] = riding, grouped, full
+    return top + 1
+
+
 @njit(cache=True)
 def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_place, since,
               timer, flags, countries, kinds, count, movable, move_chance, link_weight, goals,
@@ -219,12 +234,8 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                                                        ride_factor), budget, full,
                                               overnight):
                         continue
-                    link[row] = lk
-                    travelled[row] = 0.0
-                    st_row[top], st_budget[top] = row, budget
-                    st_hop[top], st_decided[top], st_riding[top] = hop + 1, True, riding
-                    st_group[top], st_full[top] = True, full
-                    top += 1
+                    top = push_leg(stack, top, row, lk, budget, hop + 1, riding, True, full,
+                                   link, travelled)
                     continue
                 total = total_weight(grow, p, prev, out_ptr, out_links, link_to, link_weight,
                                      backtrack_weight)
@@ -256,12 +267,8 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                         if target == row:  # they stay the night here
                             break
                         continue
-                    link[target] = lk
-                    travelled[target] = 0.0
-                    st_row[top], st_budget[top] = target, budget
-                    st_hop[top], st_decided[top], st_riding[top] = hop + 1, True, riding
-                    st_group[top], st_full[top] = grouped, full
-                    top += 1
+                    top = push_leg(stack, top, target, lk, budget, hop + 1, riding, grouped,
+                                   full, link, travelled)
                     if target == row:  # the whole remainder went this way
                         break
                 continue
