@@ -22,7 +22,7 @@ def measure(agents: int, days: int = DAYS, busy: bool = False) -> dict:
     from benchmarks.generated import generated_scenario
     from corridor.engine.simulation import Simulation
 
-    Simulation(generated_scenario(1000, days=3), seed=0).run()  # compile / load kernels
+    Simulation(generated_scenario(1000, days=12), seed=0).run()  # compile / load kernels
     scenario = generated_scenario(agents, days=days, busy=busy)
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     sim = Simulation(scenario, seed=1)

@@ -130,6 +130,20 @@ def test_counts_match_agents_on_the_fixture_corridor():
     assert rejections(a, b) == []
 
 
+GROUP = ["pace_cohesion=0.5", "overnight_at_places=true", "attrition_chance=0.02",
+         "attrition_home_share=0.5", "ride_chance=0.3"]
+
+
+def test_counts_match_agents_with_the_group_behaviour():
+    """Nights at places, travelling with the group and going home: the same model in both."""
+    def group_fixture():
+        return build(RULES, days=40, deps=departures(600),
+                     settings=["move_chance.town=0.6", *GROUP])
+    a, b = paired(group_fixture(), group_fixture(), SEEDS, DAYS)
+    assert a.shape[1] > 30
+    assert rejections(a, b) == []
+
+
 def test_the_comparison_detects_a_five_percent_change_of_a_move_chance():
     a, b = paired(fixture(0.6), fixture(0.63), SEEDS, DAYS)
     assert len(rejections(a, b)) > 0

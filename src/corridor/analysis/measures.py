@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from corridor.engine.states import STATE_LABELS
+from corridor.engine.states import MODEL_CAUSES, STATE_LABELS
 from corridor.errors import CorridorError, Problem, ScenarioError
 from corridor.scenario.cohorts import cohort_labels
 
@@ -365,7 +365,7 @@ class Catalog:
     def _check_definitions(self) -> None:
         """Check `[aggregates]` and `[measures]`: every place, state and rule they name."""
         problems = self.problems
-        known_rules = (*self.rule_ids, DEPARTURE_RULE)
+        known_rules = (*self.rule_ids, DEPARTURE_RULE, *MODEL_CAUSES)
         for name, spec in self.aggregates.items():
             label = f"aggregates.{name}"
             self._spec_places(spec, label, problems)

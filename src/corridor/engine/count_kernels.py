@@ -13,12 +13,15 @@ import numpy as np
 from numba import njit
 
 from corridor.engine.legs import (
+    PACE_COUNTER,
     at_destination,
     choice_weight,
     ends_day,
+    group_link,
     leg_cost,
     leg_km,
     mark_visit,
+    sets_out,
     total_weight,
 )
 from corridor.engine.random import binomial
@@ -58,6 +61,21 @@ def copy_row(src, dst, k, place, link, travelled, state, group, prev_place, sinc
     count[src] -= k
 
 
+@njit(cache=True, inline="always")
+def push_leg(stack, top, row, lk, budget, hop, riding, grouped, full, link, travelled):
+    """Set row out on link lk and push it on the stack (decided, with today's budget left).
+
+    Returns:
+        The new top of the stack.
+    """
+    st_row, st_budget, st_hop, st_decided, st_riding, st_group, st_full = stack
+    link[row] = lk
+    travelled[row] = 0.0
+    st_row[top], st_budget[top], st_hop[top], st_decided[top] = row, budget, hop, True
+    st_riding[top], st_group[top], st_full[top] = riding, grouped, full
+    return top + 1
+
+
 @njit(cache=True)
 def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_place, since,
               timer, flags, countries, kinds, count, movable, move_chance, link_weight, goals,
@@ -73,7 +91,8 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
     0 < k < count, into a new row, so every row stays non-empty): more than any fixed margin.
     So the kernel checks the room at the points where a bounded number of rows can follow:
 
-    * before a row starts: at most 2 new rows (those who leave, those who ride);
+    * before a row starts: at most 3 new rows (those who leave, those who travel with the
+      group, those who ride);
     * before a stack entry is taken: at most 1 + the largest out-degree new rows (those who
       leave, then one per link) and 1 entry of `stopped`.
 
@@ -92,11 +111,12 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
         when done, else `SHORT_OF_ROWS` or `SHORT_OF_STOPPED`: grow that buffer and call again
         with the returned row, stack and counts).
     """
-    st_row, st_budget, st_hop, st_decided, st_riding = stack
+    st_row, st_budget, st_hop, st_decided, st_riding, st_group, st_full = stack
     goal_row, goal_place, goal_stop, flow_base = goals
     out_ptr, out_links, link_to, link_km, place_country, place_kind = net
+    n_links = max(link_to.shape[0], 1)
     stop_place, stop_link = gates
-    walk_factor, ride_factor, ride_chance = legs
+    walk_factor, ride_factor, ride_chance, overnight, pace_cohesion, group_km, group_rides = legs
     step = 1  # rows a stack entry can make: 1 + the largest out-degree
     for p in range(out_ptr.shape[0] - 1):
         step = max(step, 1 + out_ptr[p + 1] - out_ptr[p])
@@ -106,7 +126,7 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
         grow = goal_row[g]
         goal = goal_place[g]
         if top == 0:  # start row i (else go on with the row on the stack)
-            if cap - n < 2:
+            if cap - n < 3:
                 return i, n, n_stopped, 0, SHORT_OF_ROWS
             if not movable[state[i]] or count[i] == 0:
                 i += 1
@@ -130,15 +150,36 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                     n += 1
                     copy_row(i, r, k, place, link, travelled, state, group, prev_place, since,
                              timer, flags, countries, kinds, count)
+            pr = place[r]
             cr = np.int64(count[r])
-            riders = binomial(key, r, 0, cr, ride_chance[place[r]])
+            paced = 0  # those who travel with the group today (see `legs.with_group`)
+            if pace_cohesion > 0.0:
+                paced = cr if pace_cohesion >= 1.0 else binomial(key, r, PACE_COUNTER, cr,
+                                                                 pace_cohesion)
+            if paced > 0:
+                pg = r
+                if paced < cr:
+                    pg = n
+                    n += 1
+                    copy_row(r, pg, paced, place, link, travelled, state, group, prev_place,
+                             since, timer, flags, countries, kinds, count)
+                st_row[top], st_budget[top] = pg, group_km[pr]
+                st_hop[top], st_decided[top], st_riding[top] = 0, True, group_rides[pr]
+                st_group[top], st_full[top] = True, group_km[pr]
+                top += 1
+                if paced == cr:
+                    continue
+            cr = np.int64(count[r])
+            riders = binomial(key, r, 0, cr, ride_chance[pr])
             if riders == cr:
                 st_row[top], st_budget[top] = r, ride_km
                 st_hop[top], st_decided[top], st_riding[top] = 0, True, True
+                st_group[top], st_full[top] = False, ride_km
                 top += 1
             elif riders == 0:
                 st_row[top], st_budget[top] = r, walk_km
                 st_hop[top], st_decided[top], st_riding[top] = 0, True, False
+                st_group[top], st_full[top] = False, walk_km
                 top += 1
             else:
                 j = n
@@ -147,9 +188,11 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                          timer, flags, countries, kinds, count)
                 st_row[top], st_budget[top], st_hop[top], st_decided[top] = j, ride_km, 0, True
                 st_riding[top] = True
+                st_group[top], st_full[top] = False, ride_km
                 top += 1
                 st_row[top], st_budget[top], st_hop[top], st_decided[top] = r, walk_km, 0, True
                 st_riding[top] = False
+                st_group[top], st_full[top] = False, walk_km
                 top += 1
         while top > 0:
             if cap - n < step:
@@ -162,6 +205,8 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
             hop = st_hop[top]
             decided = st_decided[top]
             riding = st_riding[top]
+            grouped = st_group[top]
+            full = st_full[top]
             ctr = 2 + hop * 64
             if link[row] < 0:
                 p = place[row]
@@ -182,6 +227,16 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                                  prev_place, since, timer, flags, countries, kinds, count)
                         row = new
                 prev = prev_place[row]
+                if grouped:  # the whole row takes the group's way (see `legs.group_link`)
+                    lk = group_link(flow_base[g] // n_links, grow, p, key, prev, out_ptr,
+                                    out_links, link_to, link_weight, backtrack_weight)
+                    if lk < 0 or not sets_out(leg_cost(lk, link_km[lk], riding, walk_factor,
+                                                       ride_factor), budget, full,
+                                              overnight):
+                        continue
+                    top = push_leg(stack, top, row, lk, budget, hop + 1, riding, True, full,
+                                   link, travelled)
+                    continue
                 total = total_weight(grow, p, prev, out_ptr, out_links, link_to, link_weight,
                                      backtrack_weight)
                 if total <= 0.0:
@@ -207,11 +262,13 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                         n += 1
                         copy_row(row, target, k, place, link, travelled, state, group,
                                  prev_place, since, timer, flags, countries, kinds, count)
-                    link[target] = lk
-                    travelled[target] = 0.0
-                    st_row[top], st_budget[top] = target, budget
-                    st_hop[top], st_decided[top], st_riding[top] = hop + 1, True, riding
-                    top += 1
+                    if not sets_out(leg_cost(lk, link_km[lk], riding, walk_factor,
+                                             ride_factor), budget, full, overnight):
+                        if target == row:  # they stay the night here
+                            break
+                        continue
+                    top = push_leg(stack, top, target, lk, budget, hop + 1, riding, grouped,
+                                   full, link, travelled)
                     if target == row:  # the whole remainder went this way
                         break
                 continue
@@ -234,6 +291,7 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                 if budget > 0.0:
                     st_row[top], st_budget[top] = row, budget
                     st_hop[top], st_decided[top], st_riding[top] = hop + 1, False, riding
+                    st_group[top], st_full[top] = grouped, full
                     top += 1
             else:
                 travelled[row] += leg_km(lk, budget, riding, walk_factor, ride_factor)
@@ -242,13 +300,16 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
 
 
 def new_stack(size: int, stack: tuple | None = None, top: int = 0) -> tuple:
-    """Return `move_rows`' stack (row, budget, hop, decided, riding), `size` long.
+    """Return `move_rows`' stack (row, budget, hop, decided, riding, grouped, day's budget).
+
+    The arrays are `size` long.
 
     The first `top` entries of `stack` (when given) are kept.
     """
     grown = (np.empty(size, dtype=np.int64), np.empty(size, dtype=np.float64),
              np.empty(size, dtype=np.int64), np.empty(size, dtype=np.bool_),
-             np.empty(size, dtype=np.bool_))
+             np.empty(size, dtype=np.bool_), np.empty(size, dtype=np.bool_),
+             np.empty(size, dtype=np.float64))
     if stack is not None:
         for new, old in zip(grown, stack, strict=True):
             new[:top] = old[:top]

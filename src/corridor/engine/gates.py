@@ -21,6 +21,9 @@ class Gates:
         deterrence: float per place; what rules in force there add to the cost of choosing it
             as a destination (in the units of `destination_choice`: e.g. months on a waiting
             list, or exposure to Remain in Mexico).
+        route_open: bool per link; the links travellers plan their way to a destination over.
+            A closure they wait at (or turn back from) is closed in `link_open` but not here:
+            they keep to their way and meet it; only closures that reroute close it here.
     """
 
     link_open: np.ndarray
@@ -28,9 +31,12 @@ class Gates:
     stop_link: np.ndarray
     goal_stop: np.ndarray | None = None
     deterrence: np.ndarray | None = None
+    route_open: np.ndarray | None = None
 
     def __post_init__(self):
         n_places = len(self.stop_place)
+        if self.route_open is None:
+            self.route_open = np.ones(len(self.link_open), dtype=np.bool_)
         if self.goal_stop is None:
             self.goal_stop = np.zeros(n_places, dtype=np.bool_)
         if self.deterrence is None:

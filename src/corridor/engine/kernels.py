@@ -7,12 +7,14 @@ from numba import njit, prange
 
 from corridor.engine.legs import (
     at_destination,
-    choice_weight,
+    choose_link,
     ends_day,
+    group_link,
     leg_cost,
     leg_km,
     mark_visit,
-    total_weight,
+    sets_out,
+    with_group,
 )
 from corridor.engine.random import uniform
 
@@ -33,7 +35,7 @@ def move_range(lo, hi, place, link, travelled, state, group, prev_place, countri
     The tuples: `goals` = (goal_row, goal_place) per group, goal_stop per place and
     flow_base per group (the group's cohort × the number of links); `net` =
     (out_ptr, out_links, link_to, link_km, place_country, place_kind); `gates` = (stop_place,
-    stop_link); `legs` = (walk_factor, ride_factor) per link and ride_chance per place.
+    stop_link); `legs`: see `engine/legs.py`.
 
     Returns:
         How many indices were written to `stopped` (from its start).
@@ -41,7 +43,8 @@ def move_range(lo, hi, place, link, travelled, state, group, prev_place, countri
     goal_row, goal_place, goal_stop, flow_base = goals
     out_ptr, out_links, link_to, link_km, place_country, place_kind = net
     stop_place, stop_link = gates
-    walk_factor, ride_factor, ride_chance = legs
+    walk_factor, ride_factor, ride_chance, overnight, pace_cohesion, group_km, group_rides = legs
+    n_links = max(link_to.shape[0], 1)
     n_stopped = 0
     for i in range(lo, hi):
         if not movable[state[i]]:
@@ -56,8 +59,14 @@ def move_range(lo, hi, place, link, travelled, state, group, prev_place, countri
             mc = move_chance[place[i]]
             if mc <= 0.0 or (mc < 1.0 and uniform(key, i, 1) >= mc):
                 continue
-        riding = uniform(key, i, 0) < ride_chance[place[i]]
-        budget = ride_km if riding else walk_km
+        grouped = with_group(key, i, pace_cohesion)
+        if grouped:
+            riding = group_rides[place[i]]
+            full = group_km[place[i]]
+        else:
+            riding = uniform(key, i, 0) < ride_chance[place[i]]
+            full = ride_km if riding else walk_km
+        budget = full
         decided = True
         while budget > 0.0:
             lk = link[i]
@@ -72,10 +81,15 @@ def move_range(lo, hi, place, link, travelled, state, group, prev_place, countri
                     if not leave:
                         break
                 decided = False
-                lk = choose_link(i, row, p, key, c, prev_place[i], out_ptr, out_links,
-                                 link_to, link_weight, backtrack_weight)
+                if grouped:
+                    lk = group_link(flow_base[g] // n_links, row, p, key, prev_place[i],
+                                    out_ptr, out_links, link_to, link_weight, backtrack_weight)
+                else:
+                    lk = choose_link(i, row, p, key, c, prev_place[i], out_ptr, out_links,
+                                     link_to, link_weight, backtrack_weight)
                 c += 1
-                if lk < 0:
+                if lk < 0 or not sets_out(leg_cost(lk, link_km[lk], riding, walk_factor,
+                                                   ride_factor), budget, full, overnight):
                     break
                 link[i] = lk
                 travelled[i] = 0.0
@@ -99,27 +113,6 @@ def move_range(lo, hi, place, link, travelled, state, group, prev_place, countri
                 travelled[i] += leg_km(lk, budget, riding, walk_factor, ride_factor)
                 budget = 0.0
     return n_stopped
-
-
-@njit(cache=True, inline="always")
-def choose_link(i, row, p, key, counter, prev_place, out_ptr, out_links, link_to, link_weight,
-                backtrack_weight):
-    """Draw an outgoing link of place p for agent i, weighted; -1 when no link has weight."""
-    total = total_weight(row, p, prev_place, out_ptr, out_links, link_to, link_weight,
-                         backtrack_weight)
-    if total <= 0.0:
-        return -1
-    r = uniform(key, i, counter) * total
-    chosen = -1
-    for k in range(out_ptr[p], out_ptr[p + 1]):
-        lk = out_links[k]
-        w = choice_weight(row, lk, prev_place, link_to, link_weight, backtrack_weight)
-        if w > 0.0:
-            chosen = lk
-            r -= w
-            if r < 0.0:
-                break
-    return chosen
 
 
 @njit(cache=True)

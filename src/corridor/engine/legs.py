@@ -10,12 +10,20 @@ Conventions shared by both kernels:
 - A day's travel budget is in km at the traveller's speed of the day (`walk_km` on foot,
   `ride_km` with a ride). A leg of mode m costs `km × factor[m]` of that budget, where the
   factor is the day's speed over the mode's speed (1 on roads, so a road leg costs its km).
+- The `legs` tuple is (walk_factor, ride_factor per link; ride_chance per place;
+  overnight_at_places; pace_cohesion; group_km, group_rides per place): see `sets_out` and
+  `with_group`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from corridor.engine.random import uniform
+
+PACE_COUNTER = 1 << 40  # the draw counter of "travels with the group" (far from the others)
+GROUP_STREAM = 1 << 50  # draws of a cohort's way at a place use "agent" GROUP_STREAM + index
 
 
 @njit(cache=True, inline="always")
@@ -36,6 +44,41 @@ def total_weight(row, p, prev_place, out_ptr, out_links, link_to, link_weight,
         total += choice_weight(row, out_links[k], prev_place, link_to, link_weight,
                                backtrack_weight)
     return total
+
+
+@njit(cache=True, inline="always")
+def choose_link(i, row, p, key, counter, prev_place, out_ptr, out_links, link_to, link_weight,
+                backtrack_weight):
+    """Draw an outgoing link of place p for traveller i, weighted; -1 when no link has weight."""
+    total = total_weight(row, p, prev_place, out_ptr, out_links, link_to, link_weight,
+                         backtrack_weight)
+    if total <= 0.0:
+        return -1
+    r = uniform(key, i, counter) * total
+    chosen = -1
+    for k in range(out_ptr[p], out_ptr[p + 1]):
+        lk = out_links[k]
+        w = choice_weight(row, lk, prev_place, link_to, link_weight, backtrack_weight)
+        if w > 0.0:
+            chosen = lk
+            r -= w
+            if r < 0.0:
+                break
+    return chosen
+
+
+@njit(cache=True, inline="always")
+def group_link(cohort, row, p, key, prev_place, out_ptr, out_links, link_to, link_weight,
+               backtrack_weight):
+    """The link a cohort's travellers who go with the group take out of p today (-1: none).
+
+    One draw per cohort, place and day (the same in both representations), mapped through
+    the traveller's own weights: travellers of a cohort with the same destination take the
+    same way.
+    """
+    n_places = out_ptr.shape[0] - 1
+    return choose_link(GROUP_STREAM + cohort * n_places + p, row, p, key, 0, prev_place,
+                       out_ptr, out_links, link_to, link_weight, backtrack_weight)
 
 
 @njit(cache=True, inline="always")
@@ -76,3 +119,27 @@ def mark_visit(q, place_country, place_kind, countries, kinds, i):
     if country < 16:
         countries[i] |= np.uint16(1 << country)
     kinds[i] |= np.uint16(1 << place_kind[q])
+
+
+@njit(cache=True, inline="always")
+def sets_out(cost, budget, full, overnight_at_places):
+    """Whether a traveller with `budget` left today sets out on a leg that costs `cost`.
+
+    With `overnight_at_places`, travellers spend the night at a place, not on the road: once
+    they have travelled today they set out only on a leg they can finish today. A leg longer
+    than a whole day is started in the morning (budget still full).
+    """
+    return (not overnight_at_places) or cost <= budget or budget >= full
+
+
+@njit(cache=True, inline="always")
+def with_group(key, i, pace_cohesion):
+    """Whether traveller i travels with their group today (chance `pace_cohesion`).
+
+    Those who do go at the group's pace: the day's budget `group_km[p]`, the group's mean
+    (walking, plus the share who find a ride at p times the extra km of a ride: the head of a
+    caravan waits for its tail), with a ride's leg costs when most of it rides
+    (`group_rides[p]`); and they take the group's way at every place (`group_link`).
+    """
+    return pace_cohesion > 0.0 and (pace_cohesion >= 1.0
+                                    or uniform(key, i, PACE_COUNTER) < pace_cohesion)

@@ -14,7 +14,7 @@ from corridor.engine.kernels import move_agents, move_agents_parallel
 from corridor.engine.models import MovementModel
 from corridor.engine.paths import Paths, distance_to
 from corridor.engine.random import uniform
-from corridor.engine.states import N_STATES, State
+from corridor.engine.states import ATTRITION, N_STATES, State
 from corridor.errors import Problem
 from corridor.scenario.kinds import PLACE_KINDS, ROUTE_MODES
 
@@ -72,6 +72,10 @@ class CorridorParameters(BaseModel):
                                      "of one (empty: unlimited)")
     attrition_chance: float = Field(0.0, ge=0, le=1, description="daily chance that a "
                                     "traveller gives the journey up (→ gave_up)")
+    attrition_home_share: float = Field(0.0, ge=0, le=1, description="share of those who "
+                                        "give up who go home on their own (→ "
+                                        "returned_voluntary at their origin, rule "
+                                        "'attrition'); the others stay where they are")
     destination_kinds: list[str] = Field(
         default_factory=list, description="place kinds among which each traveller chooses a "
         "destination when leaving (empty: no destination; routes by `goal_kinds`)")
@@ -87,6 +91,13 @@ class CorridorParameters(BaseModel):
     danger_km: float = Field(0.0, ge=0, description="km that passing through a place of "
                              "danger 1 (places.csv `danger`) weighs in destination choice and "
                              "routing, on top of its distance")
+    overnight_at_places: bool = Field(False, description="travellers spend the night at a "
+                                      "place, not on the road: after the day's first leg "
+                                      "they set out only on a leg they can finish that day")
+    pace_cohesion: float = Field(0.0, ge=0, le=1, description="daily chance that a traveller "
+                                 "travels with their group: at the group's pace (its members' "
+                                 "mean km a day) and by its way (one draw per cohort, place and "
+                                 "day)")
     cohesion: float = Field(0.0, ge=0, le=1, description="share of a departing group that "
                             "heads for the group's collective destination (drawn once per "
                             "group by the same logit) rather than drawing its own")
@@ -229,12 +240,17 @@ class CorridorModel(MovementModel):
 
     # --- destinations ---------------------------------------------------------------------
     def destination_distances(self, gates: Gates) -> np.ndarray:
-        """Km from every place to each destination over today's open links (cached)."""
-        key = gates.link_open.tobytes()
+        """Km from every place to each destination over the links people plan by (cached).
+
+        Those are today's open links and the closed ones people do not route around (they
+        wait at the closure: `Gates.route_open`).
+        """
+        planned = gates.link_open | gates.route_open  # see `Gates.route_open`
+        key = planned.tobytes()
         if key != self._distances_key:
             net = self.sim.network
             self._distances = np.array([
-                distance_to(net, np.array([d]), gates.link_open, self.passable, self.link_cost)
+                distance_to(net, np.array([d]), planned, self.passable, self.link_cost)
                 for d in self.destinations]).reshape(len(self.destinations), net.n_places)
             self._distances_key = key
         return self._distances
@@ -318,14 +334,36 @@ class CorridorModel(MovementModel):
 
     # --- attrition --------------------------------------------------------------------------
     def attrition(self) -> None:
-        """Travellers give the journey up with the daily `attrition_chance` (→ gave_up)."""
-        chance = self.params.attrition_chance
+        """Travellers give the journey up with the daily `attrition_chance`.
+
+        A share `attrition_home_share` of them goes home on their own: they are put at their
+        group's origin in state `returned_voluntary` (the change is counted there, by the rule
+        `attrition`, as a return home). The others stay where they are (→ `gave_up`).
+        """
+        p = self.params
+        chance = p.attrition_chance
         if chance <= 0.0:
             return
-        a = self.sim.agents
+        sim = self.sim
+        a = sim.agents
         travelling = np.flatnonzero(a.state == State.IN_TRANSIT)
-        gave_up, _ = self.sim.split(travelling, chance, PURPOSE_ATTRITION)
-        self.sim.change_state(gave_up, State.GAVE_UP, "attrition")
+        share = p.attrition_home_share
+        if share <= 0.0:
+            gave_up, _ = sim.split(travelling, chance, PURPOSE_ATTRITION)
+        else:
+            home, gave_up, _ = sim.split3(travelling, chance * share, chance * (1.0 - share),
+                                          PURPOSE_ATTRITION)
+            origin = np.array([sim.network.index(g.origin) if g.origin else -1
+                               for g in sim.groups], dtype=np.int64)
+            where = origin[a.group[home]]
+            for place in np.unique(where):
+                part = home[where == place]
+                if place < 0:  # no tracked origin: they stay where they are
+                    gave_up = np.concatenate([gave_up, part])
+                    continue
+                sim.put_at(part, int(place))
+                sim.change_state(part, State.RETURNED_VOLUNTARY, ATTRITION)
+        sim.change_state(gave_up, State.GAVE_UP, ATTRITION)
 
     # --- the day's movement -----------------------------------------------------------------
     def link_weights(self, gates: Gates) -> np.ndarray:
@@ -368,6 +406,18 @@ class CorridorModel(MovementModel):
         travellers = np.bincount(a.place[here], weights=a.count[here], minlength=net.n_places)
         return chance * np.minimum(1.0, p.ride_seats / np.maximum(travellers, 1.0))
 
+    def legs(self, day: int) -> tuple:
+        """The kernels' `legs` tuple for today (see `engine/legs.py`).
+
+        A group's pace at a place is its members' mean: `walk_speed_km` plus the place's ride
+        chance (shared out over its seats) times the extra km of a ride.
+        """
+        p = self.params
+        chance = self.ride_chances()
+        group_km = p.walk_speed_km + chance * max(p.ride_speed_km - p.walk_speed_km, 0.0)
+        return (self.walk_factor, self.ride_factor, chance, bool(p.overnight_at_places),
+                float(p.pace_cohesion), group_km, chance >= 0.5)
+
     def move(self, day: int, gates: Gates) -> np.ndarray:
         """Advance everybody in transit by one day."""
         self.attrition()
@@ -384,7 +434,7 @@ class CorridorModel(MovementModel):
                 a.kinds, self.movable, self.move_chance, self.link_weights(gates),
                 self.goals(gates), self.net_arrays(),
                 (gates.stop_place, gates.stop_link), p.backtrack_weight, p.walk_speed_km,
-                p.ride_speed_km, (self.walk_factor, self.ride_factor, self.ride_chances()),
+                p.ride_speed_km, self.legs(day),
                 sim.key_for(day, PURPOSE_MOVE), sim.recorder.day_flows.reshape(-1), stopped)
         threads = sim.threads
         if threads > 1 and a.n >= PARALLEL_MIN_AGENTS:
@@ -415,7 +465,7 @@ class CorridorModel(MovementModel):
         p = self.params
         weights = self.link_weights(gates)
         goals = self.goals(gates)
-        legs = (self.walk_factor, self.ride_factor, self.ride_chances())
+        legs = self.legs(day)
         n_orig = a.n
         room = count_kernels.ROOM
         a.reserve(a.n + 2 * room)

@@ -47,3 +47,8 @@ FINAL_STATES = frozenset({
     State.TRANSFERRED_ACA, State.ENTERED_US_IRREGULAR, State.SETTLED_SOUTH, State.REFUGEE_TRANSIT,
     State.ARRIVED, State.GAVE_UP,
 })
+
+# State changes the movement model makes itself (not a rule of rules.toml), by the label under
+# which transitions record them: `attrition` (giving up, going home on one's own).
+ATTRITION = "attrition"
+MODEL_CAUSES = (ATTRITION,)

@@ -52,7 +52,9 @@ class CompiledClosure(CompiledRule):
         if not self.in_force(day):
             return
         gates.link_open[self.links] = False
-        if self.rule.action != "reroute":
+        if self.rule.action == "reroute":
+            gates.route_open[self.links] = False
+        else:
             gates.stop_place[self.at] = True
 
     def daily(self, day: int) -> None:

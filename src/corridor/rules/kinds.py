@@ -16,16 +16,17 @@ from corridor.rules.mpp import RemainInMexico
 from corridor.rules.permit import TransitPermit
 from corridor.rules.port import PortOfEntry
 from corridor.rules.returns import AssistedReturn
+from corridor.rules.shelter import Shelter
 
 RULE_TYPES = (Closure, BorderControl, Checkpoint, TransitPermit, CaseReview, Detention,
               AsylumTransit, AssistedReturn, PortOfEntry, CrossingBetweenPorts,
-              SafeThirdCountry, RemainInMexico)
+              SafeThirdCountry, RemainInMexico, Shelter)
 
 KINDS: dict[str, type] = {t.model_fields["kind"].default: t for t in RULE_TYPES}
 
 AnyRule = Annotated[
     Closure | BorderControl | Checkpoint | TransitPermit | CaseReview | Detention
     | AsylumTransit | AssistedReturn | PortOfEntry | CrossingBetweenPorts | SafeThirdCountry
-    | RemainInMexico,
+    | RemainInMexico | Shelter,
     Field(discriminator="kind"),
 ]

@@ -31,6 +31,9 @@ class PortOfEntry(Rule):
         daily_quota: People processed a day (empty: no metering).
         give_up_chance: Daily chance that a person on the list gives up (→ `gave_up`).
         cross_chance: Daily chance that a person on the list tries between ports instead.
+        listed_before: People already on the list when the rule starts (with `daily_quota`):
+            the quota calls them first, so the model's people wait behind them. They are not
+            people of the model: only the time they take is.
     """
 
     kind: Literal["port_of_entry"] = "port_of_entry"
@@ -42,6 +45,7 @@ class PortOfEntry(Rule):
     daily_quota: int | None = Field(None, ge=0)
     give_up_chance: Chance = 0.0
     cross_chance: Chance = 0.0
+    listed_before: int = Field(0, ge=0)
 
     def places(self) -> list[str]:
         """Places named."""
@@ -58,6 +62,7 @@ class CompiledPortOfEntry(CompiledCityRule):
     def __init__(self, rule: PortOfEntry, sim):
         super().__init__(rule, sim)
         self.port = self.place(rule.port)
+        self.backlog = rule.listed_before  # people on the list before the model's (see rule)
 
     def gates(self, day: int, gates) -> None:
         """Stop those ending their journey here; a long waiting list deters new arrivals.
@@ -68,6 +73,7 @@ class CompiledPortOfEntry(CompiledCityRule):
         quota = self.rule.daily_quota
         if self.in_force(day) and quota is not None:
             waiting = float(self.sim.recorder.counts[:, self.city, State.WAITING_METERING].sum())
+            waiting += self.backlog
             gates.deterrence[self.city] += waiting / max(quota, 1) / 30.0
 
     def on_arrival(self, day: int, idx: np.ndarray) -> None:
@@ -98,9 +104,16 @@ class CompiledPortOfEntry(CompiledCityRule):
                        State.WAITING_METERING)
 
     def daily(self, day: int) -> None:
-        """Run the waiting list: people give up, try between ports, or are called."""
+        """Run the waiting list: people give up, try between ports, or are called.
+
+        The quota first calls those listed before the model's people (`listed_before`).
+        """
         if not self.in_force(day) or self.rule.daily_quota is None:
             return
+        quota = self.rule.daily_quota
+        before = min(self.backlog, quota)
+        self.backlog -= before
+        quota -= before
         a = self.sim.agents
         listed = np.flatnonzero((a.state == State.WAITING_METERING) & (a.place == self.city))
         if not len(listed):
@@ -112,7 +125,7 @@ class CompiledPortOfEntry(CompiledCityRule):
         self.sim.change_state(crossing, State.IN_TRANSIT, self.id)
         self.trace(crossing, "waiting list", rule.cross_chance, "tries between ports", None)
         self.sim.rules.cross_between_ports(day, crossing, self.city)
-        called, _ = self.sim.take(listed, rule.daily_quota)
+        called, _ = self.sim.take(listed, quota)
         self.trace(called, "metering", None, "called to the port", None)
         self.process(day, called)
 
