@@ -138,6 +138,14 @@ def test_forecast_command_writes_bands_posterior_and_page(tmp_path: Path):
     assert "caravan_size" in post.column_names
     html = (out / "forecast.html").read_text(encoding="utf-8")
     assert "<script src=" not in html and "came later" in html
+    # the fan's panels are titled by the places' names, not their ids
+    from corridor.report.forecast import _label
+    assert _label("vado-hondo>chiquimula", {"vado-hondo": "Vado Hondo",
+                                            "chiquimula": "Chiquimula"}) == "Vado Hondo → Chiquimula"
+    fan = [r["place"] for r in bands if r["cohort"] == "caravan" and r["state"] == "*"
+           and r["quantile"] == 0.5 and r["count"] > 0 and ">" not in r["place"]]
+    names = {pl.id: pl.name for pl in corridor.load_scenario(NAME).places}
+    assert any(f'"text":"{names[p]}"' in html for p in fan if names[p] != p)
 
 
 @pytest.mark.parametrize(("args", "needle"), [

@@ -91,7 +91,8 @@ def forecast_command(
             from corridor.report.forecast import write_forecast_report
 
             origins = frozenset(p.id for p in sc.places if p.kind == "origin")
-            write_forecast_report(folder, summary, caravan_cohort(sc), origins)
+            write_forecast_report(folder, summary, caravan_cohort(sc), origins,
+                                  {pl.id: pl.name for pl in sc.places})
     if as_json:
         typer.echo((folder / "forecast.json").read_text(encoding="utf-8"))
         return

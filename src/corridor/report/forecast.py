@@ -18,7 +18,16 @@ FORECAST_HTML = "forecast.html"
 MAX_PLACES = 6
 
 
-def _fan(bands, cohort: str | None, skip: frozenset[str] = frozenset()):
+def _label(place: str, names: dict[str, str]) -> str:
+    """A position's display name: a place's name, or "From → To" for a link."""
+    if ">" in place:
+        a, b = place.split(">", 1)
+        return f"{names.get(a, a)} → {names.get(b, b)}"
+    return names.get(place, place)
+
+
+def _fan(bands, cohort: str | None, skip: frozenset[str] = frozenset(),
+         names: dict[str, str] | None = None):
     import plotly.graph_objects as go
     import pyarrow.compute as pc
     from plotly.subplots import make_subplots
@@ -33,7 +42,8 @@ def _fan(bands, cohort: str | None, skip: frozenset[str] = frozenset()):
     places = [p for p, v in sorted(peak.items(), key=lambda kv: -kv[1]) if v > 0][:MAX_PLACES]
     if not places:
         return None
-    fig = make_subplots(rows=len(places), cols=1, shared_xaxes=True, subplot_titles=places,
+    titles = [_label(p, names or {}) for p in places]
+    fig = make_subplots(rows=len(places), cols=1, shared_xaxes=True, subplot_titles=titles,
                         vertical_spacing=0.04)
     data = rows.to_pylist()
     for i, place in enumerate(places, start=1):
@@ -88,7 +98,8 @@ def _observations(rows: list[dict[str, Any]]):
 
 
 def write_forecast_report(folder: Path, summary: dict[str, Any], cohort: str | None,
-                          skip: frozenset[str] = frozenset()) -> Path:
+                          skip: frozenset[str] = frozenset(),
+                          names: dict[str, str] | None = None) -> Path:
     """Write `forecast.html` into a forecast folder and return its path.
 
     Args:
@@ -97,6 +108,7 @@ def write_forecast_report(folder: Path, summary: dict[str, Any], cohort: str | N
         cohort: The caravan's cohort (the fan shows it).
         skip: Places left out of the fan (the origins, where those who have not left or
             came back are).
+        names: Place id → display name, for the panels' titles (ids without it).
     """
     import pyarrow.parquet as pq
 
@@ -106,7 +118,7 @@ def write_forecast_report(folder: Path, summary: dict[str, Any], cohort: str | N
     folder = Path(folder)
     bands = pq.read_table(folder / "bands.parquet")
     fan = Section("fan", "The forecast fan")
-    fig = _fan(bands, cohort, skip)
+    fig = _fan(bands, cohort, skip, names)
     if fig is None:
         fan.text("Nobody of the caravan is forecast at any place in the horizon.")
     else:
