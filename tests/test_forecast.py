@@ -140,8 +140,8 @@ def test_forecast_command_writes_bands_posterior_and_page(tmp_path: Path):
     assert "<script src=" not in html and "came later" in html
     # the fan's panels are titled by the places' names, not their ids
     from corridor.report.forecast import _label
-    assert _label("vado-hondo>chiquimula", {"vado-hondo": "Vado Hondo",
-                                            "chiquimula": "Chiquimula"}) == "Vado Hondo → Chiquimula"
+    names = {"vado-hondo": "Vado Hondo", "chiquimula": "Chiquimula"}
+    assert _label("vado-hondo>chiquimula", names) == "Vado Hondo → Chiquimula"
     fan = [r["place"] for r in bands if r["cohort"] == "caravan" and r["state"] == "*"
            and r["quantile"] == 0.5 and r["count"] > 0 and ">" not in r["place"]]
     names = {pl.id: pl.name for pl in corridor.load_scenario(NAME).places}
@@ -192,3 +192,19 @@ def test_new_counts_from_a_file_are_what_is_assimilated(tmp_path, scenario):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["n_known"] == 3 and summary["n_later"] == 0
+
+
+def test_a_caravan_s_forecast_centres_on_the_fit_that_left_it_out():
+    """The prior of a built-in caravan is its leave-one-out fold, never a fit on its own
+    (later) counts; another scenario gets the joint fit."""
+    from corridor.analysis.crossval import shipped_fits
+    from corridor.analysis.forecast import general_center
+
+    fits = shipped_fits()
+    for name in ("caravan-2018-10", "caravan-2020", "caravan-2021-01"):
+        key = next(k for k in fits["fold"] if name not in k.split("+"))
+        assert general_center(name) == pytest.approx(dict(fits["fold"][key]))
+        for k in fits["fold"]:
+            if name in k.split("+"):
+                assert general_center(name) != pytest.approx(dict(fits["fold"][k]))
+    assert general_center("somewhere-else") == pytest.approx(dict(fits["joint"]))

@@ -6,8 +6,9 @@ the others are measured in every member but their values are never read by the f
 The uncertain quantities (`quantities`) are the caravan's size (a multiplier on the caravan
 cohort's departures from its first origin), the joining along the way (a multiplier on its
 departures from other places), the general movement parameters of
-`corridor.analysis.crossval.GENERAL` (prior around the joint fit shipped in
-`scenarios/crossval.toml`, read at run time), two rule intensities (a multiplier on the seats
+`corridor.analysis.crossval.GENERAL` (prior around the fit shipped in
+`scenarios/crossval.toml`, read at run time: for one of its caravans, the fit that left it
+out; see `general_center`), two rule intensities (a multiplier on the seats
 and take chance of `assisted_return` rules; one on the intercept and stop chances of
 `checkpoint`, `transit_permit` and `border_control` rules) and the error model's π, ρ and σ
 (`assimilation`). A member runs in a worker (`forecast_members.run_particle`); the files come
@@ -79,14 +80,28 @@ def split(observations: tuple[ObservationRow, ...] | list[ObservationRow], as_of
     return known, later
 
 
-def general_center() -> dict[str, float]:
-    """Return the joint fit of the general parameters shipped with the scenarios (may be {})."""
+def general_center(name: str = "") -> dict[str, float]:
+    """Return the shipped fit of the general parameters that a forecast of `name` centres on.
+
+    For one of the caravans of `scenarios/crossval.toml` it is the fit that left that caravan
+    out (its fold): a fit on a caravan's own counts, the later ones among them, would leak
+    what a forecast is to predict. For any other scenario, the joint fit. Empty when no fits
+    ship.
+    """
     from corridor.analysis.crossval import shipped_fits
 
     try:
-        return {k: float(v) for k, v in shipped_fits().get("joint", {}).items()}
+        fits = shipped_fits()
     except CorridorError:
         return {}
+    folds = fits.get("fold", {})
+    names = {n for key in folds for n in key.split("+")}
+    if name in names:
+        others = sorted(names - {name})
+        for key, values in folds.items():
+            if sorted(key.split("+")) == others:
+                return {k: float(v) for k, v in values.items()}
+    return {k: float(v) for k, v in fits.get("joint", {}).items()}
 
 
 def quantities(scenario: Scenario) -> list[am.Quantity]:
@@ -104,7 +119,7 @@ def quantities(scenario: Scenario) -> list[am.Quantity]:
                                what="multiplier on the caravan's departures (joiners) from "
                                     "other places"))
     if scenario.config.model == "corridor":
-        center = general_center()
+        center = general_center(scenario.config.name)
         own = scenario.parameters.model_dump() if scenario.parameters is not None else {}
         for name, (low, high, log) in GENERAL.items():
             value = center.get(name, own.get(name))
