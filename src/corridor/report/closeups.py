@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from corridor.report.daily import DailyData, obs_hover, obs_span
+from corridor.report.daily import DailyData, obs_span, observed_point
 from corridor.report.data import Observation
 from corridor.report.style import FONT_STACK, RUN_DASHES, RUN_MPL_DASHES, fmt
 
@@ -147,23 +147,7 @@ def plotly_figure(closeups: list[CloseUp]) -> go.Figure:
                 go.Scatter(
                     x=[mid],
                     y=[obs.value],
-                    mode="markers",
-                    marker={
-                        "symbol": "diamond",
-                        "size": 9,
-                        "color": c.colour,
-                        "line": {"width": 1.2, "color": "#000"},
-                    },
-                    error_y={
-                        "type": "data",
-                        "symmetric": False,
-                        "array": [obs.high - obs.value],
-                        "arrayminus": [obs.value - obs.low],
-                        "color": "#000",
-                        "thickness": 1.2,
-                    },
-                    hovertext=obs_hover(obs),
-                    hoverinfo="text",
+                    **observed_point(obs, c.colour, 9),
                     name="observed (box: period and low–high range)",
                     showlegend="obs" not in shown,
                 ),

@@ -200,6 +200,19 @@ def obs_span(obs: Observation) -> tuple[datetime, datetime, datetime]:
     return start, start + (end - start) / 2, end
 
 
+def observed_point(obs: Observation, colour: str, size: int) -> dict:
+    """Plotly scatter settings of an observation's point: a diamond with its low–high bar."""
+    return {
+        "mode": "markers",
+        "marker": {"symbol": "diamond", "size": size, "color": colour,
+                   "line": {"width": 1.2, "color": "#000"}},
+        "error_y": {"type": "data", "symmetric": False, "array": [obs.high - obs.value],
+                    "arrayminus": [obs.value - obs.low], "color": "#000", "thickness": 1.2},
+        "hovertext": obs_hover(obs),
+        "hoverinfo": "text",
+    }
+
+
 def obs_hover(obs: Observation) -> str:
     """Hover text of an observation: what, where, when, the figure and its range, the source."""
     period = obs.period_start.isoformat()
@@ -243,23 +256,7 @@ def _add_obs_plotly(
             go.Scatter(
                 x=[mid],
                 y=[obs.value],
-                mode="markers",
-                marker={
-                    "symbol": "diamond",
-                    "size": 10,
-                    "color": colour,
-                    "line": {"width": 1.2, "color": "#000"},
-                },
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": [obs.high - obs.value],
-                    "arrayminus": [obs.value - obs.low],
-                    "color": "#000",
-                    "thickness": 1.2,
-                },
-                hovertext=obs_hover(obs),
-                hoverinfo="text",
+                **observed_point(obs, colour, 10),
                 name="observed (low–high)",
                 legendgroup=f"obs{row}",
                 legend=legend,
