@@ -50,10 +50,7 @@ def test_the_report_reads_in_a_browser(report: Path, tmp_path: Path) -> None:
                                     args=["--no-sandbox", "--disable-gpu"])
         try:
             page = browser.new_page(viewport={"width": 1300, "height": 900})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: None if r.url.startswith(
-                ("file://", "data:", "blob:")) else outside.append(r.url))
+            web_server.watch(page, errors, outside, "file://")
             page.goto(report.as_uri())
             page.wait_for_load_state("load")
             # every plotly figure has drawn itself (an SVG per figure)

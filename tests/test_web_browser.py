@@ -61,10 +61,7 @@ def test_switch_off_a_rule_in_the_browser(server, tmp_path: Path) -> None:
         try:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = context.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: None if r.url.startswith(
-                (url + "/", "data:", "blob:")) else outside.append(r.url))
+            web_server.watch(page, errors, outside, url + "/")
             page.goto(url + "/")
             page.wait_for_selector("#status-done", timeout=WAIT_MS)
             before = _number(page, "#border-whatif")

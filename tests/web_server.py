@@ -35,6 +35,15 @@ def ensure_chromium() -> Path:
     return CHROMIUM
 
 
+def watch(page, errors: list[str], outside: list[str], home: str) -> None:
+    """Collect a page's console errors and uncaught errors into `errors`, and every request
+    that does not start with `home` (or is not data:/blob:) into `outside`."""
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: None if r.url.startswith(
+        (home, "data:", "blob:")) else outside.append(r.url))
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
