@@ -36,21 +36,21 @@ def _run(scenario, monkeypatch, tight: bool, seed: int = 5):
         (simulation, its tables, how many kernel calls stopped because a buffer was short).
     """
     short = [0]
-    move_rows, flee_pass = movement.move_rows, flee_model.flee_count_pass
+    move_rows, flee_day = movement.move_rows, flee_model.flee_count_day
 
     def spy_rows(*args):
         out = move_rows(*args)
         short[0] += out[-1] != 0
         return out
 
-    def spy_flee(*args):
-        out = flee_pass(*args)
-        short[0] += out[0] < flee_model.ROUNDS
+    def spy_flee(prog, *args):
+        out = flee_day(prog, *args)
+        short[0] += prog[flee_count_kernels.STAGE] != flee_count_kernels.STAGE_DONE
         return out
 
     with monkeypatch.context() as m:
         m.setattr(movement, "move_rows", spy_rows)
-        m.setattr(flee_model, "flee_count_pass", spy_flee)
+        m.setattr(flee_model, "flee_count_day", spy_flee)
         if tight:
             m.setattr(count_kernels, "ROOM", 0)
             m.setattr(flee_count_kernels, "ROOM", 0)

@@ -70,19 +70,17 @@ def _enter(r, p, lk, rows, occ, link_gen):
     entry_gen[r] = link_gen[lk]
 
 
-@njit(cache=True)
-def pass1_slices(n_orig, rounds, rows, movechance, key):
+@njit(cache=True, inline="always")
+def pass1_slices(n_orig, rounds, rows, movechance, key, slices):
     """Draw the leavers of each row at a place and cut them into `rounds` slices.
 
-    The leavers are Binomial(count, move chance), the slices successive binomials.
-
-    Returns:
-        The slices, one row per row of people (none when nobody leaves).
+    The leavers are Binomial(count, move chance), the slices successive binomials, written to
+    slices[:n_orig] (the caller's buffer, at least n_orig rows).
     """
     place, link, count, active = rows[0], rows[1], rows[11], rows[12]
-    slices = np.zeros((n_orig, rounds), dtype=np.int64)
-    any_left = False
     for i in range(n_orig):
+        for j in range(rounds):
+            slices[i, j] = 0
         if not active[i] or link[i] >= 0 or count[i] == 0:
             continue
         mc = movechance[place[i]]
@@ -96,16 +94,18 @@ def pass1_slices(n_orig, rounds, rows, movechance, key):
             kj = k if j == rounds - 1 else binomial(key, i, 1 + j, k, 1.0 / (rounds - j))
             slices[i, j] = kj
             k -= kj
-            any_left = True
-    return slices if any_left else np.zeros((0, rounds), dtype=np.int64)
 
 
-@njit(cache=True)
-def pass2_slices(n_orig, rounds, rows, key):
-    """Cut the people of each row on a link into `rounds` slices (successive binomials)."""
+@njit(cache=True, inline="always")
+def pass2_slices(n_orig, rounds, rows, key, slices):
+    """Cut the people of each row on a link into `rounds` slices (successive binomials).
+
+    Written to slices[:n_orig] (the caller's buffer, at least n_orig rows).
+    """
     link, count, active = rows[1], rows[11], rows[12]
-    slices = np.zeros((n_orig, rounds), dtype=np.int64)
     for i in range(n_orig):
+        for j in range(rounds):
+            slices[i, j] = 0
         if not active[i] or link[i] < 0 or count[i] == 0:
             continue
         k = np.int64(count[i])
@@ -116,14 +116,13 @@ def pass2_slices(n_orig, rounds, rows, key):
                                                      1.0 / (rounds - j))
             slices[i, j] = kj
             k -= kj
-    return slices
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_from,
                     link_to, link_km, link_speed, walk_prob, link_open, link_gen, forced_link,
                     movechance, is_camp, score, pop_weight, occ, capacity, place_country,
-                    place_kind, weights, travel, key, flows, scratch, stack, top):
+                    place_kind, weights, travel, key, flows, scratch, stack, top, entered):
     """One of Flee's two passes over rows 0..n_orig-1, with live place counts `occ`.
 
     Rows are processed in their stored order, which is the order they were made (new rows
@@ -161,7 +160,12 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
     0.5, as in the individual kernel; all of a row's people have the same values, so the rule
     needs no draw and makes no rows (the room bounds above are unchanged). Both passes share one
     `leave` (an inner function, which numba inlines with the arrays unpacked once here: a
-    separate function taking the tuples cost twice the time of the second pass).
+    separate function taking the tuples cost twice the time of the second pass). `entered`
+    (at least `scratch` + 1 long) receives the rows that one `leave` set onto links.
+
+    Compiled without numba's reference counting (`_nrt=False`; it allocates nothing): with it,
+    every array taken from a tuple or handed to an inlined helper is counted in and out with
+    atomic operations, about half of the pass's time on Mali.
 
     Returns:
         (round, row, rows in use, stack entries): where to go on when the rows ran short
@@ -174,7 +178,6 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
     route_nodes, opt_ptr, opt_end, opt_inv, opt_route, opt_rlen, out_ptr, out_links = paths
     (buffer, weight_softening, weight_power, weight_mode, home_dist, home_power,
      home_is_current) = weights
-    entered = np.empty(scratch.shape[0] + 1, dtype=np.int64)  # <= 1 per option, or 1
     most = 0  # the most route options of a place (<= scratch.shape[0])
     for p in range(opt_ptr.shape[0] - 1):
         most = max(most, opt_ptr[p + 1] - opt_ptr[p])
@@ -244,7 +247,7 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
     if phase == 1:
         base = 1 + rounds
         while j < rounds:
-            if idx >= slices.shape[0]:
+            if idx >= n_orig:
                 j += 1
                 idx = 0
                 continue
@@ -352,7 +355,7 @@ def flee_count_pass(phase, j0, start, n_orig, n, cap, slices, rows, paths, link_
     return rounds, 0, n, 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def fold_recent(n, recent, moved, inv_max):
     """End of day: recent = (recent + moved today / max_move_speed) / 2 for rows 0..n-1.
 
@@ -365,14 +368,84 @@ def fold_recent(n, recent, moved, inv_max):
         moved[i] = 0.0
 
 
-@njit(cache=True)
-def count_people_at_places(n, place, link, count, n_places):
-    """Return the number of people at each place (not on links) in rows 0..n-1."""
-    out = np.zeros(n_places, dtype=np.int64)
+# `flee_count_day`'s progress (`prog`): what it did, and where to go on after a suspension
+STAGE, ROUND, ROW, TOP, N_ORIG, N_HELD = range(6)
+STAGE_START, STAGE_PASS1, STAGE_PASS2, STAGE_DONE = 0, 1, 2, 3
+
+
+@njit(cache=True, _nrt=False)
+def flee_count_day(prog, n, cap, rows, slices, held, occ, paths, link_from, link_to, link_km,
+                   link_speed, walk_prob, link_open, link_gen, forced_link, movechance, is_camp,
+                   score, pop_weight, capacity, place_country, place_kind, weights, travel,
+                   key, flows, scratch, stack, entered, camp_kind, in_transit, in_camp):
+    """One day of the flee model on rows, in one call: everything `flee_count_pass` needs around it.
+
+    In order: `occ` = the people at each place (not on links); rows a rule holds (active, in
+    another state than `in_transit` or `in_camp`) are made inactive for the day and listed in
+    `held`; the leavers of each row are drawn (`pass1_slices`); the first pass; the slices of
+    the rows on links (`pass2_slices`); the second pass; with avoid_short_stints
+    `fold_recent`; the held rows active again; the state of the rows moving as Flee moves them
+    set to `in_camp` when standing in a camp (`camp_kind`), else `in_transit`.
+
+    `prog` (int64, 6 long: STAGE, ROUND, ROW, TOP, N_ORIG, N_HELD) says where the day is: the
+    caller sets it to 0 and calls until prog[STAGE] is `STAGE_DONE`. When a pass runs short of
+    rows it returns with its place in `prog`; the caller grows the rows (to capacity `cap`),
+    `slices` (keeping its rows) and `stack` (keeping its prog[TOP] entries) and calls again.
+
+    Bounds: `held` at least n long when the day starts (at most every row is held); `slices`
+    (rows × rounds) and `stack` at least `cap` and `cap` + 2 long at every call (a pass's
+    slices cover the rows in use when it starts, <= cap; see `flee_count_pass` for the stack);
+    `occ` one per place; `entered` at least `scratch` + 1 long. Allocates nothing (no
+    reference counting, as `flee_count_pass`).
+
+    Returns:
+        The rows in use.
+    """
+    place, link, state, count, active = rows[0], rows[1], rows[3], rows[11], rows[12]
+    rounds = slices.shape[1]
+    if prog[STAGE] == STAGE_START:
+        for p in range(occ.shape[0]):
+            occ[p] = 0
+        for i in range(n):
+            if link[i] < 0:
+                occ[place[i]] += count[i]
+        n_held = 0
+        for i in range(n):
+            s = state[i]
+            if active[i] and s != in_transit and s != in_camp:
+                active[i] = False
+                held[n_held] = i
+                n_held += 1
+        prog[N_HELD] = n_held
+        pass1_slices(n, rounds, rows, movechance, key, slices)
+        prog[STAGE], prog[ROUND], prog[ROW], prog[TOP], prog[N_ORIG] = STAGE_PASS1, 0, 0, 0, n
+    for phase in (1, 2):
+        if prog[STAGE] != phase:
+            continue
+        j, i, n, top = flee_count_pass(phase, prog[ROUND], prog[ROW], prog[N_ORIG], n, cap,
+                                       slices, rows, paths, link_from, link_to, link_km,
+                                       link_speed, walk_prob, link_open, link_gen, forced_link,
+                                       movechance, is_camp, score, pop_weight, occ, capacity,
+                                       place_country, place_kind, weights, travel, key, flows,
+                                       scratch, stack, prog[TOP], entered)
+        if j < rounds:  # short of rows: the caller grows them and calls again
+            prog[ROUND], prog[ROW], prog[TOP] = j, i, top
+            return n
+        if phase == 1:
+            pass2_slices(n, rounds, rows, key, slices)
+            prog[STAGE], prog[ROUND], prog[ROW], prog[TOP], prog[N_ORIG] = (STAGE_PASS2, 0, 0,
+                                                                           0, n)
+    avoid_short_stints, inv_max = travel[2], travel[3]
+    if avoid_short_stints:
+        fold_recent(n, rows[18], rows[19], inv_max)
+    for h in range(prog[N_HELD]):
+        active[held[h]] = True
     for i in range(n):
-        if link[i] < 0:
-            out[place[i]] += count[i]
-    return out
+        s = state[i]
+        if s == in_transit or s == in_camp:
+            state[i] = in_camp if link[i] < 0 and camp_kind[place[i]] else in_transit
+    prog[STAGE] = STAGE_DONE
+    return n
 
 
 def new_stack(size: int, stack: tuple | None = None, top: int = 0) -> tuple:

@@ -15,13 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from corridor.engine import flee_count_kernels
-from corridor.engine.flee_count_kernels import (
-    count_people_at_places,
-    flee_count_pass,
-    fold_recent,
-    pass1_slices,
-    pass2_slices,
-)
+from corridor.engine.flee_count_kernels import STAGE, STAGE_DONE, TOP, flee_count_day
 from corridor.engine.flee_kernels import (
     WEIGHT_DISTANCE,
     WEIGHT_FULL,
@@ -59,6 +53,7 @@ _ROW_COLUMNS = ("place", "link", "travelled", "state", "group", "prev_place", "s
 # whole 1/4096ths of max_move_speed (merges rows that travelled alike) and today's km
 _ROW_ONLY_COLUMNS = {"recent_q": np.int32, "moved": np.float64}
 _row_buffers = itemgetter(*_ROW_COLUMNS)  # the kernels' column tuple from `Agents._data`, in C
+_IN_TRANSIT, _IN_CAMP = np.uint8(State.IN_TRANSIT), np.uint8(State.IN_CAMP)
 
 
 class FleeParameters(FleeSettings):
@@ -212,6 +207,8 @@ class FleeModel(MovementModel):
         self.cols = {k: np.zeros(1024, dtype=dt) for k, dt in _AGENT_COLUMNS.items()}
         self.cols["r_start"][:] = -1
         self.counts = sim.count_rows
+        self._buffers: tuple | None = None  # `flee_count_day`'s, see `_day_buffers`
+        self._occ = np.zeros(n, dtype=np.int64)
         self.expected_agents = 4096 if self.counts else self._expected_agents()
 
     def attach_columns(self) -> None:
@@ -640,46 +637,74 @@ class FleeModel(MovementModel):
 
     def _move_rows(self, day: int, score: np.ndarray, pop_weight: np.ndarray,
                    movechance: np.ndarray) -> np.ndarray:
-        """Flee's two passes over rows of interchangeable people (count representation)."""
+        """Flee's two passes over rows of interchangeable people (count representation).
+
+        One call of `flee_count_day` does the day (again after growing the rows, when they
+        run short; see `_day_buffers`).
+        """
         sim = self.sim
         net = sim.network
         a = sim.agents
         p = self.params
         self.attach_columns()
-        occ = count_people_at_places(a.n, a.full("place"), a.full("link"), a.full("count"),
-                                     net.n_places)
         key = sim.key_for(day, PURPOSE_MOVE)
         common = (self.route_store, self.opt_ptr, self.opt_end, self.opt_inv, self.opt_route,
                   self.opt_rlen, net.out_ptr, net.out_links)
         weights = (p.capacity_buffer, p.weight_softening, p.weight_power, self.weight_mode,
                    self.home_dist, p.home_distance_power, not self.documented)
-        n_orig = a.n
-        held = self._hold_still(a.full("active")[:n_orig], a.full("state")[:n_orig])
-        place_args = (common, net.link_from, net.link_to, net.link_km, self.link_speed,
-                      self.walk_prob, self.link_open, self.link_gen, self.forced_link, movechance,
-                      self.is_camp, score, pop_weight, occ, self.capacity, net.country, net.kind,
-                      weights, (p.max_walk_speed, p.start_on_foot, p.avoid_short_stints,
-                                1.0 / max(p.max_move_speed, 1e-12), self.is_town), key,
-                      self.day_flows(), self.scratch)
-        slices = pass1_slices(n_orig, ROUNDS, _row_buffers(a._data),
-                              movechance, key)
-        if len(slices):  # first pass: departures
-            self._pass(1, slices, n_orig, place_args)
-        n_orig = a.n
-        slices = pass2_slices(n_orig, ROUNDS, _row_buffers(a._data), key)
-        self._pass(2, slices, n_orig, place_args)  # second pass: travel
-        if p.avoid_short_stints:
-            fold_recent(a.n, a.full("recent_q"), a.full("moved"), 1.0 / max(p.max_move_speed,
-                                                                             1e-12))
-        a.full("active")[held] = True  # rows held by a rule were left as they were
+        travel = (p.max_walk_speed, p.start_on_foot, p.avoid_short_stints,
+                  1.0 / max(p.max_move_speed, 1e-12), self.is_town)
+        room = flee_count_kernels.ROOM
+        a.reserve(a.n + 2 * room)
+        prog, slices, held, stack, entered = self._day_buffers(a.capacity)
+        occ = self._occ
+        prog[:] = 0
+        while True:
+            a.n = flee_count_day(prog, a.n, a.capacity, _row_buffers(a._data), slices, held,
+                                 occ, common, net.link_from, net.link_to, net.link_km,
+                                 self.link_speed, self.walk_prob, self.link_open, self.link_gen,
+                                 self.forced_link, movechance, self.is_camp, score, pop_weight,
+                                 self.capacity, net.country, net.kind, weights, travel, key,
+                                 self.day_flows(), self.scratch, stack, entered, self.camp_kind,
+                                 _IN_TRANSIT, _IN_CAMP)
+            if prog[STAGE] == STAGE_DONE:
+                break
+            a.reserve(max(a.n + 2 * room, a.capacity + 1))  # short of rows: grow, go on
+            _, slices, _, stack, _ = self._day_buffers(a.capacity, int(prog[TOP]))
         if p.sinks:
             self._deactivate_rows()
-        self._mark_camp_states()
         if day < len(self.camp_counts):
             self.camp_counts[day] = occ[self.camp_places]
             self.total_agents[day] = sim.departed
         self.days_done = day + 1
         return np.zeros(0, dtype=np.int64)
+
+    def _day_buffers(self, cap: int, top: int = 0) -> tuple:
+        """Return `flee_count_day`'s buffers (prog, slices, held, stack, entered) for `cap` rows.
+
+        Kept from day to day; grown (1.5× at least) when the rows outgrow them: `slices`
+        keeps its rows and `stack` its first `top` entries (a suspended pass goes on with
+        them); `held` is only read up to the rows of the day's start, which it covered.
+        """
+        buf = self._buffers
+        if buf is None or len(buf[1]) < cap:
+            size = cap if buf is None else max(cap, len(buf[1]) * 3 // 2)
+            slices = np.zeros((size, ROUNDS), dtype=np.int64)
+            held = np.zeros(size, dtype=np.int64)
+            stack = flee_count_kernels.new_stack(size + 2)
+            if buf is None:
+                prog = np.zeros(6, dtype=np.int64)
+                entered = np.zeros(len(self.scratch) + 1, dtype=np.int64)
+                self._occ = np.zeros(self.sim.network.n_places, dtype=np.int64)
+            else:
+                prog, old_slices, old_held, old_stack, entered = buf
+                slices[: len(old_slices)] = old_slices
+                held[: len(old_held)] = old_held
+                stack = flee_count_kernels.new_stack(size + 2, old_stack, top)
+            buf = self._buffers = (prog, slices, held, stack, entered)
+        if len(buf[4]) < len(self.scratch) + 1:  # the paths were rebuilt with more options
+            buf = self._buffers = (*buf[:4], np.zeros(len(self.scratch) + 1, dtype=np.int64))
+        return buf
 
     @staticmethod
     def _hold_still(active: np.ndarray, state: np.ndarray) -> np.ndarray:
@@ -702,31 +727,6 @@ class FleeModel(MovementModel):
         a = self.sim.agents
         mark_camp_states(a.n, a.full("state"), a.full("link"), a.full("place"), self.camp_kind,
                          np.uint8(State.IN_TRANSIT), np.uint8(State.IN_CAMP))
-
-    def _pass(self, phase: int, slices: np.ndarray, n_orig: int, place_args: tuple) -> None:
-        """Run one pass of `flee_count_pass`, growing the rows whenever they run short.
-
-        The kernel checks the room wherever a bounded number of rows can follow and stops
-        (suspends) when it is short; the rows then grow at least 1.5× and the kernel goes on
-        where it stopped, so a slice of k people, which makes at most k - 1 rows, ends after a
-        few calls.
-        """
-        a = self.sim.agents
-        room = flee_count_kernels.ROOM
-        a.reserve(a.n + 2 * room)
-        stack = flee_count_kernels.new_stack(a.capacity - a.n + 2 if phase == 2 else 0)
-        j = i = top = 0
-        while True:
-            rows = _row_buffers(a._data)
-            j, i, a.n, top = flee_count_pass(phase, j, i, n_orig, a.n, a.capacity, slices,
-                                             rows, *place_args, stack, top)
-            if j >= ROUNDS:
-                return
-            cap = a.capacity
-            a.reserve(max(a.n + 2 * room, cap + 1))
-            if phase == 2:  # the stack needs (capacity - rows when the slice began + 2)
-                stack = flee_count_kernels.new_stack(len(stack[0]) + a.capacity - cap, stack,
-                                                     top)
 
     def _deactivate_rows(self) -> None:
         sim = self.sim
