@@ -13,11 +13,11 @@ counts; rows, not people, are the unit of order (see `docs/flee-compatibility.md
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, uint64
 
 from corridor.engine.count_kernels import copy_row, option_share
 from corridor.engine.flee_kernels import follow_route, option_weights
-from corridor.engine.random import binomial
+from corridor.engine.random import binomial, mix64
 
 ROOM = 4096  # free rows reserved before a pass (fewer calls; not needed for safety)
 RECENT_SCALE = 4096.0  # `recent` on rows: units of 1/4096 of a day at max_move_speed
@@ -368,6 +368,86 @@ def fold_recent(n, recent, moved, inv_max):
         moved[i] = 0.0
 
 
+@njit(cache=True, inline="always")
+def _same_row(x, y, rows):
+    """Whether rows x and y are equal in every column but `count`."""
+    (place, link, travelled, state, group, prev_place, since, timer, flags, countries, kinds,
+     _, active, r_start, r_len, r_pos, entry_gen, home, recent, moved) = rows
+    return (place[x] == place[y] and link[x] == link[y] and travelled[x] == travelled[y]
+            and state[x] == state[y] and group[x] == group[y]
+            and prev_place[x] == prev_place[y] and since[x] == since[y]
+            and timer[x] == timer[y] and flags[x] == flags[y]
+            and countries[x] == countries[y] and kinds[x] == kinds[y]
+            and active[x] == active[y] and r_start[x] == r_start[y]
+            and r_len[x] == r_len[y] and r_pos[x] == r_pos[y]
+            and entry_gen[x] == entry_gen[y] and home[x] == home[y]
+            and recent[x] == recent[y] and moved[x] == moved[y])
+
+
+@njit(cache=True, inline="always")
+def merge_day_rows(n, rows, table, first, total):
+    """Merge rows 0..n-1 equal in every column but `count`; return the rows kept.
+
+    The same result as `Agents.merge(keep_order=True)`: merged rows keep the order of their
+    first row, their counts add up, rows left with nobody are dropped. One hashed pass (a hash
+    of every column, then an equality test of all of them, so that a shared hash only costs a
+    longer probe, never a wrong merge). Bounds: `table` holds at least the power of two >=
+    max(2n, 16) slots (a probe always finds a free one: at most n are taken), `first` and
+    `total` at least n.
+    """
+    (place, link, travelled, state, group, prev_place, since, timer, flags, countries, kinds,
+     count, active, r_start, r_len, r_pos, entry_gen, home, recent, moved) = rows
+    size = 16
+    while size < 2 * n:
+        size <<= 1
+    for k in range(size):
+        table[k] = -1
+    mask = uint64(size - 1)
+    m = 0
+    for i in range(n):
+        h = mix64(uint64(0x2545F4914F6CDD1D) ^ uint64(np.int64(place[i]) + 1)
+                  ^ (uint64(np.int64(link[i]) + 1) << uint64(32)))
+        h = mix64(h ^ uint64(np.int64(travelled[i] * 4096)))
+        h = mix64(h ^ uint64(state[i]) ^ (uint64(group[i]) << uint64(8))
+                  ^ (uint64(np.int64(prev_place[i]) + 1) << uint64(24)))
+        h = mix64(h ^ uint64(np.int64(since[i]) + 32768)
+                  ^ (uint64(np.int64(timer[i]) + 32768) << uint64(16))
+                  ^ (uint64(flags[i]) << uint64(32)) ^ (uint64(countries[i]) << uint64(48)))
+        h = mix64(h ^ uint64(kinds[i]) ^ (uint64(active[i]) << uint64(16))
+                  ^ (uint64(np.int64(r_start[i]) + 1) << uint64(17)))
+        h = mix64(h ^ uint64(np.int64(r_len[i]) + 32768)
+                  ^ (uint64(np.int64(r_pos[i]) + 32768) << uint64(16))
+                  ^ (uint64(np.int64(entry_gen[i])) << uint64(32)))
+        h = mix64(h ^ uint64(np.int64(home[i])) ^ (uint64(np.int64(recent[i])) << uint64(32)))
+        h = mix64(h ^ uint64(np.int64(moved[i] * 4096)))
+        slot = h & mask
+        while True:
+            g = table[slot]
+            if g < 0:
+                table[slot] = m
+                first[m] = i
+                total[m] = 0
+                g = m
+                m += 1
+                break
+            if _same_row(first[g], i, rows):
+                break
+            slot = (slot + uint64(1)) & mask
+        total[g] += count[i]
+    kept = 0
+    for g in range(m):
+        if total[g] > 0:
+            first[kept] = first[g]
+            total[kept] = total[g]
+            kept += 1
+    for g in range(kept):  # first[g] >= g: a row is read before any write reaches it
+        src = first[g]
+        if src != g:
+            _copy(src, g, 0, rows)
+        count[g] = total[g]
+    return kept
+
+
 # `flee_count_day`'s progress (`prog`): what it did, and where to go on after a suspension
 STAGE, ROUND, ROW, TOP, N_ORIG, N_HELD = range(6)
 STAGE_START, STAGE_PASS1, STAGE_PASS2, STAGE_DONE = 0, 1, 2, 3
@@ -377,7 +457,8 @@ STAGE_START, STAGE_PASS1, STAGE_PASS2, STAGE_DONE = 0, 1, 2, 3
 def flee_count_day(prog, n, cap, rows, slices, held, occ, paths, link_from, link_to, link_km,
                    link_speed, walk_prob, link_open, link_gen, forced_link, movechance, is_camp,
                    score, pop_weight, capacity, place_country, place_kind, weights, travel,
-                   key, flows, scratch, stack, entered, camp_kind, in_transit, in_camp):
+                   key, flows, scratch, stack, entered, camp_kind, in_transit, in_camp,
+                   merge, table, first, total):
     """One day of the flee model on rows, in one call: everything `flee_count_pass` needs around it.
 
     In order: `occ` = the people at each place (not on links); rows a rule holds (active, in
@@ -385,7 +466,8 @@ def flee_count_day(prog, n, cap, rows, slices, held, occ, paths, link_from, link
     `held`; the leavers of each row are drawn (`pass1_slices`); the first pass; the slices of
     the rows on links (`pass2_slices`); the second pass; with avoid_short_stints
     `fold_recent`; the held rows active again; the state of the rows moving as Flee moves them
-    set to `in_camp` when standing in a camp (`camp_kind`), else `in_transit`.
+    set to `in_camp` when standing in a camp (`camp_kind`), else `in_transit`; with `merge`,
+    the rows merged (`merge_day_rows`, on `table`, `first` and `total`; see its bounds).
 
     `prog` (int64, 6 long: STAGE, ROUND, ROW, TOP, N_ORIG, N_HELD) says where the day is: the
     caller sets it to 0 and calls until prog[STAGE] is `STAGE_DONE`. When a pass runs short of
@@ -395,7 +477,8 @@ def flee_count_day(prog, n, cap, rows, slices, held, occ, paths, link_from, link
     Bounds: `held` at least n long when the day starts (at most every row is held); `slices`
     (rows × rounds) and `stack` at least `cap` and `cap` + 2 long at every call (a pass's
     slices cover the rows in use when it starts, <= cap; see `flee_count_pass` for the stack);
-    `occ` one per place; `entered` at least `scratch` + 1 long. Allocates nothing (no
+    `occ` one per place; `entered` at least `scratch` + 1 long; `merge_day_rows`'s buffers for
+    the rows in use at the end. Allocates nothing (no
     reference counting, as `flee_count_pass`).
 
     Returns:
@@ -444,6 +527,8 @@ def flee_count_day(prog, n, cap, rows, slices, held, occ, paths, link_from, link
         s = state[i]
         if s == in_transit or s == in_camp:
             state[i] = in_camp if link[i] < 0 and camp_kind[place[i]] else in_transit
+    if merge:
+        n = merge_day_rows(n, rows, table, first, total)
     prog[STAGE] = STAGE_DONE
     return n
 

@@ -640,7 +640,8 @@ class FleeModel(MovementModel):
         """Flee's two passes over rows of interchangeable people (count representation).
 
         One call of `flee_count_day` does the day (again after growing the rows, when they
-        run short; see `_day_buffers`).
+        run short; see `_day_buffers`), merging the rows at its end unless camps are sinks
+        (the simulation merges them after `_deactivate_rows`).
         """
         sim = self.sim
         net = sim.network
@@ -656,9 +657,10 @@ class FleeModel(MovementModel):
                   1.0 / max(p.max_move_speed, 1e-12), self.is_town)
         room = flee_count_kernels.ROOM
         a.reserve(a.n + 2 * room)
-        prog, slices, held, stack, entered = self._day_buffers(a.capacity)
+        prog, slices, held, stack, entered, table, first, total = self._day_buffers(a.capacity)
         occ = self._occ
         prog[:] = 0
+        merge = not p.sinks  # (else after the sinks, by the simulation)
         while True:
             a.n = flee_count_day(prog, a.n, a.capacity, _row_buffers(a._data), slices, held,
                                  occ, common, net.link_from, net.link_to, net.link_km,
@@ -666,11 +668,13 @@ class FleeModel(MovementModel):
                                  self.forced_link, movechance, self.is_camp, score, pop_weight,
                                  self.capacity, net.country, net.kind, weights, travel, key,
                                  self.day_flows(), self.scratch, stack, entered, self.camp_kind,
-                                 _IN_TRANSIT, _IN_CAMP)
+                                 _IN_TRANSIT, _IN_CAMP, merge, table, first, total)
             if prog[STAGE] == STAGE_DONE:
                 break
             a.reserve(max(a.n + 2 * room, a.capacity + 1))  # short of rows: grow, go on
-            _, slices, _, stack, _ = self._day_buffers(a.capacity, int(prog[TOP]))
+            _, slices, _, stack, _, table, first, total = self._day_buffers(a.capacity,
+                                                                          int(prog[TOP]))
+        self.rows_merged = merge
         if p.sinks:
             self._deactivate_rows()
         if day < len(self.camp_counts):
@@ -680,11 +684,13 @@ class FleeModel(MovementModel):
         return np.zeros(0, dtype=np.int64)
 
     def _day_buffers(self, cap: int, top: int = 0) -> tuple:
-        """Return `flee_count_day`'s buffers (prog, slices, held, stack, entered) for `cap` rows.
+        """Return `flee_count_day`'s buffers for `cap` rows.
 
-        Kept from day to day; grown (1.5× at least) when the rows outgrow them: `slices`
-        keeps its rows and `stack` its first `top` entries (a suspended pass goes on with
-        them); `held` is only read up to the rows of the day's start, which it covered.
+        (prog, slices, held, stack, entered, table, first, total), kept from day to day and
+        grown (1.5× at least) when the rows outgrow them: `slices` keeps its rows and `stack`
+        its first `top` entries (a suspended pass goes on with them); `held` is only read up
+        to the rows of the day's start, which it covered. `table` has the power of two >= 2 ×
+        the rows `first` and `total` have (the bounds of `merge_day_rows`).
         """
         buf = self._buffers
         if buf is None or len(buf[1]) < cap:
@@ -695,15 +701,21 @@ class FleeModel(MovementModel):
             if buf is None:
                 prog = np.zeros(6, dtype=np.int64)
                 entered = np.zeros(len(self.scratch) + 1, dtype=np.int64)
-                self._occ = np.zeros(self.sim.network.n_places, dtype=np.int64)
             else:
-                prog, old_slices, old_held, old_stack, entered = buf
+                prog, old_slices, old_held, old_stack, entered = buf[:5]
                 slices[: len(old_slices)] = old_slices
                 held[: len(old_held)] = old_held
                 stack = flee_count_kernels.new_stack(size + 2, old_stack, top)
-            buf = self._buffers = (prog, slices, held, stack, entered)
+            slots = 16
+            while slots < 2 * size:
+                slots <<= 1
+            buf = self._buffers = (prog, slices, held, stack, entered,
+                                   np.zeros(slots, dtype=np.int64),
+                                   np.zeros(size, dtype=np.int64),
+                                   np.zeros(size, dtype=np.int64))
         if len(buf[4]) < len(self.scratch) + 1:  # the paths were rebuilt with more options
-            buf = self._buffers = (*buf[:4], np.zeros(len(self.scratch) + 1, dtype=np.int64))
+            buf = self._buffers = (*buf[:4], np.zeros(len(self.scratch) + 1, dtype=np.int64),
+                                   *buf[5:])
         return buf
 
     @staticmethod

@@ -29,6 +29,9 @@ class MovementModel:
     # count representation: whether merging rows keeps the order in which rows were made
     # (the model processes rows in that order), or may sort them (by place: faster to move)
     keeps_row_order: ClassVar[bool] = False
+    # count representation: set by `move` when it merged the rows itself at its end (the
+    # simulation then skips its merge of the day unless rules changed rows after `move`)
+    rows_merged: bool = False
 
     def __init__(self, sim: Simulation):
         self.sim = sim

@@ -422,7 +422,7 @@ class Simulation:
         arrived = self.model.move(day, gates)
         if len(arrived):
             self.rules.on_arrival(day, arrived)
-        if self.count_rows:
+        if self.count_rows and (len(arrived) or not self.model.rows_merged):
             self.agents.merge(keep_order=self.model.keeps_row_order)
         self.recorder.end_day(day)
         self.day += 1
