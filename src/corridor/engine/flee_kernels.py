@@ -61,7 +61,7 @@ def option_weights(p, ref, opt_ptr, opt_end, opt_inv, score, pop_weight, count, 
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def choose_route(i, p, ref, key, counter, opt_ptr, opt_end, opt_inv, score, pop_weight,
                  count, capacity, buffer, weight_softening, weight_power, weight_mode,
                  home_dist, home_power, scratch):
@@ -118,7 +118,7 @@ def follow_route(i, p, r_start, r_len, r_pos, route_nodes, out_ptr, out_links, l
     return lk
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def step_out(i, p, key, counter, r_start, r_len, r_pos, route_nodes, opt_ptr, opt_end,
              opt_inv, opt_route, opt_rlen, out_ptr, out_links, link_to, link_open, forced_link,
              is_camp, score, pop_weight, count, capacity, buffer, weight_softening,
@@ -148,7 +148,7 @@ def step_out(i, p, key, counter, r_start, r_len, r_pos, route_nodes, opt_ptr, op
                         link_open, is_camp, count, capacity, buffer)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def flee_day(n, place, link, travelled, prev_place, countries, kinds, active, r_start, r_len,
              r_pos, entry_gen, recent, home, route_nodes, opt_ptr, opt_end, opt_inv, opt_route,
              opt_rlen, out_ptr, out_links, link_from, link_to, link_km, link_speed, walk_prob,
