@@ -155,17 +155,39 @@ def flee_day(n, place, link, travelled, prev_place, countries, kinds, active, r_
              link_open, link_gen, forced_link, movechance, is_town, is_camp, score, pop_weight,
              count, capacity, place_country, place_kind, buffer, weight_softening,
              weight_power, weight_mode, home_dist, home_power, home_is_current, max_move,
-             walk_speed, start_on_foot, avoid_short_stints, key, flows, scratch):
+             walk_speed, start_on_foot, avoid_short_stints, key, flows, scratch, state, held,
+             camp_kind, in_transit, in_camp):
     """Run one day of Flee movement: departures (first pass), then travel (second pass).
 
-    `count` holds the number of people at each place and is updated as people move.
+    Before: `count` is set to the number of people at each place (not on links), then updated
+    as people move; people a rule holds (active, in another state than `in_transit` or
+    `in_camp`) are made inactive for the day (listed in `held`, at least n long) and active
+    again at the end. In the second pass each person's state, once they are done for the day,
+    becomes `in_camp` when they stand in a camp (`camp_kind`), else `in_transit` (states a rule
+    gave stay). `recent` (the moving average of the distance travelled per day) is only kept
+    with avoid_short_stints, its only reader.
+
+    Compiled without numba's reference counting (`_nrt=False`; nothing is allocated): with it,
+    every call of `step_out` counted its ~30 arrays in and out with atomic operations (three
+    quarters of the day on Mali).
     """
+    for p in range(count.shape[0]):
+        count[p] = 0
+    n_held = 0
+    for i in range(n):
+        if link[i] < 0:
+            count[place[i]] += 1
+        s = state[i]
+        if active[i] and s != in_transit and s != in_camp:
+            active[i] = False
+            held[n_held] = i
+            n_held += 1
     # First pass: people at a place draw against its move chance and step onto a link.
     for i in range(n):
         if not active[i] or link[i] >= 0:
             continue
         p = place[i]
-        if uniform(key, i, 0) < movechance[p]:
+        if movechance[p] > 0.0 and uniform(key, i, 0) < movechance[p]:
             lk = step_out(i, p, key, 1, r_start, r_len, r_pos, route_nodes, opt_ptr, opt_end,
                           opt_inv, opt_route, opt_rlen, out_ptr, out_links, link_to, link_open,
                           forced_link, is_camp, score, pop_weight, count, capacity, buffer,
@@ -235,28 +257,10 @@ def flee_day(n, place, link, travelled, prev_place, countries, kinds, active, r_
                 link[i] = nl
                 travelled[i] = 0.0
                 entry_gen[i] = link_gen[nl]
-        recent[i] = (recent[i] + moved * inv_max) / 2.0
-
-
-@njit(cache=True)
-def count_at_places(n, place, link, n_places):
-    """Return the number of people at each place (not on links)."""
-    out = np.zeros(n_places, dtype=np.int64)
-    for i in range(n):
-        if link[i] < 0:
-            out[place[i]] += 1
-    return out
-
-
-@njit(cache=True)
-def mark_camp_states(n, state, link, place, camp_kind, in_transit, in_camp):
-    """Set the state of people moving as Flee moves them (rows 0..n-1).
-
-    `in_camp` when standing in a camp, else `in_transit`; any other state (given by a rule)
-    stays. One pass instead of numpy's six over all people (about 5 % of an individual Mali
-    run).
-    """
-    for i in range(n):
+        if avoid_short_stints:
+            recent[i] = (recent[i] + moved * inv_max) / 2.0
         s = state[i]
         if s == in_transit or s == in_camp:
             state[i] = in_camp if link[i] < 0 and camp_kind[place[i]] else in_transit
+    for h in range(n_held):
+        active[held[h]] = True

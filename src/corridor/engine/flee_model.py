@@ -20,9 +20,7 @@ from corridor.engine.flee_kernels import (
     WEIGHT_DISTANCE,
     WEIGHT_FULL,
     WEIGHT_UNIFORM,
-    count_at_places,
     flee_day,
-    mark_camp_states,
 )
 from corridor.engine.models import MovementModel
 from corridor.engine.states import State
@@ -43,7 +41,7 @@ PURPOSE_MOVE = 11
 PURPOSE_SINK = 12
 _AGENT_COLUMNS = {"active": np.bool_, "r_start": np.int32, "r_len": np.int16,
                   "r_pos": np.int16, "entry_gen": np.int32, "recent": np.float32,
-                  "home": np.int32}
+                  "home": np.int32, "held": np.int64}  # held: `flee_day` lists held people
 
 
 _ROW_COLUMNS = ("place", "link", "travelled", "state", "group", "prev_place", "since", "timer",
@@ -604,9 +602,8 @@ class FleeModel(MovementModel):
         score, pop_weight, movechance = self._daily_place_arrays(day)
         if self.counts:
             return self._move_rows(day, score, pop_weight, movechance)
-        count = count_at_places(a.n, a.place, a.link, net.n_places)
         c = self.cols
-        held = self._hold_still(c["active"][: a.n], a.state)
+        count = self._occ
         flee_day(a.n, a.place, a.link, a.travelled, a.prev_place, a.countries, a.kinds,
                  c["active"], c["r_start"], c["r_len"], c["r_pos"], c["entry_gen"],
                  c["recent"], c["home"], self.route_store, self.opt_ptr, self.opt_end,
@@ -617,11 +614,10 @@ class FleeModel(MovementModel):
                  p.capacity_buffer, p.weight_softening, p.weight_power, self.weight_mode,
                  self.home_dist, p.home_distance_power, not self.documented, p.max_move_speed,
                  p.max_walk_speed, p.start_on_foot, p.avoid_short_stints,
-                 sim.key_for(day, PURPOSE_MOVE), self.day_flows(), self.scratch)
-        self.cols["active"][held] = True
+                 sim.key_for(day, PURPOSE_MOVE), self.day_flows(), self.scratch, a.state,
+                 c["held"], self.camp_kind, _IN_TRANSIT, _IN_CAMP)
         if p.sinks:
             self._deactivate(day, count)
-        self._mark_camp_states()
         if day < len(self.camp_counts):
             self.camp_counts[day] = count[self.camp_places]
             self.total_agents[day] = a.n
@@ -717,28 +713,6 @@ class FleeModel(MovementModel):
             buf = self._buffers = (*buf[:4], np.zeros(len(self.scratch) + 1, dtype=np.int64),
                                    *buf[5:])
         return buf
-
-    @staticmethod
-    def _hold_still(active: np.ndarray, state: np.ndarray) -> np.ndarray:
-        """Leave out of today's passes the people a rule holds; return them (to restore).
-
-        Flee's passes move everybody active; a person (a row) whom a rule has put in another
-        state than `in_transit` or `in_camp` (waiting at a closure, detained, returned, …) is
-        made inactive for the passes, so stays where the rule put them, and active again after.
-        """
-        held = np.flatnonzero(active & (state != State.IN_TRANSIT) & (state != State.IN_CAMP))
-        active[held] = False
-        return held
-
-    def _mark_camp_states(self) -> None:
-        """Count people standing in a camp (a column of Flee's out.csv) as `in_camp`.
-
-        Only people moving as Flee moves them (`in_transit` or `in_camp`) change; a state a rule
-        gave (waiting, detained, …) stays until the rule changes it.
-        """
-        a = self.sim.agents
-        mark_camp_states(a.n, a.full("state"), a.full("link"), a.full("place"), self.camp_kind,
-                         np.uint8(State.IN_TRANSIT), np.uint8(State.IN_CAMP))
 
     def _deactivate_rows(self) -> None:
         sim = self.sim
