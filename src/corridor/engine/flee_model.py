@@ -206,6 +206,7 @@ class FleeModel(MovementModel):
         self.cols["r_start"][:] = -1
         self.counts = sim.count_rows
         self._buffers: tuple | None = None  # `flee_count_day`'s, see `_day_buffers`
+        self._place_signature: tuple | None = None  # see `_daily_place_arrays`
         self._occ = np.zeros(n, dtype=np.int64)
         self.expected_agents = 4096 if self.counts else self._expected_agents()
 
@@ -574,6 +575,25 @@ class FleeModel(MovementModel):
 
     # --- the day ------------------------------------------------------------------------------
     def _daily_place_arrays(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return today's (score, population weight, move chance) of every place.
+
+        They change only with what they are computed from (conflicts, camps, closures, the
+        decay step of each conflict): the previous day's arrays are returned (not copied;
+        the kernels only read them) while none of that changed.
+        """
+        step = b""
+        if len(self.decay_factors):
+            step = np.minimum((day - self.conflict_start) // 30,
+                              len(self.decay_factors) - 1).tobytes()
+        signature = (step, self.intensity.tobytes(), self.is_camp.tobytes(),
+                     self.movechance_base.tobytes(), self.forced_link.tobytes(),
+                     self.pop.tobytes())
+        if signature != self._place_signature:
+            self._place_arrays = self._compute_place_arrays(day)
+            self._place_signature = signature
+        return self._place_arrays
+
+    def _compute_place_arrays(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         p = self.params
         conflict = self.intensity > 0.0
         score = np.ones(len(self.intensity))

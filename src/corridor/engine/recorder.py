@@ -276,8 +276,13 @@ class Recorder:
             key = ((pos << np.uint64(37)) | (a.state[sl].astype(np.uint64) << np.uint64(32))
                    | (a.countries[sl].astype(np.uint64) << np.uint64(16))
                    | a.kinds[sl].astype(np.uint64))
-            pairs = np.stack([key, a.group[sl].astype(np.uint64)], axis=1)
-            values, inverse = np.unique(pairs, axis=0, return_inverse=True)
+            group = a.group[sl]
+            if len(group) and (group == group[0]).all():  # one group (a 1-D sort: ~10× faster)
+                keys, inverse = np.unique(key, return_inverse=True)
+                values = np.stack([keys, np.full(len(keys), group[0], dtype=np.uint64)], axis=1)
+            else:
+                pairs = np.stack([key, group.astype(np.uint64)], axis=1)
+                values, inverse = np.unique(pairs, axis=0, return_inverse=True)
             counts = np.bincount(inverse.ravel(), weights=a.count[sl], minlength=len(values))
             for (v, g), c in zip(values.tolist(), counts.tolist(), strict=True):
                 if c:
