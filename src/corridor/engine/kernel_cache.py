@@ -13,10 +13,12 @@ from pathlib import Path
 
 ENGINE = Path(__file__).resolve().parent
 # kernel modules by what uses them (the kernels a run calls from Python: those numba caches
-# under the module's name); `row_updates` only serves rules in the flee model (`RULE_KERNELS`)
+# under the module's name); `row_updates` only serves rules in the flee model (`RULE_KERNELS`);
+# a flee count run merges its rows in `flee_count_kernels` (with camps as sinks, which also
+# split rows, `row_splits` and `merge_kernels` load too)
 KERNELS = {
     ("flee", "agents"): ("flee_kernels", "kernels"),
-    ("flee", "counts"): ("flee_count_kernels", "flee_kernels", "merge_kernels", "kernels"),
+    ("flee", "counts"): ("flee_count_kernels", "kernels"),
     ("corridor", "agents"): ("kernels", "row_updates"),
     ("corridor", "counts"): ("kernels", "count_kernels", "merge_kernels", "row_splits",
                              "row_updates"),
