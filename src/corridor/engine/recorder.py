@@ -202,22 +202,25 @@ class Recorder:
         a = self.sim.agents
         net = self.sim.network
         self._settle()
-        self.counts[:] = 0
+        counts = self.counts
+        counts.fill(0)
         count_positions(a.n, a.place, a.link, a.state, a.count, a.group,
-                        self.sim.cohort_of_group, net.n_places, self.counts)
-        coh, pos, st = np.nonzero(self.counts)
-        self._buf["daily"].append((np.full(len(pos), day, np.int32), coh, pos, st,
-                                   self.counts[coh, pos, st]))
-        fcoh, links = np.nonzero(self.day_flows)
-        self._buf["flows"].append((np.full(len(links), day, np.int32), fcoh, links,
-                                   self.day_flows[fcoh, links]))
+                        self.sim.cohort_of_group, net.n_places, counts)
+        # the non-zero cells as flat indices (split into cohort, position and state at
+        # `flush`; adding a cohort appends along the first axis, which moves no flat index)
+        flat = counts.reshape(-1)
+        cells = np.flatnonzero(flat)
+        self._buf["daily"].append((day, cells, flat[cells]))
+        flows = self.day_flows.reshape(-1)
+        hops = np.flatnonzero(flows)
+        self._buf["flows"].append((day, hops, flows[hops]))
         if self._trans:
             keys = np.array(list(self._trans.keys()), dtype=np.int64).reshape(-1, 5)
             vals = np.array(list(self._trans.values()), dtype=np.int64)
             self._buf["transitions"].append((np.full(len(vals), day, np.int32), keys[:, 0],
                                              keys[:, 1], keys[:, 2], keys[:, 3], keys[:, 4],
                                              vals))
-        self._kept += len(pos) + len(links) + len(self._trans)
+        self._kept += len(cells) + len(hops) + len(self._trans)
         if self._kept >= FLUSH_ROWS:
             self.flush()
 
@@ -232,20 +235,30 @@ class Recorder:
     def _cohorts(self, codes: np.ndarray) -> pa.Array:
         return _strings(codes, self.sim.cohorts)
 
+    def _flat_rows(self, table: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The kept (day, flat index, count) rows of `daily` or `flows` as three arrays."""
+        kept = self._buf[table]
+        lengths = [len(cells) for _, cells, _ in kept]
+        days = np.repeat(np.array([d for d, _, _ in kept], dtype=np.int32), lengths)
+        return (days, np.concatenate([cells for _, cells, _ in kept]),
+                np.concatenate([values for _, _, values in kept]))
+
     def flush(self) -> None:
         """Write the kept rows to the simulation's sink as record batches."""
         sink = self.sim.sink
         net = self.sim.network
         if self._buf["daily"]:
-            day, coh, pos, st, cnt = (np.concatenate(x) for x in zip(*self._buf["daily"],
-                                                                       strict=True))
+            day, cells, cnt = self._flat_rows("daily")
+            n_states = self.counts.shape[2]
+            coh, rest = np.divmod(cells, self.counts.shape[1] * n_states)
+            pos, st = np.divmod(rest, n_states)
             sink.write("daily", pa.record_batch([
                 self._run_ids(len(day)), _numbers(day, pa.int32()), self._dates(day),
                 _strings(pos, self.positions), _strings(st, self.states),
                 _numbers(cnt, pa.int64()), self._cohorts(coh)], schema=SCHEMAS["daily"]))
         if self._buf["flows"]:
-            day, coh, links, cnt = (np.concatenate(x) for x in zip(*self._buf["flows"],
-                                                                     strict=True))
+            day, hops, cnt = self._flat_rows("flows")
+            coh, links = np.divmod(hops, self.day_flows.shape[1])
             if len(day):
                 places = list(net.place_ids)
                 sink.write("flows", pa.record_batch([
