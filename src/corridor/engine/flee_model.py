@@ -572,6 +572,14 @@ class FleeModel(MovementModel):
         self.opt_rlen = np.array([len(nd) for nd in flat], dtype=np.int16)
         self.scratch = np.zeros(max(int(counts.max()) if len(counts) else 1, 1))
         self._paths_for = self.link_open.copy()
+        # the count kernel's tuples of route options, weights and travel (`flee_count_pass`)
+        self._path_args = (
+            (self.route_store, self.opt_ptr, self.opt_end, self.opt_inv, self.opt_route,
+             self.opt_rlen, net.out_ptr, net.out_links),
+            (p.capacity_buffer, p.weight_softening, p.weight_power, self.weight_mode,
+             self.home_dist, p.home_distance_power, not self.documented),
+            (p.max_walk_speed, p.start_on_foot, p.avoid_short_stints,
+             1.0 / max(p.max_move_speed, 1e-12), self.is_town))
 
     # --- the day ------------------------------------------------------------------------------
     def _daily_place_arrays(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -665,12 +673,7 @@ class FleeModel(MovementModel):
         p = self.params
         self.attach_columns()
         key = sim.key_for(day, PURPOSE_MOVE)
-        common = (self.route_store, self.opt_ptr, self.opt_end, self.opt_inv, self.opt_route,
-                  self.opt_rlen, net.out_ptr, net.out_links)
-        weights = (p.capacity_buffer, p.weight_softening, p.weight_power, self.weight_mode,
-                   self.home_dist, p.home_distance_power, not self.documented)
-        travel = (p.max_walk_speed, p.start_on_foot, p.avoid_short_stints,
-                  1.0 / max(p.max_move_speed, 1e-12), self.is_town)
+        common, weights, travel = self._path_args
         room = flee_count_kernels.ROOM
         a.reserve(a.n + 2 * room)
         prog, slices, held, stack, entered, table, first, total = self._day_buffers(a.capacity)

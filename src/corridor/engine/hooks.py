@@ -30,6 +30,7 @@ class RuleHooks:
         net = sim.network
         self.is_destination = net.kind == KIND_INDEX["destination"]
         self.destinations = np.flatnonzero(self.is_destination)
+        self._gates: Gates | None = None  # see `gates`
 
     def base_gates(self) -> Gates:
         """Gates with every link open and a stop at each destination."""
@@ -42,8 +43,14 @@ class RuleHooks:
         """Apply the rules that act on people already held (none here)."""
 
     def gates(self, day: int) -> Gates:
-        """Return today's open links and stop places."""
-        return self.base_gates()
+        """Return today's open links and stop places.
+
+        Without rules they are the same every day, and the movement kernels only read them:
+        one `Gates` serves the whole run (rules build theirs afresh each day on `base_gates`).
+        """
+        if self._gates is None:
+            self._gates = self.base_gates()
+        return self._gates
 
     def on_arrival(self, day: int, arrived: np.ndarray) -> None:
         """People in transit who stopped at a destination have arrived."""
