@@ -52,6 +52,11 @@ def _strings(indices: np.ndarray, labels: list[str]) -> pa.Array:
     """
     encoded = [t.encode("utf-8") for t in labels]
     idx = np.asarray(indices, dtype=np.int64)
+    if len(encoded) == 1:  # one label (the run id): the same bytes, without gathering them
+        size = len(encoded[0])
+        offsets = (np.arange(len(idx) + 1) * size).astype(np.int32)
+        return pa.Array.from_buffers(pa.string(), len(idx), [None, pa.py_buffer(offsets),
+                                                             pa.py_buffer(encoded[0] * len(idx))])
     lengths = np.array([len(b) for b in encoded], dtype=np.int64)
     offsets = np.zeros(len(idx) + 1, dtype=np.int32)
     if len(idx):
@@ -196,6 +201,16 @@ class Recorder:
         self._settle()  # keeps the order in which changes were counted
         k = (int(cohort), int(position), int(old), int(new), self.rule_code(rule))
         self._trans[k] = self._trans.get(k, 0) + int(count)
+
+    def add_counts(self, positions: list[int], old: int, new: int, rule: str,
+                   counts: list[int], cohort: int = 0) -> None:
+        """`add_count` for several positions in turn (one rule, one change of state)."""
+        self._settle()
+        code = self.rule_code(rule)
+        trans = self._trans
+        for position, count in zip(positions, counts, strict=True):
+            k = (int(cohort), int(position), int(old), int(new), code)
+            trans[k] = trans.get(k, 0) + int(count)
 
     def end_day(self, day: int) -> None:
         """Count everybody and keep the day's rows."""

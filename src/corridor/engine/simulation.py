@@ -225,8 +225,8 @@ class Simulation:
         self.departed += people
         cohort = self._group_cohort[group]
         self.departed_by_cohort[cohort] += people
-        for place, count in zip(places.tolist(), counts.tolist(), strict=True):
-            self.recorder.add_count(place, N_STATES, int(state), rule, count, cohort)
+        self.recorder.add_counts(places.tolist(), N_STATES, int(state), rule, counts.tolist(),
+                                 cohort)
         return new
 
     def positions(self, idx: np.ndarray) -> np.ndarray:
