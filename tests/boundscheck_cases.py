@@ -9,6 +9,8 @@ The repository root must be importable (for `benchmarks`). Cases:
 * `dense-tight`: a shorter dense run that starts from 16 rows and keeps no free rows in
   reserve, so that every kernel runs out of room again and again;
 * `mali-tight`: Mali 2012 (Flee model), the same way;
+* `mali-agents`: Mali 2012 with the individual representation (`flee_day`, which lists the
+  people a rule holds in a buffer of one entry per person), 60 days;
 * `burundi-N`: Burundi 2015 (Flee model, `avoid_short_stints` off) with every count × N;
 * `burundi-stints-tight`: Burundi 2015 with its own settings (`avoid_short_stints` on: rows
   carry the rule's `recent_q` and `moved` columns), 120 days, tight buffers;
@@ -54,6 +56,8 @@ def scenario(case: str):
         return dense_scenario(200_000, width=60, layers=2, days=4), True
     if case == "mali-tight":
         return flee_case("mali2012", 1, "days=60"), True
+    if case == "mali-agents":
+        return flee_case("mali2012", 1, "days=60"), False
     if case == "burundi-stints-tight":
         return flee_case("burundi2015", 1, "days=120"), True
     if case.startswith("burundi-"):
@@ -66,7 +70,7 @@ def scenario(case: str):
 
 
 def run(case: str) -> dict:
-    """Run one case with the count representation; return what the test checks."""
+    """Run one case (count representation unless it ends in `-agents`); return its totals."""
     from corridor.engine import count_kernels, flee_count_kernels
     from corridor.engine.agents import Agents
     from corridor.engine.simulation import Simulation
@@ -75,7 +79,7 @@ def run(case: str) -> dict:
     if tight:
         count_kernels.ROOM = flee_count_kernels.ROOM = 0
     started = time.perf_counter()
-    sim = Simulation(sc, seed=7, engine="counts")
+    sim = Simulation(sc, seed=7, engine="agents" if case.endswith("-agents") else "counts")
     if tight:
         sim.agents = Agents()  # 16 rows to start with
     sim.run()
