@@ -23,6 +23,7 @@ ROOM = 4096  # free rows reserved before a pass (fewer calls; not needed for saf
 RECENT_SCALE = 4096.0  # `recent` on rows: units of 1/4096 of a day at max_move_speed
 PASS2_COUNTER = 1 << 20  # binomial counters of the second pass start here
 SLICE_COUNTER = PASS2_COUNTER - 4096  # and those cutting rows into slices, here
+_FOLD = uint64(0x9E3779B97F4A7C15)  # odd: `merge_day_rows` folds columns into a hash with it
 
 
 @njit(cache=True, inline="always")
@@ -405,20 +406,25 @@ def merge_day_rows(n, rows, table, first, total):
     mask = uint64(size - 1)
     m = 0
     for i in range(n):
-        h = mix64(uint64(0x2545F4914F6CDD1D) ^ uint64(np.int64(place[i]) + 1)
-                  ^ (uint64(np.int64(link[i]) + 1) << uint64(32)))
-        h = mix64(h ^ uint64(np.int64(travelled[i] * 4096)))
-        h = mix64(h ^ uint64(state[i]) ^ (uint64(group[i]) << uint64(8))
-                  ^ (uint64(np.int64(prev_place[i]) + 1) << uint64(24)))
-        h = mix64(h ^ uint64(np.int64(since[i]) + 32768)
+        # every column, packed into 64-bit words, folded by xor-multiply (one multiply each,
+        # a short dependency chain), then one splitmix64 finaliser
+        h = uint64(0x2545F4914F6CDD1D)
+        h = (h ^ (uint64(np.int64(place[i]) + 1)
+                  ^ (uint64(np.int64(link[i]) + 1) << uint64(32)))) * _FOLD
+        h = (h ^ uint64(np.int64(travelled[i] * 4096))) * _FOLD
+        h = (h ^ (uint64(state[i]) ^ (uint64(group[i]) << uint64(8))
+                  ^ (uint64(np.int64(prev_place[i]) + 1) << uint64(24)))) * _FOLD
+        h = (h ^ (uint64(np.int64(since[i]) + 32768)
                   ^ (uint64(np.int64(timer[i]) + 32768) << uint64(16))
-                  ^ (uint64(flags[i]) << uint64(32)) ^ (uint64(countries[i]) << uint64(48)))
-        h = mix64(h ^ uint64(kinds[i]) ^ (uint64(active[i]) << uint64(16))
-                  ^ (uint64(np.int64(r_start[i]) + 1) << uint64(17)))
-        h = mix64(h ^ uint64(np.int64(r_len[i]) + 32768)
+                  ^ (uint64(flags[i]) << uint64(32))
+                  ^ (uint64(countries[i]) << uint64(48)))) * _FOLD
+        h = (h ^ (uint64(kinds[i]) ^ (uint64(active[i]) << uint64(16))
+                  ^ (uint64(np.int64(r_start[i]) + 1) << uint64(17)))) * _FOLD
+        h = (h ^ (uint64(np.int64(r_len[i]) + 32768)
                   ^ (uint64(np.int64(r_pos[i]) + 32768) << uint64(16))
-                  ^ (uint64(np.int64(entry_gen[i])) << uint64(32)))
-        h = mix64(h ^ uint64(np.int64(home[i])) ^ (uint64(np.int64(recent[i])) << uint64(32)))
+                  ^ (uint64(np.int64(entry_gen[i])) << uint64(32)))) * _FOLD
+        h = (h ^ (uint64(np.int64(home[i]))
+                  ^ (uint64(np.int64(recent[i])) << uint64(32)))) * _FOLD
         h = mix64(h ^ uint64(np.int64(moved[i] * 4096)))
         slot = h & mask
         while True:
