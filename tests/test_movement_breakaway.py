@@ -27,7 +27,7 @@ def _chain(tmp_path, name: str, params: str, people: int, days: int):
         places.append(f"s{k},S{k},GT,{kind},15.0,{-88.0 - 0.1 * k:.1f},")
     stops = ["a", *(f"s{k}" for k in range(1, N_STOPS + 1))]
     routes = ["from,to,distance_km,mode,two_way"]
-    routes += [f"{x},{y},{STEP_KM},road,false" for x, y in zip(stops, stops[1:])]
+    routes += [f"{x},{y},{STEP_KM},road,false" for x, y in zip(stops[:-1], stops[1:], strict=True)]
     return _scenario(tmp_path, name, params, "\n".join(routes) + "\n", people=people,
                      places="\n".join(places) + "\n", days=days)
 
