@@ -14,6 +14,9 @@ The repository root must be importable (for `benchmarks`). Cases:
 * `burundi-N`: Burundi 2015 (Flee model, `avoid_short_stints` off) with every count × N;
 * `burundi-stints-tight`: Burundi 2015 with its own settings (`avoid_short_stints` on: rows
   carry the rule's `recent_q` and `moved` columns), 120 days, tight buffers;
+* `caravan-group-tight`: caravan-2018-10 as a group that thins (`pace_cohesion` 1,
+  `breakaway_chance`, rides by legal status: up to 6 new rows when a row starts), 50 days,
+  tight buffers;
 * `generated`: the corridor model on a dense generated corridor (each town linked to the
   towns up to 4 columns aside in the next row, busy towns), 1,000,000 people.
 """
@@ -63,6 +66,12 @@ def scenario(case: str):
     if case.startswith("burundi-"):
         return flee_case("burundi2015", int(case.split("-")[1]),
                          "avoid_short_stints=false"), False
+    if case == "caravan-group-tight":
+        from corridor.scenario import load_scenario
+
+        return load_scenario("caravan-2018-10", [
+            "days=50", "pace_cohesion=1.0", "breakaway_chance=0.1", "legal_ride_chance=0.7",
+            "ride_seats=200", "overnight_at_places=true"]), True
     if case == "generated":
         return generated_scenario(1_000_000, days=60, width=10, length=12, busy=True,
                                   reach=4), False

@@ -22,6 +22,7 @@ from benchmarks.generated import dense_scenario
 
 from corridor.engine import count_kernels, flee_count_kernels, flee_model, movement
 from corridor.engine.agents import Agents
+from corridor.engine.flags import Flag
 from corridor.engine.simulation import Simulation
 from corridor.scenario import load_scenario
 
@@ -109,6 +110,19 @@ def test_corridor_model_with_rules_same_result_whatever_the_buffers(monkeypatch)
     _same_tables(tables, roomy_tables)
 
 
+def test_a_thinning_caravan_same_result_whatever_the_buffers(monkeypatch):
+    # breakaways and legal rides split a row into up to 6 rows when it starts its day
+    sc = load_scenario("caravan-2018-10", ["days=50", "pace_cohesion=1.0",
+                                           "breakaway_chance=0.1", "legal_ride_chance=0.7",
+                                           "ride_seats=200", "overnight_at_places=true"])
+    tight, tables, short = _run(sc, monkeypatch, tight=True)
+    _, roomy_tables, _ = _run(sc, monkeypatch, tight=False)
+    assert short > 0
+    assert (tight.agents.full("flags")[: tight.agents.n] & Flag.LEFT_GROUP).any()
+    _conserved(tight, tables)
+    _same_tables(tables, roomy_tables)
+
+
 def test_flee_model_same_result_whatever_the_buffers(monkeypatch, mali):
     tight, tables, short = _run(mali, monkeypatch, tight=True)
     _, roomy_tables, _ = _run(mali, monkeypatch, tight=False)
@@ -156,7 +170,8 @@ def _bounds_checked(tmp_path: Path, *cases: str, timeout: float) -> list[dict]:
 def test_kernels_stay_in_bounds_under_numba_boundscheck(tmp_path, shared_dir):
     # `dense` aborted (glibc heap corruption; IndexError with bounds checks) before the fix
     rows = _bounds_checked(tmp_path, "dense", "dense-tight", "mali-tight",
-                           "burundi-stints-tight", "mali-agents", timeout=900)
+                           "burundi-stints-tight", "mali-agents", "caravan-group-tight",
+                           timeout=900)
     assert rows[0]["departed"] == 1_000_000
 
 

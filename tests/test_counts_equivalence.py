@@ -132,13 +132,20 @@ def test_counts_match_agents_on_the_fixture_corridor():
 
 GROUP = ["pace_cohesion=0.5", "overnight_at_places=true", "attrition_chance=0.02",
          "attrition_home_share=0.5", "ride_chance=0.3"]
+# a caravan that holds together and thins as members leave it for good, riding by legal status
+# (free movement in HN and GT, seats in MX)
+CARAVAN = ["pace_cohesion=1.0", "breakaway_chance=0.15", "overnight_at_places=true",
+           "ride_chance=0.6", "ride_seats=80", "legal_ride_chance=0.9",
+           'free_movement_countries=["HN","GT"]']
 
 
-def test_counts_match_agents_with_the_group_behaviour():
-    """Nights at places, travelling with the group and going home: the same model in both."""
+@pytest.mark.parametrize("settings", [GROUP, CARAVAN], ids=["group", "breakaways"])
+def test_counts_match_agents_with_the_group_behaviour(settings):
+    """Nights at places, travelling with the group, going home, leaving the group for good and
+    rides by legal status: the same model in both."""
     def group_fixture():
         return build(RULES, days=40, deps=departures(600),
-                     settings=["move_chance.town=0.6", *GROUP])
+                     settings=["move_chance.town=0.6", *settings])
     a, b = paired(group_fixture(), group_fixture(), SEEDS, DAYS)
     assert a.shape[1] > 30
     assert rejections(a, b) == []
@@ -176,3 +183,4 @@ def test_route_split_follows_the_weights_for_large_and_small_rows(tmp_path):
             shares[engine] = to["d"] / (to["d"] + to["e"])
         assert 0.05 < shares["agents"] < 0.95
         assert abs(shares["agents"] - shares["counts"]) < 0.03, shares
+

@@ -45,11 +45,13 @@ GENERAL: dict[str, tuple[float, float, bool]] = {
     "detour_km": (20.0, 500.0, True),
     "danger_km": (0.0, 3000.0, False),
     "cohesion": (0.0, 1.0, False),
-    "pace_cohesion": (0.0, 1.0, False),
+    "breakaway_chance": (0.001, 0.3, True),
+    "legal_ride_chance": (0.0, 1.0, False),
     "attrition_home_share": (0.0, 1.0, False),
 }
-# the model the general values belong to
-STRUCTURE = ['destination_kinds=["border_city"]', "overnight_at_places=true"]
+# the model the general values belong to: destinations among border cities, nights at places, a
+# caravan that travels together (`pace_cohesion` 1) and thins as members break away
+STRUCTURE = ['destination_kinds=["border_city"]', "overnight_at_places=true", "pace_cohesion=1.0"]
 SHIPPED = "crossval.toml"
 WIDEN = 0.25
 LOSS_CAP = math.log(5.0)  # see `_log_distance`

@@ -13,6 +13,8 @@ import numpy as np
 from numba import njit
 
 from corridor.engine.legs import (
+    BREAK_COUNTER,
+    LEFT_GROUP,
     PACE_COUNTER,
     at_destination,
     choice_weight,
@@ -21,6 +23,7 @@ from corridor.engine.legs import (
     leg_cost,
     leg_km,
     mark_visit,
+    ride_chance_of,
     sets_out,
     total_weight,
 )
@@ -76,6 +79,60 @@ def push_leg(stack, top, row, lk, budget, hop, riding, grouped, full, link, trav
     return top + 1
 
 
+@njit(cache=True, inline="always")
+def set_off(r, key, legs, walk_km, ride_km, stack, top, n, place, link, travelled, state, group,
+            prev_place, since, timer, flags, countries, kinds, count):
+    """Push row r, whose people set out today, on the stack with their day's budgets.
+
+    Those still in their group travel with it with chance `pace_cohesion` (one binomial; see
+    `legs.with_group`); the others ride with the place's ride chance or walk. Makes at most 2
+    new rows and pushes at most 3 stack entries.
+
+    Returns:
+        (the new top of the stack, rows in use).
+    """
+    st_row, st_budget, st_hop, st_decided, st_riding, st_group, st_full = stack
+    _, _, ride_chance, _, pace_cohesion, group_km, group_rides, _, legal_ride, free = legs
+    pr = place[r]
+    cr = np.int64(count[r])
+    paced = 0  # those who travel with the group today (see `legs.with_group`)
+    if pace_cohesion > 0.0 and (flags[r] & LEFT_GROUP) == 0:
+        paced = cr if pace_cohesion >= 1.0 else binomial(key, r, PACE_COUNTER, cr,
+                                                         pace_cohesion)
+    if paced > 0:
+        pg = r
+        if paced < cr:
+            pg = n
+            n += 1
+            copy_row(r, pg, paced, place, link, travelled, state, group, prev_place,
+                     since, timer, flags, countries, kinds, count)
+        st_row[top], st_budget[top] = pg, group_km[pr]
+        st_hop[top], st_decided[top], st_riding[top] = 0, True, group_rides[pr]
+        st_group[top], st_full[top] = True, group_km[pr]
+        top += 1
+        if paced == cr:
+            return top, n
+    cr = np.int64(count[r])
+    riders = binomial(key, r, 0, cr, ride_chance_of(flags[r], pr, ride_chance, legal_ride,
+                                                    free))
+    if riders == cr or riders == 0:
+        budget = ride_km if riders == cr else walk_km
+        st_row[top], st_budget[top] = r, budget
+        st_hop[top], st_decided[top], st_riding[top] = 0, True, riders == cr
+        st_group[top], st_full[top] = False, budget
+        return top + 1, n
+    j = n
+    n += 1
+    copy_row(r, j, riders, place, link, travelled, state, group, prev_place, since, timer,
+             flags, countries, kinds, count)
+    st_row[top], st_budget[top], st_hop[top], st_decided[top] = j, ride_km, 0, True
+    st_riding[top], st_group[top], st_full[top] = True, False, ride_km
+    top += 1
+    st_row[top], st_budget[top], st_hop[top], st_decided[top] = r, walk_km, 0, True
+    st_riding[top], st_group[top], st_full[top] = False, False, walk_km
+    return top + 1, n
+
+
 @njit(cache=True)
 def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_place, since,
               timer, flags, countries, kinds, count, movable, move_chance, link_weight, goals,
@@ -91,8 +148,9 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
     0 < k < count, into a new row, so every row stays non-empty): more than any fixed margin.
     So the kernel checks the room at the points where a bounded number of rows can follow:
 
-    * before a row starts: at most 3 new rows (those who leave, those who travel with the
-      group, those who ride);
+    * before a row starts: at most 6 new rows (those who leave, those who leave their group
+      for good, and for each of these two parts those who travel with the group and those
+      who ride: `set_off`);
     * before a stack entry is taken: at most 1 + the largest out-degree new rows (those who
       leave, then one per link) and 1 entry of `stopped`.
 
@@ -116,7 +174,7 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
     out_ptr, out_links, link_to, link_km, place_country, place_kind = net
     n_links = max(link_to.shape[0], 1)
     stop_place, stop_link = gates
-    walk_factor, ride_factor, ride_chance, overnight, pace_cohesion, group_km, group_rides = legs
+    walk_factor, ride_factor, _, overnight, _, _, _, breakaway, _, _ = legs
     step = 1  # rows a stack entry can make: 1 + the largest out-degree
     for p in range(out_ptr.shape[0] - 1):
         step = max(step, 1 + out_ptr[p + 1] - out_ptr[p])
@@ -126,7 +184,7 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
         grow = goal_row[g]
         goal = goal_place[g]
         if top == 0:  # start row i (else go on with the row on the stack)
-            if cap - n < 3:
+            if cap - n < 6:
                 return i, n, n_stopped, 0, SHORT_OF_ROWS
             if not movable[state[i]] or count[i] == 0:
                 i += 1
@@ -150,50 +208,25 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
                     n += 1
                     copy_row(i, r, k, place, link, travelled, state, group, prev_place, since,
                              timer, flags, countries, kinds, count)
-            pr = place[r]
-            cr = np.int64(count[r])
-            paced = 0  # those who travel with the group today (see `legs.with_group`)
-            if pace_cohesion > 0.0:
-                paced = cr if pace_cohesion >= 1.0 else binomial(key, r, PACE_COUNTER, cr,
-                                                                 pace_cohesion)
-            if paced > 0:
-                pg = r
-                if paced < cr:
-                    pg = n
+            lone = -1  # the part of row r that leaves its group for good today
+            if (flags[r] & LEFT_GROUP) == 0 and breakaway > 0.0:
+                cr = np.int64(count[r])
+                k = cr if breakaway >= 1.0 else binomial(key, r, BREAK_COUNTER, cr, breakaway)
+                if k == cr:
+                    flags[r] |= LEFT_GROUP
+                elif k > 0:
+                    lone = n
                     n += 1
-                    copy_row(r, pg, paced, place, link, travelled, state, group, prev_place,
+                    copy_row(r, lone, k, place, link, travelled, state, group, prev_place,
                              since, timer, flags, countries, kinds, count)
-                st_row[top], st_budget[top] = pg, group_km[pr]
-                st_hop[top], st_decided[top], st_riding[top] = 0, True, group_rides[pr]
-                st_group[top], st_full[top] = True, group_km[pr]
-                top += 1
-                if paced == cr:
-                    continue
-            cr = np.int64(count[r])
-            riders = binomial(key, r, 0, cr, ride_chance[pr])
-            if riders == cr:
-                st_row[top], st_budget[top] = r, ride_km
-                st_hop[top], st_decided[top], st_riding[top] = 0, True, True
-                st_group[top], st_full[top] = False, ride_km
-                top += 1
-            elif riders == 0:
-                st_row[top], st_budget[top] = r, walk_km
-                st_hop[top], st_decided[top], st_riding[top] = 0, True, False
-                st_group[top], st_full[top] = False, walk_km
-                top += 1
-            else:
-                j = n
-                n += 1
-                copy_row(r, j, riders, place, link, travelled, state, group, prev_place, since,
-                         timer, flags, countries, kinds, count)
-                st_row[top], st_budget[top], st_hop[top], st_decided[top] = j, ride_km, 0, True
-                st_riding[top] = True
-                st_group[top], st_full[top] = False, ride_km
-                top += 1
-                st_row[top], st_budget[top], st_hop[top], st_decided[top] = r, walk_km, 0, True
-                st_riding[top] = False
-                st_group[top], st_full[top] = False, walk_km
-                top += 1
+                    flags[lone] |= LEFT_GROUP
+            top, n = set_off(r, key, legs, walk_km, ride_km, stack, top, n, place, link,
+                             travelled, state, group, prev_place, since, timer, flags,
+                             countries, kinds, count)
+            if lone >= 0:
+                top, n = set_off(lone, key, legs, walk_km, ride_km, stack, top, n, place, link,
+                                 travelled, state, group, prev_place, since, timer, flags,
+                                 countries, kinds, count)
         while top > 0:
             if cap - n < step:
                 return i, n, n_stopped, top, SHORT_OF_ROWS

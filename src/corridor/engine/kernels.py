@@ -6,13 +6,16 @@ import numpy as np
 from numba import njit, prange
 
 from corridor.engine.legs import (
+    LEFT_GROUP,
     at_destination,
     choose_link,
     ends_day,
     group_link,
+    leaves_group,
     leg_cost,
     leg_km,
     mark_visit,
+    ride_chance_of,
     sets_out,
     with_group,
 )
@@ -21,7 +24,7 @@ from corridor.engine.random import uniform
 
 @njit(cache=True)
 def move_range(lo, hi, place, link, travelled, state, group, prev_place, countries, kinds,
-               movable, move_chance, link_weight, goals, net, gates, backtrack_weight,
+               flags, movable, move_chance, link_weight, goals, net, gates, backtrack_weight,
                walk_km, ride_km, legs, key, flows, stopped):
     """Advance the movable agents lo..hi-1 by one day.
 
@@ -43,7 +46,8 @@ def move_range(lo, hi, place, link, travelled, state, group, prev_place, countri
     goal_row, goal_place, goal_stop, flow_base = goals
     out_ptr, out_links, link_to, link_km, place_country, place_kind = net
     stop_place, stop_link = gates
-    walk_factor, ride_factor, ride_chance, overnight, pace_cohesion, group_km, group_rides = legs
+    (walk_factor, ride_factor, ride_chance, overnight, pace_cohesion, group_km, group_rides,
+     breakaway, legal_ride, free_movement) = legs
     n_links = max(link_to.shape[0], 1)
     n_stopped = 0
     for i in range(lo, hi):
@@ -59,12 +63,18 @@ def move_range(lo, hi, place, link, travelled, state, group, prev_place, countri
             mc = move_chance[place[i]]
             if mc <= 0.0 or (mc < 1.0 and uniform(key, i, 1) >= mc):
                 continue
-        grouped = with_group(key, i, pace_cohesion)
+        grouped = False
+        if (flags[i] & LEFT_GROUP) == 0:
+            if leaves_group(key, i, breakaway):
+                flags[i] |= LEFT_GROUP
+            else:
+                grouped = with_group(key, i, pace_cohesion)
         if grouped:
             riding = group_rides[place[i]]
             full = group_km[place[i]]
         else:
-            riding = uniform(key, i, 0) < ride_chance[place[i]]
+            riding = uniform(key, i, 0) < ride_chance_of(flags[i], place[i], ride_chance,
+                                                         legal_ride, free_movement)
             full = ride_km if riding else walk_km
         budget = full
         decided = True
@@ -116,18 +126,18 @@ def move_range(lo, hi, place, link, travelled, state, group, prev_place, countri
 
 
 @njit(cache=True)
-def move_agents(n, place, link, travelled, state, group, prev_place, countries, kinds,
+def move_agents(n, place, link, travelled, state, group, prev_place, countries, kinds, flags,
                 movable, move_chance, link_weight, goals, net, gates, backtrack_weight,
                 walk_km, ride_km, legs, key, flows, stopped):
     """Advance every movable agent by one day on one core (see `move_range`)."""
     return move_range(0, n, place, link, travelled, state, group, prev_place, countries, kinds,
-                      movable, move_chance, link_weight, goals, net, gates, backtrack_weight,
+                      flags, movable, move_chance, link_weight, goals, net, gates, backtrack_weight,
                       walk_km, ride_km, legs, key, flows, stopped)
 
 
 @njit(cache=True, parallel=True)
 def move_agents_parallel(n, place, link, travelled, state, group, prev_place, countries, kinds,
-                         movable, move_chance, link_weight, goals, net, gates,
+                         flags, movable, move_chance, link_weight, goals, net, gates,
                          backtrack_weight, walk_km, ride_km, legs, key, flows, stopped,
                          chunks):
     """Advance every movable agent by one day, `chunks` contiguous ranges in parallel.
@@ -144,8 +154,8 @@ def move_agents_parallel(n, place, link, travelled, state, group, prev_place, co
         hi = min(n, lo + size)
         if lo < hi:
             found[c] = move_range(lo, hi, place, link, travelled, state, group, prev_place,
-                                  countries, kinds, movable, move_chance, link_weight, goals,
-                                  net, gates, backtrack_weight, walk_km, ride_km, legs, key,
+                                  countries, kinds, flags, movable, move_chance, link_weight,
+                                  goals, net, gates, backtrack_weight, walk_km, ride_km, legs, key,
                                   part_flows[c], stopped[lo:hi])
     total = 0
     for c in range(chunks):

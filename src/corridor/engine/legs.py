@@ -11,8 +11,11 @@ Conventions shared by both kernels:
   `ride_km` with a ride). A leg of mode m costs `km × factor[m]` of that budget, where the
   factor is the day's speed over the mode's speed (1 on roads, so a road leg costs its km).
 - The `legs` tuple is (walk_factor, ride_factor per link; ride_chance per place;
-  overnight_at_places; pace_cohesion; group_km, group_rides per place): see `sets_out` and
-  `with_group`.
+  overnight_at_places; pace_cohesion; group_km, group_rides per place; breakaway_chance;
+  legal_ride_chance, -1 when not set; free movement per place): see `sets_out`,
+  `with_group`, `leaves_group` and `ride_chance_of`.
+- A traveller who has left their group for good carries `Flag.LEFT_GROUP` (`engine/flags.py`)
+  in the `flags` column of either representation.
 """
 
 from __future__ import annotations
@@ -20,9 +23,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from corridor.engine.flags import Flag
 from corridor.engine.random import uniform
 
 PACE_COUNTER = 1 << 40  # the draw counter of "travels with the group" (far from the others)
+BREAK_COUNTER = 1 << 41  # the draw counter of "leaves the group for good"
+LEFT_GROUP = Flag.LEFT_GROUP
+PERMIT = Flag.PERMIT
 GROUP_STREAM = 1 << 50  # draws of a cohort's way at a place use "agent" GROUP_STREAM + index
 
 
@@ -134,7 +141,7 @@ def sets_out(cost, budget, full, overnight_at_places):
 
 @njit(cache=True, inline="always")
 def with_group(key, i, pace_cohesion):
-    """Whether traveller i travels with their group today (chance `pace_cohesion`).
+    """Whether traveller i, still in their group, travels with it today (chance `pace_cohesion`).
 
     Those who do go at the group's pace: the day's budget `group_km[p]`, the group's mean
     (walking, plus the share who find a ride at p times the extra km of a ride: the head of a
@@ -143,3 +150,31 @@ def with_group(key, i, pace_cohesion):
     """
     return pace_cohesion > 0.0 and (pace_cohesion >= 1.0
                                     or uniform(key, i, PACE_COUNTER) < pace_cohesion)
+
+
+@njit(cache=True, inline="always")
+def leaves_group(key, i, breakaway):
+    """Whether traveller i, still in their group, leaves it for good today.
+
+    A caravan holds together while its members stay and thins as they break away: each day
+    that they set out, a member leaves with chance `breakaway_chance` (one draw per traveller,
+    or a binomial split of a row). From then on they carry `Flag.LEFT_GROUP` and travel at
+    their own pace and by their own way (`with_group` is no longer drawn for them); they keep
+    their destination.
+    """
+    return breakaway > 0.0 and (breakaway >= 1.0 or uniform(key, i, BREAK_COUNTER) < breakaway)
+
+
+@njit(cache=True, inline="always")
+def ride_chance_of(flags, p, ride_chance, legal_ride, free_movement):
+    """A traveller's chance of a ride at p today, by where they are and what they carry.
+
+    `ride_chance[p]` is the place's chance shared out over its seats. With `legal_ride_chance`
+    set (`legal_ride` >= 0), a traveller who may travel legally at p (p is in a country of
+    free movement for them, `free_movement[p]`, or they hold a permit) rides with that chance
+    instead, not limited by seats: buses sell them tickets, while those without papers depend
+    on the rides a place offers.
+    """
+    if legal_ride >= 0.0 and (free_movement[p] or (flags & PERMIT) != 0):
+        return legal_ride
+    return ride_chance[p]

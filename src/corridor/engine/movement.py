@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from corridor.engine import count_kernels
 from corridor.engine.count_kernels import move_rows
+from corridor.engine.flags import Flag
 from corridor.engine.gates import Gates
 from corridor.engine.kernels import move_agents, move_agents_parallel
 from corridor.engine.models import MovementModel
@@ -98,6 +99,22 @@ class CorridorParameters(BaseModel):
                                  "travels with their group: at the group's pace (its members' "
                                  "mean km a day) and by its way (one draw per cohort, place and "
                                  "day)")
+    legal_ride_chance: float | None = Field(None, ge=0, le=1, description="daily chance of a "
+                                            "ride for a traveller who may travel legally where "
+                                            "they are (a `free_movement_countries` country, or "
+                                            "holding a permit), not limited by `ride_seats`: "
+                                            "buses sell them tickets; `ride_seats` is then "
+                                            "shared among the others (empty: everyone rides "
+                                            "with `ride_chance`)")
+    free_movement_countries: list[str] = Field(
+        default_factory=list, description="countries where the travellers move freely (e.g. "
+        "the CA-4 area for Central Americans): rides there go by `legal_ride_chance`")
+    breakaway_chance: float = Field(0.0, ge=0, le=1, description="daily chance that a "
+                                    "traveller still in their group leaves it for good when "
+                                    "setting out: from then on they travel at their own pace "
+                                    "and by their own way (a caravan holds together and "
+                                    "thins; 0: nobody leaves, `pace_cohesion` alone decides "
+                                    "each day)")
     cohesion: float = Field(0.0, ge=0, le=1, description="share of a departing group that "
                             "heads for the group's collective destination (drawn once per "
                             "group by the same logit) rather than drawing its own")
@@ -219,6 +236,9 @@ class CorridorModel(MovementModel):
         self.movable = np.zeros(N_STATES, dtype=np.bool_)
         self.movable[State.IN_TRANSIT] = True
         self.walk_factor, self.ride_factor = leg_factors(sim.scenario, net, p)
+        free = set(p.free_movement_countries)
+        self.free_movement = np.array([pl.country in free for pl in sim.scenario.places],
+                                      dtype=np.bool_)
         self.destinations = np.flatnonzero(np.isin(
             net.kind, [PLACE_KINDS.index(k) for k in p.destination_kinds])).astype(np.int32)
         self._distances_key: bytes | None = None
@@ -394,29 +414,51 @@ class CorridorModel(MovementModel):
                 rows.append(np.where(ok, w * capacity[net.link_to], 0.0))
         return np.ascontiguousarray(np.array(rows, dtype=np.float64))
 
-    def ride_chances(self) -> np.ndarray:
-        """Each place's chance of a ride today: `ride_chance`, shared out over `ride_seats`."""
+    def ride_chances(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each place's chances of a ride today: (without papers, mean of its travellers).
+
+        The first is `ride_chance` shared out over `ride_seats` among the travellers at the
+        place (with `legal_ride_chance`, among those without papers only: see
+        `legs.ride_chance_of`); the second is the mean chance of the travellers there, which
+        sets a group's pace.
+        """
         p = self.params
         net = self.sim.network
         chance = np.full(net.n_places, p.ride_chance, dtype=np.float64)
-        if p.ride_seats is None:
-            return chance
+        legal = p.legal_ride_chance
+        if p.ride_seats is None and legal is None:
+            return chance, chance
         a = self.sim.agents
         here = (a.state == State.IN_TRANSIT) & (a.link < 0)
-        travellers = np.bincount(a.place[here], weights=a.count[here], minlength=net.n_places)
-        return chance * np.minimum(1.0, p.ride_seats / np.maximum(travellers, 1.0))
+        weights = a.count[here].astype(np.float64)
+        travellers = np.bincount(a.place[here], weights=weights, minlength=net.n_places)
+        seated = travellers
+        if legal is not None:
+            papers = self.free_movement[a.place[here]] | ((a.flags[here] & Flag.PERMIT) != 0)
+            seated = np.bincount(a.place[here], weights=np.where(papers, 0.0, weights),
+                                 minlength=net.n_places)
+        if p.ride_seats is not None:
+            chance = chance * np.minimum(1.0, p.ride_seats / np.maximum(seated, 1.0))
+        if legal is None:
+            return chance, chance
+        mean = np.where(travellers > 0, (chance * seated + legal * (travellers - seated))
+                        / np.maximum(travellers, 1.0), chance)
+        return chance, mean
 
     def legs(self, day: int) -> tuple:
         """The kernels' `legs` tuple for today (see `engine/legs.py`).
 
-        A group's pace at a place is its members' mean: `walk_speed_km` plus the place's ride
-        chance (shared out over its seats) times the extra km of a ride.
+        A group's pace at a place is its members' mean: `walk_speed_km` plus the mean ride
+        chance of the travellers there (shared out over its seats) times the extra km of a
+        ride.
         """
         p = self.params
-        chance = self.ride_chances()
-        group_km = p.walk_speed_km + chance * max(p.ride_speed_km - p.walk_speed_km, 0.0)
+        chance, mean = self.ride_chances()
+        group_km = p.walk_speed_km + mean * max(p.ride_speed_km - p.walk_speed_km, 0.0)
+        legal = -1.0 if p.legal_ride_chance is None else float(p.legal_ride_chance)
         return (self.walk_factor, self.ride_factor, chance, bool(p.overnight_at_places),
-                float(p.pace_cohesion), group_km, chance >= 0.5)
+                float(p.pace_cohesion), group_km, mean >= 0.5, float(p.breakaway_chance),
+                legal, self.free_movement)
 
     def move(self, day: int, gates: Gates) -> np.ndarray:
         """Advance everybody in transit by one day."""
@@ -431,7 +473,7 @@ class CorridorModel(MovementModel):
             self._stopped = np.empty(max(a.n, 2 * len(self._stopped)), dtype=np.int32)
         stopped = self._stopped
         args = (a.n, a.place, a.link, a.travelled, a.state, a.group, a.prev_place, a.countries,
-                a.kinds, self.movable, self.move_chance, self.link_weights(gates),
+                a.kinds, a.flags, self.movable, self.move_chance, self.link_weights(gates),
                 self.goals(gates), self.net_arrays(),
                 (gates.stop_place, gates.stop_link), p.backtrack_weight, p.walk_speed_km,
                 p.ride_speed_km, self.legs(day),
