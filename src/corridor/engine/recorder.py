@@ -213,31 +213,32 @@ class Recorder:
             trans[k] = trans.get(k, 0) + int(count)
 
     def end_day(self, day: int) -> None:
-        """Count everybody and keep the day's rows."""
+        """Count everybody and keep the day's rows (the transitions as lists until `flush`)."""
         a = self.sim.agents
+        d = a._data
         net = self.sim.network
-        self._settle()
+        if self._pending:
+            self._settle()
         counts = self.counts
         counts.fill(0)
-        count_positions(a.n, a.place, a.link, a.state, a.count, a.group,
+        count_positions(a.n, d["place"], d["link"], d["state"], d["count"], d["group"],
                         self.sim.cohort_of_group, net.n_places, counts)
         # the non-zero cells as flat indices (split into cohort, position and state at
         # `flush`; adding a cohort appends along the first axis, which moves no flat index)
-        flat = counts.reshape(-1)
-        cells = np.flatnonzero(flat)
-        self._buf["daily"].append((day, cells, flat[cells]))
-        flows = self.day_flows.reshape(-1)
-        hops = np.flatnonzero(flows)
-        self._buf["flows"].append((day, hops, flows[hops]))
-        if self._trans:
-            keys = np.array(list(self._trans.keys()), dtype=np.int64).reshape(-1, 5)
-            vals = np.array(list(self._trans.values()), dtype=np.int64)
-            self._buf["transitions"].append((np.full(len(vals), day, np.int32), keys[:, 0],
-                                             keys[:, 1], keys[:, 2], keys[:, 3], keys[:, 4],
-                                             vals))
-        self._kept += len(cells) + len(hops) + len(self._trans)
+        kept = self._keep("daily", day, counts.reshape(-1))
+        kept += self._keep("flows", day, self.day_flows.reshape(-1))
+        trans = self._trans
+        if trans:
+            self._buf["transitions"].append((day, list(trans.keys()), list(trans.values())))
+        self._kept += kept + len(trans)
         if self._kept >= FLUSH_ROWS:
             self.flush()
+
+    def _keep(self, table: str, day: int, flat: np.ndarray) -> int:
+        """Keep a day's non-zero cells of `daily` or `flows` (flat counts); return how many."""
+        cells = flat.nonzero()[0]
+        self._buf[table].append((day, cells, flat[cells]))
+        return len(cells)
 
     def _dates(self, days: np.ndarray) -> pa.Array:
         start = np.datetime64(self.sim.scenario.config.start_date, "D")
@@ -281,8 +282,12 @@ class Recorder:
                     _strings(net.link_from[links], places), _strings(net.link_to[links], places),
                     _numbers(cnt, pa.int64()), self._cohorts(coh)], schema=SCHEMAS["flows"]))
         if self._buf["transitions"]:
-            day, coh, pos, old, new, rule, cnt = (
-                np.concatenate(x) for x in zip(*self._buf["transitions"], strict=True))
+            kept = self._buf["transitions"]
+            day = np.repeat(np.array([d for d, _, _ in kept], dtype=np.int32),
+                            [len(v) for _, _, v in kept])
+            keys = np.array([k for _, ks, _ in kept for k in ks], dtype=np.int64).reshape(-1, 5)
+            cnt = np.array([v for _, _, vs in kept for v in vs], dtype=np.int64)
+            coh, pos, old, new, rule = keys.T
             sink.write("transitions", pa.record_batch([
                 self._run_ids(len(day)), _numbers(day, pa.int32()), self._dates(day),
                 _strings(pos, self.positions), _strings(old, self.states),
