@@ -414,7 +414,7 @@ class FleeModel(MovementModel):
 
     def _add_all(self, counts: np.ndarray) -> None:
         """Add counts[place] new people at every place (one row per place with counts)."""
-        places = np.flatnonzero(counts > 0)
+        places = (counts > 0).nonzero()[0]
         if not self.counts or self.params.take_from_population:
             for place in places:
                 self._add(int(counts[place]), int(place))

@@ -205,12 +205,15 @@ class Recorder:
     def add_counts(self, positions: list[int], old: int, new: int, rule: str,
                    counts: list[int], cohort: int = 0) -> None:
         """`add_count` for several positions in turn (one rule, one change of state)."""
-        self._settle()
+        if self._pending:
+            self._settle()
         code = self.rule_code(rule)
         trans = self._trans
+        get = trans.get
+        cohort, old, new = int(cohort), int(old), int(new)
         for position, count in zip(positions, counts, strict=True):
-            k = (int(cohort), int(position), int(old), int(new), code)
-            trans[k] = trans.get(k, 0) + int(count)
+            k = (cohort, int(position), old, new, code)
+            trans[k] = get(k, 0) + int(count)
 
     def end_day(self, day: int) -> None:
         """Count everybody and keep the day's rows (the transitions as lists until `flush`)."""
@@ -332,11 +335,14 @@ class Recorder:
         k_u = (values & np.uint64(0xFFFF)).astype(np.int64)
         from corridor.scenario.kinds import PLACE_KINDS
 
-        def bits(mask: int, names: tuple[str, ...]) -> str:
-            return ",".join(name for i, name in enumerate(names) if mask >> i & 1)
+        def bits(masks: np.ndarray, names: tuple[str, ...]) -> list[str]:
+            masks = masks.tolist()
+            text = {m: ",".join(name for i, name in enumerate(names) if m >> i & 1)
+                    for m in set(masks)}  # each mask once (rows share few)
+            return [text[m] for m in masks]
 
-        country_text = [bits(int(m), net.countries[:16]) for m in c_u]
-        kind_text = [bits(int(m), PLACE_KINDS) for m in k_u]
+        country_text = bits(c_u, tuple(net.countries[:16]))
+        kind_text = bits(k_u, PLACE_KINDS)
         groups = [self.sim.groups[g] if g < len(self.sim.groups) else None for g in group_u]
 
         def column(get) -> pa.Array:
