@@ -208,6 +208,8 @@ class FleeModel(MovementModel):
         self._buffers: tuple | None = None  # `flee_count_day`'s, see `_day_buffers`
         self._place_signature: tuple | None = None  # see `_daily_place_arrays`
         self._occ = np.zeros(n, dtype=np.int64)
+        self._flows_of: np.ndarray | None = None  # see `day_flows`
+        self._flows = np.zeros(0, dtype=np.int64)
         self.expected_agents = 4096 if self.counts else self._expected_agents()
 
     def attach_columns(self) -> None:
@@ -655,9 +657,14 @@ class FleeModel(MovementModel):
     def day_flows(self) -> np.ndarray:
         """Return the recorder's flow counts of today for the model's one cohort (a 1-D view).
 
-        Everybody in a Flee run is of one group, so of one cohort.
+        Everybody in a Flee run is of one group, so of one cohort. The view is kept while the
+        recorder keeps its array (`begin_day` zeroes it in place; a new cohort replaces it).
         """
-        return self.sim.recorder.day_flows[self.sim.cohort_of_group[self.group]]
+        flows = self.sim.recorder.day_flows
+        if flows is not self._flows_of:
+            self._flows_of = flows
+            self._flows = flows[self.sim.cohort_of_group[self.group]]
+        return self._flows
 
     def _move_rows(self, day: int, score: np.ndarray, pop_weight: np.ndarray,
                    movechance: np.ndarray) -> np.ndarray:
@@ -679,14 +686,16 @@ class FleeModel(MovementModel):
         prog, slices, held, stack, entered, table, first, total = self._day_buffers(a.capacity)
         occ = self._occ
         prog[:] = 0
-        merge = not p.sinks  # (else after the sinks, by the simulation)
+        sinks = p.sinks
+        merge = not sinks  # (else after the sinks, by the simulation)
+        flows = self.day_flows()
         while True:
             a.n = flee_count_day(prog, a.n, a.capacity, _row_buffers(a._data), slices, held,
                                  occ, common, net.link_from, net.link_to, net.link_km,
                                  self.link_speed, self.walk_prob, self.link_open, self.link_gen,
                                  self.forced_link, movechance, self.is_camp, score, pop_weight,
                                  self.capacity, net.country, net.kind, weights, travel, key,
-                                 self.day_flows(), self.scratch, stack, entered, self.camp_kind,
+                                 flows, self.scratch, stack, entered, self.camp_kind,
                                  _IN_TRANSIT, _IN_CAMP, merge, table, first, total)
             if prog[STAGE] == STAGE_DONE:
                 break
@@ -694,7 +703,7 @@ class FleeModel(MovementModel):
             _, slices, _, stack, _, table, first, total = self._day_buffers(a.capacity,
                                                                           int(prog[TOP]))
         self.rows_merged = merge
-        if p.sinks:
+        if sinks:
             self._deactivate_rows()
         if day < len(self.camp_counts):
             self.camp_counts[day] = occ[self.camp_places]
