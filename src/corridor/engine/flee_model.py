@@ -398,10 +398,11 @@ class FleeModel(MovementModel):
             weight = np.where(conflict, self.pop * self.intensity, 0.0)
             if p.conflict_spawn_decay:
                 weight = weight * self.decay(weights_day)
-            if not weight.sum() > 0:
+            weight_sum = weight.sum()
+            if not weight_sum > 0:
                 raise CorridorError(f"day {day} ({sim.scenario.date_of(day)}): {new} people "
                                     "should appear but no conflict zone has a population")
-            self._add_all(sim.rng.multinomial(new, weight / weight.sum()))
+            self._add_all(sim.rng.multinomial(new, weight / weight_sum))
         self._record_totals(day)
 
     def _total_on(self, day: int) -> int:
@@ -471,7 +472,7 @@ class FleeModel(MovementModel):
     # --- closures and paths -------------------------------------------------------------------
     def _apply_closures(self, day: int, gates: Gates) -> None:
         active = tuple(k for k, (_, start, end) in enumerate(self.closures)
-                       if start <= day and (end is None or day < end))
+                       if start <= day and (end is None or day < end)) if self.closures else ()
         signature = (active, gates.link_open.tobytes())
         if signature == self._closure_signature:
             return  # the same closures and gates as yesterday: nothing to redo

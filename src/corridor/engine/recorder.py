@@ -42,6 +42,29 @@ def _text(labels: list[str]) -> pa.Array:
                                  [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
 
 
+_ENCODED: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
+LABEL_SETS = 64  # label lists whose encodings `_encoded` keeps
+
+
+def _encoded(labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Return the UTF-8 lengths and bytes (an object array) of labels, kept for the next call.
+
+    A run writes its position, state and place names at every flush; encoding them once saves
+    that work (a few label lists, at most `LABEL_SETS` kept).
+    """
+    key = tuple(labels)
+    found = _ENCODED.get(key)
+    if found is None:
+        encoded = [t.encode("utf-8") for t in key]
+        table = np.empty(len(encoded), dtype=object)
+        table[:] = encoded
+        found = (np.array([len(b) for b in encoded], dtype=np.int64), table)
+        if len(_ENCODED) >= LABEL_SETS:
+            _ENCODED.clear()
+        _ENCODED[key] = found
+    return found
+
+
 def _strings(indices: np.ndarray, labels: list[str]) -> pa.Array:
     """Return labels[indices] as an Arrow string array, built from buffers.
 
@@ -50,19 +73,16 @@ def _strings(indices: np.ndarray, labels: list[str]) -> pa.Array:
     freed memory (Mali ×1: 14 MB above the runtime instead of 5). Here the only buffers are the
     offsets (numpy) and the joined bytes.
     """
-    encoded = [t.encode("utf-8") for t in labels]
     idx = np.asarray(indices, dtype=np.int64)
-    if len(encoded) == 1:  # one label (the run id): the same bytes, without gathering them
-        size = len(encoded[0])
-        offsets = (np.arange(len(idx) + 1) * size).astype(np.int32)
+    if len(labels) == 1:  # one label (the run id): the same bytes, without gathering them
+        only = labels[0].encode("utf-8")
+        offsets = (np.arange(len(idx) + 1) * len(only)).astype(np.int32)
         return pa.Array.from_buffers(pa.string(), len(idx), [None, pa.py_buffer(offsets),
-                                                             pa.py_buffer(encoded[0] * len(idx))])
-    lengths = np.array([len(b) for b in encoded], dtype=np.int64)
+                                                             pa.py_buffer(only * len(idx))])
+    lengths, table = _encoded(labels)
     offsets = np.zeros(len(idx) + 1, dtype=np.int32)
     if len(idx):
         offsets[1:] = np.cumsum(lengths[idx])
-    table = np.empty(len(encoded), dtype=object)
-    table[:] = encoded
     data = b"".join(table[idx].tolist())
     return pa.Array.from_buffers(pa.string(), len(idx),
                                  [None, pa.py_buffer(offsets), pa.py_buffer(data)])
