@@ -209,6 +209,8 @@ class FleeModel(MovementModel):
         self._place_signature: tuple | None = None  # see `_daily_place_arrays`
         self._occ = np.zeros(n, dtype=np.int64)
         self._flows_of: np.ndarray | None = None  # see `day_flows`
+        self._shares_key: tuple | None = None  # see `_spawn_shares`
+        self._shares: tuple[np.ndarray, float] = (np.zeros(0), 0.0)
         self._flows = np.zeros(0, dtype=np.int64)
         self.expected_agents = 4096 if self.counts else self._expected_agents()
 
@@ -369,8 +371,8 @@ class FleeModel(MovementModel):
         # Flee refreshes spawn weights when a conflict starts or ends, else they are the
         # previous day's: the decay of day - 1 applies.
         weights_day = day if self._apply_conflicts(day) or day == 0 else day - 1
-        conflict = self.intensity > 0.0
         if p.conflict_driven_spawning:
+            conflict = self.intensity > 0.0
             amount = p.displaced_per_conflict_day * self.intensity
             if p.spawn_mode == "pop_ratio":
                 amount = amount * self.pop
@@ -395,15 +397,34 @@ class FleeModel(MovementModel):
         elif self.debt > 0:
             self.debt = 0
         if new > 0:
-            weight = np.where(conflict, self.pop * self.intensity, 0.0)
-            if p.conflict_spawn_decay:
-                weight = weight * self.decay(weights_day)
-            weight_sum = weight.sum()
+            shares, weight_sum = self._spawn_shares(weights_day)
             if not weight_sum > 0:
                 raise CorridorError(f"day {day} ({sim.scenario.date_of(day)}): {new} people "
                                     "should appear but no conflict zone has a population")
-            self._add_all(sim.rng.multinomial(new, weight / weight_sum))
+            self._add_all(sim.rng.multinomial(new, shares))
         self._record_totals(day)
+
+    def _spawn_shares(self, day: int) -> tuple[np.ndarray, float]:
+        """Return each place's share of new people (weights of `day`) and the weights' sum.
+
+        A conflict zone weighs its population × intensity (× its decay factor). The shares
+        change only with these (the decay with its 30-day step): the last ones are returned
+        (not copied; they are only read) while none of that changed.
+        """
+        decays = bool(self.params.conflict_spawn_decay)
+        step = b""
+        if decays and len(self.decay_factors):
+            step = np.minimum((day - self.conflict_start) // 30,
+                              len(self.decay_factors) - 1).tobytes()
+        key = (step, self.intensity.tobytes(), self.pop.tobytes())
+        if key != self._shares_key:
+            weight = np.where(self.intensity > 0.0, self.pop * self.intensity, 0.0)
+            if decays:
+                weight = weight * self.decay(day)
+            total = weight.sum()
+            self._shares = (weight / total if total > 0 else weight, total)
+            self._shares_key = key
+        return self._shares
 
     def _total_on(self, day: int) -> int:
         if day < len(self.total_daily):
