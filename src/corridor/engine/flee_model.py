@@ -208,6 +208,10 @@ class FleeModel(MovementModel):
         self._buffers: tuple | None = None  # `flee_count_day`'s, see `_day_buffers`
         self._place_signature: tuple | None = None  # see `_daily_place_arrays`
         self._occ = np.zeros(n, dtype=np.int64)
+        self._flows_of: np.ndarray | None = None  # see `day_flows`
+        self._shares_key: tuple | None = None  # see `_spawn_shares`
+        self._shares: tuple[np.ndarray, float] = (np.zeros(0), 0.0)
+        self._flows = np.zeros(0, dtype=np.int64)
         self.expected_agents = 4096 if self.counts else self._expected_agents()
 
     def attach_columns(self) -> None:
@@ -367,8 +371,8 @@ class FleeModel(MovementModel):
         # Flee refreshes spawn weights when a conflict starts or ends, else they are the
         # previous day's: the decay of day - 1 applies.
         weights_day = day if self._apply_conflicts(day) or day == 0 else day - 1
-        conflict = self.intensity > 0.0
         if p.conflict_driven_spawning:
+            conflict = self.intensity > 0.0
             amount = p.displaced_per_conflict_day * self.intensity
             if p.spawn_mode == "pop_ratio":
                 amount = amount * self.pop
@@ -393,14 +397,34 @@ class FleeModel(MovementModel):
         elif self.debt > 0:
             self.debt = 0
         if new > 0:
-            weight = np.where(conflict, self.pop * self.intensity, 0.0)
-            if p.conflict_spawn_decay:
-                weight = weight * self.decay(weights_day)
-            if not weight.sum() > 0:
+            shares, weight_sum = self._spawn_shares(weights_day)
+            if not weight_sum > 0:
                 raise CorridorError(f"day {day} ({sim.scenario.date_of(day)}): {new} people "
                                     "should appear but no conflict zone has a population")
-            self._add_all(sim.rng.multinomial(new, weight / weight.sum()))
+            self._add_all(sim.rng.multinomial(new, shares))
         self._record_totals(day)
+
+    def _spawn_shares(self, day: int) -> tuple[np.ndarray, float]:
+        """Return each place's share of new people (weights of `day`) and the weights' sum.
+
+        A conflict zone weighs its population × intensity (× its decay factor). The shares
+        change only with these (the decay with its 30-day step): the last ones are returned
+        (not copied; they are only read) while none of that changed.
+        """
+        decays = bool(self.params.conflict_spawn_decay)
+        step = b""
+        if decays and len(self.decay_factors):
+            step = np.minimum((day - self.conflict_start) // 30,
+                              len(self.decay_factors) - 1).tobytes()
+        key = (step, self.intensity.tobytes(), self.pop.tobytes())
+        if key != self._shares_key:
+            weight = np.where(self.intensity > 0.0, self.pop * self.intensity, 0.0)
+            if decays:
+                weight = weight * self.decay(day)
+            total = weight.sum()
+            self._shares = (weight / total if total > 0 else weight, total)
+            self._shares_key = key
+        return self._shares
 
     def _total_on(self, day: int) -> int:
         if day < len(self.total_daily):
@@ -414,7 +438,7 @@ class FleeModel(MovementModel):
 
     def _add_all(self, counts: np.ndarray) -> None:
         """Add counts[place] new people at every place (one row per place with counts)."""
-        places = np.flatnonzero(counts > 0)
+        places = (counts > 0).nonzero()[0]
         if not self.counts or self.params.take_from_population:
             for place in places:
                 self._add(int(counts[place]), int(place))
@@ -469,7 +493,7 @@ class FleeModel(MovementModel):
     # --- closures and paths -------------------------------------------------------------------
     def _apply_closures(self, day: int, gates: Gates) -> None:
         active = tuple(k for k, (_, start, end) in enumerate(self.closures)
-                       if start <= day and (end is None or day < end))
+                       if start <= day and (end is None or day < end)) if self.closures else ()
         signature = (active, gates.link_open.tobytes())
         if signature == self._closure_signature:
             return  # the same closures and gates as yesterday: nothing to redo
@@ -655,9 +679,14 @@ class FleeModel(MovementModel):
     def day_flows(self) -> np.ndarray:
         """Return the recorder's flow counts of today for the model's one cohort (a 1-D view).
 
-        Everybody in a Flee run is of one group, so of one cohort.
+        Everybody in a Flee run is of one group, so of one cohort. The view is kept while the
+        recorder keeps its array (`begin_day` zeroes it in place; a new cohort replaces it).
         """
-        return self.sim.recorder.day_flows[self.sim.cohort_of_group[self.group]]
+        flows = self.sim.recorder.day_flows
+        if flows is not self._flows_of:
+            self._flows_of = flows
+            self._flows = flows[self.sim.cohort_of_group[self.group]]
+        return self._flows
 
     def _move_rows(self, day: int, score: np.ndarray, pop_weight: np.ndarray,
                    movechance: np.ndarray) -> np.ndarray:
@@ -679,14 +708,16 @@ class FleeModel(MovementModel):
         prog, slices, held, stack, entered, table, first, total = self._day_buffers(a.capacity)
         occ = self._occ
         prog[:] = 0
-        merge = not p.sinks  # (else after the sinks, by the simulation)
+        sinks = p.sinks
+        merge = not sinks  # (else after the sinks, by the simulation)
+        flows = self.day_flows()
         while True:
             a.n = flee_count_day(prog, a.n, a.capacity, _row_buffers(a._data), slices, held,
                                  occ, common, net.link_from, net.link_to, net.link_km,
                                  self.link_speed, self.walk_prob, self.link_open, self.link_gen,
                                  self.forced_link, movechance, self.is_camp, score, pop_weight,
                                  self.capacity, net.country, net.kind, weights, travel, key,
-                                 self.day_flows(), self.scratch, stack, entered, self.camp_kind,
+                                 flows, self.scratch, stack, entered, self.camp_kind,
                                  _IN_TRANSIT, _IN_CAMP, merge, table, first, total)
             if prog[STAGE] == STAGE_DONE:
                 break
@@ -694,7 +725,7 @@ class FleeModel(MovementModel):
             _, slices, _, stack, _, table, first, total = self._day_buffers(a.capacity,
                                                                           int(prog[TOP]))
         self.rows_merged = merge
-        if p.sinks:
+        if sinks:
             self._deactivate_rows()
         if day < len(self.camp_counts):
             self.camp_counts[day] = occ[self.camp_places]

@@ -42,6 +42,29 @@ def _text(labels: list[str]) -> pa.Array:
                                  [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
 
 
+_ENCODED: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
+LABEL_SETS = 64  # label lists whose encodings `_encoded` keeps
+
+
+def _encoded(labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Return the UTF-8 lengths and bytes (an object array) of labels, kept for the next call.
+
+    A run writes its position, state and place names at every flush; encoding them once saves
+    that work (a few label lists, at most `LABEL_SETS` kept).
+    """
+    key = tuple(labels)
+    found = _ENCODED.get(key)
+    if found is None:
+        encoded = [t.encode("utf-8") for t in key]
+        table = np.empty(len(encoded), dtype=object)
+        table[:] = encoded
+        found = (np.array([len(b) for b in encoded], dtype=np.int64), table)
+        if len(_ENCODED) >= LABEL_SETS:
+            _ENCODED.clear()
+        _ENCODED[key] = found
+    return found
+
+
 def _strings(indices: np.ndarray, labels: list[str]) -> pa.Array:
     """Return labels[indices] as an Arrow string array, built from buffers.
 
@@ -50,19 +73,16 @@ def _strings(indices: np.ndarray, labels: list[str]) -> pa.Array:
     freed memory (Mali ×1: 14 MB above the runtime instead of 5). Here the only buffers are the
     offsets (numpy) and the joined bytes.
     """
-    encoded = [t.encode("utf-8") for t in labels]
     idx = np.asarray(indices, dtype=np.int64)
-    if len(encoded) == 1:  # one label (the run id): the same bytes, without gathering them
-        size = len(encoded[0])
-        offsets = (np.arange(len(idx) + 1) * size).astype(np.int32)
+    if len(labels) == 1:  # one label (the run id): the same bytes, without gathering them
+        only = labels[0].encode("utf-8")
+        offsets = (np.arange(len(idx) + 1) * len(only)).astype(np.int32)
         return pa.Array.from_buffers(pa.string(), len(idx), [None, pa.py_buffer(offsets),
-                                                             pa.py_buffer(encoded[0] * len(idx))])
-    lengths = np.array([len(b) for b in encoded], dtype=np.int64)
+                                                             pa.py_buffer(only * len(idx))])
+    lengths, table = _encoded(labels)
     offsets = np.zeros(len(idx) + 1, dtype=np.int32)
     if len(idx):
         offsets[1:] = np.cumsum(lengths[idx])
-    table = np.empty(len(encoded), dtype=object)
-    table[:] = encoded
     data = b"".join(table[idx].tolist())
     return pa.Array.from_buffers(pa.string(), len(idx),
                                  [None, pa.py_buffer(offsets), pa.py_buffer(data)])
@@ -205,39 +225,43 @@ class Recorder:
     def add_counts(self, positions: list[int], old: int, new: int, rule: str,
                    counts: list[int], cohort: int = 0) -> None:
         """`add_count` for several positions in turn (one rule, one change of state)."""
-        self._settle()
+        if self._pending:
+            self._settle()
         code = self.rule_code(rule)
         trans = self._trans
+        get = trans.get
+        cohort, old, new = int(cohort), int(old), int(new)
         for position, count in zip(positions, counts, strict=True):
-            k = (int(cohort), int(position), int(old), int(new), code)
-            trans[k] = trans.get(k, 0) + int(count)
+            k = (cohort, int(position), old, new, code)
+            trans[k] = get(k, 0) + int(count)
 
     def end_day(self, day: int) -> None:
-        """Count everybody and keep the day's rows."""
+        """Count everybody and keep the day's rows (the transitions as lists until `flush`)."""
         a = self.sim.agents
+        d = a._data
         net = self.sim.network
-        self._settle()
+        if self._pending:
+            self._settle()
         counts = self.counts
         counts.fill(0)
-        count_positions(a.n, a.place, a.link, a.state, a.count, a.group,
+        count_positions(a.n, d["place"], d["link"], d["state"], d["count"], d["group"],
                         self.sim.cohort_of_group, net.n_places, counts)
         # the non-zero cells as flat indices (split into cohort, position and state at
         # `flush`; adding a cohort appends along the first axis, which moves no flat index)
-        flat = counts.reshape(-1)
-        cells = np.flatnonzero(flat)
-        self._buf["daily"].append((day, cells, flat[cells]))
-        flows = self.day_flows.reshape(-1)
-        hops = np.flatnonzero(flows)
-        self._buf["flows"].append((day, hops, flows[hops]))
-        if self._trans:
-            keys = np.array(list(self._trans.keys()), dtype=np.int64).reshape(-1, 5)
-            vals = np.array(list(self._trans.values()), dtype=np.int64)
-            self._buf["transitions"].append((np.full(len(vals), day, np.int32), keys[:, 0],
-                                             keys[:, 1], keys[:, 2], keys[:, 3], keys[:, 4],
-                                             vals))
-        self._kept += len(cells) + len(hops) + len(self._trans)
+        kept = self._keep("daily", day, counts.reshape(-1))
+        kept += self._keep("flows", day, self.day_flows.reshape(-1))
+        trans = self._trans
+        if trans:
+            self._buf["transitions"].append((day, list(trans.keys()), list(trans.values())))
+        self._kept += kept + len(trans)
         if self._kept >= FLUSH_ROWS:
             self.flush()
+
+    def _keep(self, table: str, day: int, flat: np.ndarray) -> int:
+        """Keep a day's non-zero cells of `daily` or `flows` (flat counts); return how many."""
+        cells = flat.nonzero()[0]
+        self._buf[table].append((day, cells, flat[cells]))
+        return len(cells)
 
     def _dates(self, days: np.ndarray) -> pa.Array:
         start = np.datetime64(self.sim.scenario.config.start_date, "D")
@@ -281,8 +305,12 @@ class Recorder:
                     _strings(net.link_from[links], places), _strings(net.link_to[links], places),
                     _numbers(cnt, pa.int64()), self._cohorts(coh)], schema=SCHEMAS["flows"]))
         if self._buf["transitions"]:
-            day, coh, pos, old, new, rule, cnt = (
-                np.concatenate(x) for x in zip(*self._buf["transitions"], strict=True))
+            kept = self._buf["transitions"]
+            day = np.repeat(np.array([d for d, _, _ in kept], dtype=np.int32),
+                            [len(v) for _, _, v in kept])
+            keys = np.array([k for _, ks, _ in kept for k in ks], dtype=np.int64).reshape(-1, 5)
+            cnt = np.array([v for _, _, vs in kept for v in vs], dtype=np.int64)
+            coh, pos, old, new, rule = keys.T
             sink.write("transitions", pa.record_batch([
                 self._run_ids(len(day)), _numbers(day, pa.int32()), self._dates(day),
                 _strings(pos, self.positions), _strings(old, self.states),
@@ -327,11 +355,14 @@ class Recorder:
         k_u = (values & np.uint64(0xFFFF)).astype(np.int64)
         from corridor.scenario.kinds import PLACE_KINDS
 
-        def bits(mask: int, names: tuple[str, ...]) -> str:
-            return ",".join(name for i, name in enumerate(names) if mask >> i & 1)
+        def bits(masks: np.ndarray, names: tuple[str, ...]) -> list[str]:
+            masks = masks.tolist()
+            text = {m: ",".join(name for i, name in enumerate(names) if m >> i & 1)
+                    for m in set(masks)}  # each mask once (rows share few)
+            return [text[m] for m in masks]
 
-        country_text = [bits(int(m), net.countries[:16]) for m in c_u]
-        kind_text = [bits(int(m), PLACE_KINDS) for m in k_u]
+        country_text = bits(c_u, tuple(net.countries[:16]))
+        kind_text = bits(k_u, PLACE_KINDS)
         groups = [self.sim.groups[g] if g < len(self.sim.groups) else None for g in group_u]
 
         def column(get) -> pa.Array:

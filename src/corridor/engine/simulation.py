@@ -221,11 +221,12 @@ class Simulation:
         country_bit, kind_bit = self._place_bits
         new = self.agents.add(len(places), places, group, self.day, int(state),
                               country_bit[places], kind_bit[places], per_row=counts)
-        people = int(counts.sum())
+        count_list = counts.tolist()
+        people = sum(count_list)
         self.departed += people
         cohort = self._group_cohort[group]
         self.departed_by_cohort[cohort] += people
-        self.recorder.add_counts(places.tolist(), N_STATES, int(state), rule, counts.tolist(),
+        self.recorder.add_counts(places.tolist(), N_STATES, int(state), rule, count_list,
                                  cohort)
         return new
 
