@@ -133,7 +133,7 @@ def set_off(r, key, legs, walk_km, ride_km, stack, top, n, place, link, travelle
     return top + 1, n
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_place, since,
               timer, flags, countries, kinds, count, movable, move_chance, link_weight, goals,
               net, gates, backtrack_weight, walk_km, ride_km, legs, key, flows, stopped,
@@ -163,6 +163,10 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
     stack holds distinct rows (a popped row is pushed again at most once), all of them row
     `start` or rows made for it, so top <= 1 + cap - (rows in use when the row started): the
     caller keeps it at least cap - n + 2 long for the `n` of the call that starts a row.
+
+    Compiled without numba's reference counting (`_nrt=False`: it allocates nothing; the
+    increfs of the arrays in the `legs`, `stack` and other tuples cost more than the day's
+    work, as in the Flee kernels).
 
     Returns:
         (next row, rows in use, rows written to `stopped`, stack entries, what ran short: 0
