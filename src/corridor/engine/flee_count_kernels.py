@@ -17,6 +17,7 @@ from numba import njit, uint64
 
 from corridor.engine.count_kernels import copy_row, option_share
 from corridor.engine.flee_kernels import follow_route, option_weights
+from corridor.engine.merge_kernels import drop_empty_groups
 from corridor.engine.random import binomial, mix64
 
 ROOM = 4096  # free rows reserved before a pass (fewer calls; not needed for safety)
@@ -440,12 +441,7 @@ def merge_day_rows(n, rows, table, first, total):
                 break
             slot = (slot + uint64(1)) & mask
         total[g] += count[i]
-    kept = 0
-    for g in range(m):
-        if total[g] > 0:
-            first[kept] = first[g]
-            total[kept] = total[g]
-            kept += 1
+    kept = drop_empty_groups(first, total, m)
     for g in range(kept):  # first[g] >= g: a row is read before any write reaches it
         src = first[g]
         if src != g:

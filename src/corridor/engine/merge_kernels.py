@@ -8,6 +8,22 @@ from numba import literal_unroll, njit, uint64
 from corridor.engine.random import mix64
 
 
+@njit(cache=True, inline="always")
+def drop_empty_groups(first, total, m):
+    """Move the groups of rows that hold people to the front of `first` and `total`, in order.
+
+    Returns:
+        How many groups hold people.
+    """
+    kept = 0
+    for g in range(m):
+        if total[g] > 0:
+            first[kept] = first[g]
+            total[kept] = total[g]
+            kept += 1
+    return kept
+
+
 @njit(cache=True)
 def merge_rows(cols, count, n):
     """Merge rows 0..n-1 that are equal in every column of `cols`, adding up their `count`.
@@ -57,12 +73,7 @@ def merge_rows(cols, count, n):
                 same = False
     if not same:
         return -1
-    kept = 0
-    for g in range(m):
-        if total[g] > 0:
-            first[kept] = first[g]
-            total[kept] = total[g]
-            kept += 1
+    kept = drop_empty_groups(first, total, m)
     for col in literal_unroll(cols):
         for g in range(kept):
             col[g] = col[first[g]]
