@@ -117,3 +117,16 @@ def test_a_permit_makes_rides_legal_anywhere():
     assert f(Flag.PERMIT, 1, seat_chance, 0.8, free) == 0.8         # a permit
     assert f(Flag.IRREGULAR, 1, seat_chance, 0.8, free) == 0.05
     assert f(Flag.PERMIT, 1, seat_chance, -1.0, free) == 0.05       # not set: seats for all
+
+
+def test_a_country_code_that_is_not_one_says_so(tmp_path):
+    """`free_movement_countries = ["gt"]` would match no place: exit 2 naming the field."""
+    from typer.testing import CliRunner
+
+    from corridor.cli.main import app
+
+    folder = _scenario(tmp_path, "badcode", 'free_movement_countries = ["gt"]', BORDER_ROUTES,
+                       places=BORDER)
+    result = CliRunner().invoke(app, ["check", str(folder)])
+    assert result.exit_code == 2
+    assert "free_movement_countries" in result.output and "two capital letters" in result.output

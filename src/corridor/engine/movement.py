@@ -144,6 +144,15 @@ class CorridorParameters(BaseModel):
             raise ValueError(f"unknown place kind(s) {unknown}")
         return v
 
+    @field_validator("free_movement_countries")
+    @classmethod
+    def _countries(cls, v: list[str]) -> list[str]:
+        bad = [c for c in v if not (len(c) == 2 and c.isascii() and c.isalpha() and c.isupper())]
+        if bad:
+            raise ValueError(f"country codes must be two capital letters as in places.csv "
+                             f"(e.g. GT), not {bad}")
+        return v
+
     @field_validator("attractiveness")
     @classmethod
     def _attractiveness(cls, v: dict[str, float]) -> dict[str, float]:
