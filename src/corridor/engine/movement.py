@@ -439,12 +439,13 @@ class CorridorModel(MovementModel):
             return chance, chance
         a = self.sim.agents
         here = (a.state == State.IN_TRANSIT) & (a.link < 0)
+        at = a.place[here]
         weights = a.count[here].astype(np.float64)
-        travellers = np.bincount(a.place[here], weights=weights, minlength=net.n_places)
+        travellers = np.bincount(at, weights=weights, minlength=net.n_places)
         seated = travellers
         if legal is not None:
-            papers = self.free_movement[a.place[here]] | ((a.flags[here] & Flag.PERMIT) != 0)
-            seated = np.bincount(a.place[here], weights=np.where(papers, 0.0, weights),
+            papers = self.free_movement[at] | ((a.flags[here] & Flag.PERMIT) != 0)
+            seated = np.bincount(at, weights=np.where(papers, 0.0, weights),
                                  minlength=net.n_places)
         if p.ride_seats is not None:
             chance = chance * np.minimum(1.0, p.ride_seats / np.maximum(seated, 1.0))
