@@ -400,7 +400,11 @@ class CorridorModel(MovementModel):
 
         Without a destination a link weighs the best path value through it (hops ahead); towards
         a destination it weighs exp(-detour / detour_km), the detour being how much longer the
-        trip is by that link than by the shortest open path.
+        trip is by that link than by the shortest open path. Only links that bring the traveller
+        closer to the destination count (Dial's efficient links: the place reached is nearer
+        to it by the open network than the place left), so the spread never sends someone
+        back and forth between neighbouring places (a 1 km leg back costs a detour of 2 km,
+        nearly nothing at a `detour_km` of tens of km).
         """
         net = self.sim.network
         capacity = capacity_factor(self.sim.occupancy(), net.capacity,
@@ -417,6 +421,7 @@ class CorridorModel(MovementModel):
                 enter = self.passable[net.link_to] | (net.link_to == dest)
                 ok = (gates.link_open & enter & np.isfinite(d[net.link_to])
                       & np.isfinite(d[net.link_from]))
+                ok &= np.where(ok, d[net.link_to], 0.0) < np.where(ok, d[net.link_from], 1.0)
                 detour = np.where(ok, self.link_cost + np.where(ok, d[net.link_to], 0.0)
                                   - np.where(ok, d[net.link_from], 0.0), 0.0)
                 w = np.exp(-np.where(ok, detour, 0.0) / self.params.detour_km)
