@@ -239,3 +239,69 @@ def test_cohesion_sends_a_group_to_one_destination(tmp_path, engine):
     big = max(_final(result, "x"), _final(result, "y")) / 4000
     expected = {0.6 + 0.4 * (1 - p_y), 0.6 + 0.4 * p_y}
     assert any(abs(big - e) < 4 * math.sqrt(0.25 / 4000) + 0.01 for e in expected)
+
+
+# The Suchiate crossing in miniature: two ways over the river from t (a bridge into town c, a
+# river landing r), both two-way and short; the border city x lies beyond f.
+RIVER_PLACES = """id,name,country,kind,lat,lon,capacity
+a,Alpha,GT,origin,14.7,-92.0,
+t,Tecun,GT,town,14.68,-92.14,
+b,Bridge,GT,town,14.675,-92.145,
+r,River,GT,town,14.67,-92.145,
+c,Hidalgo,MX,town,14.68,-92.15,
+f,Frontera,MX,town,14.78,-92.18,
+x,Border City,MX,border_city,25.0,-100.0,
+"""
+RIVER_ROUTES = """from,to,distance_km,mode,two_way
+a,t,40,road,false
+t,b,0.6,bridge,true
+b,c,0.6,road,true
+t,r,1.1,river,true
+r,c,1.0,foot,true
+r,f,12,foot,true
+c,f,12,road,true
+f,x,100,road,false
+"""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_travellers_never_step_away_from_their_destination(tmp_path, engine):
+    """Towards a destination only links that bring a traveller closer are taken (Dial's
+    efficient links). By distance to x, f (100) < c = r (112) < b (112.6) < t (113.1): from t
+    both crossings lead closer (the bridge and the river), from c and r only the road to f
+    does. With a spread of 500 km per e, detours of 1-2 km weigh nearly as much as the way
+    ahead: were every open link a candidate, people would step from c back to the river
+    landing and from there to t (about a third of them at each step)."""
+    toml = """name = "river"
+description = "two short ways over a river"
+start_date = "2020-01-01"
+days = 12
+seed = 5
+
+[parameters]
+walk_speed_km = 40
+ride_chance = 0
+destination_kinds = ["border_city"]
+detour_km = 500
+backtrack_weight = 1.0
+"""
+    folder = write_scenario(tmp_path / f"river{engine}", scenario_toml=toml,
+                            places_csv=RIVER_PLACES, routes_csv=RIVER_ROUTES,
+                            departures_csv="date,origin,count,nationality\n"
+                                           "2020-01-01,a,4000,HN\n")
+    result = corridor.run(corridor.load_scenario(folder), engine=engine, seed=3)
+    hops: dict[tuple[str, str], int] = {}
+    for r in result.flows.to_pylist():
+        key = (r["from_place"], r["to_place"])
+        hops[key] = hops.get(key, 0) + r["count"]
+    backwards = {("c", "r"), ("r", "t"), ("b", "t"), ("c", "b"), ("r", "c"), ("f", "c"),
+                 ("f", "r")}
+    assert {k: v for k, v in hops.items() if k in backwards} == {}
+    # both crossings are used, in proportion to their weights, and everybody arrives once
+    bridge, river = hops.get(("t", "b"), 0), hops.get(("t", "r"), 0)
+    assert bridge + river == 4000
+    w_bridge = math.exp(-(0.6 + 112.6 - 113.1) / 500)
+    w_river = math.exp(-(1.1 + 112 - 113.1) / 500)
+    share = w_bridge / (w_bridge + w_river)
+    assert bridge == pytest.approx(4000 * share, abs=4 * math.sqrt(4000 * share * (1 - share)))
+    assert _final(result, "x") == 4000
