@@ -94,7 +94,11 @@ ROUTES: list[tuple[str, str, str, bool, object]] = [
     ("suchiate-river-crossing", "frontera-hidalgo", "foot", True,
      ("reported", 12.0, "G3; R20 (Frontera Hidalgo ~12 km from the river)")),
     # Chiapas coast.
-    ("ciudad-hidalgo", "frontera-hidalgo", "road", True, ("chain", "G11")),
+    # reported, not apportioned: Ciudad Hidalgo is on the river, as far from Frontera Hidalgo
+    # as the river landing (apportioned, 13.3 km made the landing a shortcut from the town)
+    ("ciudad-hidalgo", "frontera-hidalgo", "road", True,
+     ("reported", 12.0, "R20 (Frontera Hidalgo ~12 km from the river; Ciudad Hidalgo is on it) "
+                        "and G11 (Ciudad Hidalgo–Tapachula 38–43 km)")),
     ("frontera-hidalgo", "tapachula", "road", True, ("chain", "G11")),
     ("tapachula", "siglo-xxi", "road", True, "gc"),
     ("tapachula", "huixtla", "road", True, ("chain", "G10")),
