@@ -43,7 +43,9 @@ def test_the_caravans_places_are_named_on_the_map_and_its_zoom(caravan_run: Path
     m = maps.prepare(run)
     assert {"tecun-uman", "tapachula", "el-ceibo"} & set(m.story)
     # the whole corridor: the origin and the two crossings into Mexico are named
-    assert {"san-pedro-sula", "tecun-uman", "el-ceibo"} <= set(m.labelled), sorted(m.labelled)
+    labelled = set(m.labelled)
+    assert {"san-pedro-sula", "el-ceibo"} <= labelled, sorted(labelled)
+    assert {"tecun-uman", "rodolfo-robles-bridge"} & labelled, sorted(labelled)  # the Suchiate
     zoomed = maps.zoom(m)
     assert zoomed is not None
     named = set(zoomed.labelled)

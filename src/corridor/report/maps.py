@@ -9,11 +9,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
+from corridor.engine.states import STATE_LABELS, State
 from corridor.report import geo
 from corridor.report.data import Place, RunData
 from corridor.report.style import FONT_STACK, KIND_LABELS, fmt, kind_colour
+
+IN_TRANSIT = STATE_LABELS[State.IN_TRANSIT]
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -53,9 +57,9 @@ class MapData:
         flows: Flows along routes, largest first.
         labelled: Ids of the places whose name is written on the map, with the side it is on.
         countries: ISO codes of the countries the scenario's places are in.
-        story: People of the run's first cohort (the caravan) who arrived at each place it
-            passes in numbers (at least a tenth of its busiest place): their names come
-            first on the map, after the origins.
+        story: Person-days the run's first cohort (the caravan) spent at each place where
+            it was in numbers (at least a tenth of its busiest place; `story_places`): their
+            names come first on the map, after the origins.
     """
 
     window: tuple[float, float, float, float]
@@ -100,15 +104,29 @@ def _through(run: RunData) -> dict[str, int]:
 
 
 def story_places(run: RunData) -> dict[str, int]:
-    """People of the first cohort arriving at each place it passes in numbers (see MapData)."""
+    """Person-days the first cohort (the caravan) spent travelling at each place where it was
+    in numbers (state `in_transit`: not those waiting to leave, held or settled).
+
+    A place counts with at least a tenth of the busiest place's person-days: where the caravan
+    waited or slept, not the towns it drove through. Without daily counts by cohort, people of
+    the cohort arriving at each place stand in (see MapData).
+    """
     from corridor.report import cohorts
 
     if "cohort" not in run.flows.schema.names or not cohorts.has_cohorts(run):
         return {}
     first = cohorts.names(run)[0]
-    table = run.flows.filter(pc.equal(run.flows["cohort"], first))
-    table = table.group_by("to_place").aggregate([("count", "sum")])
-    counts = dict(zip(table["to_place"].to_pylist(), table["count_sum"].to_pylist(), strict=True))
+    if cohorts.has_daily(run):
+        table = cohorts.cohort_run(run, first).daily
+        table = table.filter(pc.and_(pc.is_in(table["place"], pa.array(list(run.places))),
+                                     pc.equal(table["state"], IN_TRANSIT)))
+        table = table.group_by("place").aggregate([("count", "sum")])
+        keys = table["place"].to_pylist()
+    else:
+        table = run.flows.filter(pc.equal(run.flows["cohort"], first))
+        table = table.group_by("to_place").aggregate([("count", "sum")])
+        keys = table["to_place"].to_pylist()
+    counts = dict(zip(keys, table["count_sum"].to_pylist(), strict=True))
     if not counts:
         return {}
     floor = max(counts.values()) / 10
