@@ -104,10 +104,9 @@ def _through(run: RunData) -> dict[str, int]:
 
 
 def story_places(run: RunData) -> dict[str, int]:
-    """Person-days the first cohort (the caravan) spent travelling at each place where it was
-    in numbers (state `in_transit`: not those waiting to leave, held or settled).
+    """Person-days the first cohort (the caravan) spent travelling at each place it was at.
 
-    A place counts with at least a tenth of the busiest place's person-days: where the caravan
+    Only state `in_transit` counts (not those waiting to leave, held or settled). A place counts with at least a tenth of the busiest place's person-days: where the caravan
     waited or slept, not the towns it drove through. Without daily counts by cohort, people of
     the cohort arriving at each place stand in (see MapData).
     """
