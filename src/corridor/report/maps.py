@@ -106,9 +106,10 @@ def _through(run: RunData) -> dict[str, int]:
 def story_places(run: RunData) -> dict[str, int]:
     """Person-days the first cohort (the caravan) spent travelling at each place it was at.
 
-    Only state `in_transit` counts (not those waiting to leave, held or settled). A place counts with at least a tenth of the busiest place's person-days: where the caravan
-    waited or slept, not the towns it drove through. Without daily counts by cohort, people of
-    the cohort arriving at each place stand in (see MapData).
+    Only state `in_transit` counts (not those waiting to leave, held or settled). A place counts
+    with at least a tenth of the busiest place's person-days: where the caravan waited or
+    slept, not the towns it drove through. Without daily counts by cohort, people of the cohort
+    arriving at each place stand in (see MapData).
     """
     from corridor.report import cohorts
 
