@@ -107,16 +107,33 @@ def test_rides_follow_legal_status(tmp_path, engine, free):
         assert _at(result, 0, "c") == pytest.approx(20, abs=4 * math.sqrt(20))
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_legal_rides_share_the_buses_a_place_offers(tmp_path, engine):
+    """As above in free movement, with 50 bus seats a day at each place (`legal_ride_seats`):
+    day 0 at a, 50 of the 2000 ride (300 km, past c) and the rest walk 30 km to b. The
+    caravan does not travel together here (pace_cohesion 0): each traveller rides or walks."""
+    people = 2000
+    folder = _scenario(tmp_path, f"buses{engine}",
+                       "walk_speed_km = 30\nride_chance = 1.0\nride_speed_km = 300\n"
+                       "ride_seats = 20\nlegal_ride_chance = 1.0\nlegal_ride_seats = 50\n"
+                       'overnight_at_places = true\nfree_movement_countries = ["HN", "GT"]',
+                       BORDER_ROUTES, people=people, places=BORDER, days=2)
+    result = corridor.run(corridor.load_scenario(folder), engine=engine, seed=4)
+    assert _at(result, 0, "b") == pytest.approx(people - 50, abs=4 * math.sqrt(50))
+    assert _at(result, 0, "c") == pytest.approx(50, abs=4 * math.sqrt(50))
+
+
 def test_a_permit_makes_rides_legal_anywhere():
     """The per-traveller chance: seats outside free movement, legal rides with a permit."""
     seat_chance = np.array([0.05, 0.05])
     free = np.array([True, False])
     f = ride_chance_of.py_func
-    assert f(np.uint16(0), 0, seat_chance, 0.8, free) == 0.8        # free movement
-    assert f(np.uint16(0), 1, seat_chance, 0.8, free) == 0.05       # no papers
-    assert f(Flag.PERMIT, 1, seat_chance, 0.8, free) == 0.8         # a permit
-    assert f(Flag.IRREGULAR, 1, seat_chance, 0.8, free) == 0.05
-    assert f(Flag.PERMIT, 1, seat_chance, -1.0, free) == 0.05       # not set: seats for all
+    legal, unset = np.array([0.8, 0.8]), np.array([-1.0, -1.0])
+    assert f(np.uint16(0), 0, seat_chance, legal, free) == 0.8        # free movement
+    assert f(np.uint16(0), 1, seat_chance, legal, free) == 0.05       # no papers
+    assert f(Flag.PERMIT, 1, seat_chance, legal, free) == 0.8         # a permit
+    assert f(Flag.IRREGULAR, 1, seat_chance, legal, free) == 0.05
+    assert f(Flag.PERMIT, 1, seat_chance, unset, free) == 0.05        # not set: seats for all
 
 
 def test_a_country_code_that_is_not_one_says_so(tmp_path):

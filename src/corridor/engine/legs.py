@@ -12,7 +12,7 @@ Conventions shared by both kernels:
   factor is the day's speed over the mode's speed (1 on roads, so a road leg costs its km).
 - The `legs` tuple is (walk_factor, ride_factor per link; ride_chance per place;
   overnight_at_places; pace_cohesion; group_km, group_rides per place; breakaway_chance;
-  legal_ride_chance, -1 when not set; free movement per place): see `sets_out`,
+  legal_ride_chance per place, -1 when not set; free movement per place): see `sets_out`,
   `with_group`, `leaves_group` and `ride_chance_of`.
 - A traveller who has left their group for good carries `Flag.LEFT_GROUP` (`engine/flags.py`)
   in the `flags` column of either representation.
@@ -170,11 +170,12 @@ def ride_chance_of(flags, p, ride_chance, legal_ride, free_movement):
     """A traveller's chance of a ride at p today, by where they are and what they carry.
 
     `ride_chance[p]` is the place's chance shared out over its seats. With `legal_ride_chance`
-    set (`legal_ride` >= 0), a traveller who may travel legally at p (p is in a country of
+    set (`legal_ride[p]` >= 0: the chance shared out over `legal_ride_seats`, when set, among
+    those with papers at p), a traveller who may travel legally at p (p is in a country of
     free movement for them, `free_movement[p]`, or they hold a permit) rides with that chance
-    instead, not limited by seats: buses sell them tickets, while those without papers depend
-    on the rides a place offers.
+    instead, not limited by `ride_seats`: buses sell them tickets (as many as
+    `legal_ride_seats`), while those without papers depend on the rides a place offers.
     """
-    if legal_ride >= 0.0 and (free_movement[p] or (flags & PERMIT) != 0):
-        return legal_ride
+    if legal_ride[p] >= 0.0 and (free_movement[p] or (flags & PERMIT) != 0):
+        return legal_ride[p]
     return ride_chance[p]

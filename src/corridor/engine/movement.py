@@ -106,6 +106,10 @@ class CorridorParameters(BaseModel):
                                             "buses sell them tickets; `ride_seats` is then "
                                             "shared among the others (empty: everyone rides "
                                             "with `ride_chance`)")
+    legal_ride_seats: float | None = Field(None, ge=0, description="with `legal_ride_chance`: "
+                                           "the legal rides (bus seats) a place offers a day, "
+                                           "shared among the travellers there who may travel "
+                                           "legally (empty: not limited)")
     free_movement_countries: list[str] = Field(
         default_factory=list, description="countries where the travellers move freely (e.g. "
         "the CA-4 area for Central Americans): rides there go by `legal_ride_chance`")
@@ -428,20 +432,23 @@ class CorridorModel(MovementModel):
                 rows.append(np.where(ok, w * capacity[net.link_to], 0.0))
         return np.ascontiguousarray(np.array(rows, dtype=np.float64))
 
-    def ride_chances(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each place's chances of a ride today: (without papers, mean of its travellers).
+    def ride_chances(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each place's chances of a ride today: without papers, with papers, and the mean.
 
         The first is `ride_chance` shared out over `ride_seats` among the travellers at the
         place (with `legal_ride_chance`, among those without papers only: see
-        `legs.ride_chance_of`); the second is the mean chance of the travellers there, which
-        sets a group's pace.
+        `legs.ride_chance_of`); the second is `legal_ride_chance` shared out over
+        `legal_ride_seats` among those with papers (-1 everywhere when `legal_ride_chance` is
+        not set); the third is the mean chance of the travellers there, which sets a group's
+        pace.
         """
         p = self.params
         net = self.sim.network
         chance = np.full(net.n_places, p.ride_chance, dtype=np.float64)
         legal = p.legal_ride_chance
+        unset = np.full(net.n_places, -1.0)
         if p.ride_seats is None and legal is None:
-            return chance, chance
+            return chance, unset, chance
         a = self.sim.agents
         here = (a.state == State.IN_TRANSIT) & (a.link < 0)
         at = a.place[here]
@@ -455,10 +462,14 @@ class CorridorModel(MovementModel):
         if p.ride_seats is not None:
             chance = chance * np.minimum(1.0, p.ride_seats / np.maximum(seated, 1.0))
         if legal is None:
-            return chance, chance
-        mean = np.where(travellers > 0, (chance * seated + legal * (travellers - seated))
+            return chance, unset, chance
+        legal_chance = np.full(net.n_places, float(legal))
+        if p.legal_ride_seats is not None:
+            legal_chance *= np.minimum(1.0, p.legal_ride_seats
+                                       / np.maximum(travellers - seated, 1.0))
+        mean = np.where(travellers > 0, (chance * seated + legal_chance * (travellers - seated))
                         / np.maximum(travellers, 1.0), chance)
-        return chance, mean
+        return chance, legal_chance, mean
 
     def legs(self, day: int) -> tuple:
         """The kernels' `legs` tuple for today (see `engine/legs.py`).
@@ -468,9 +479,8 @@ class CorridorModel(MovementModel):
         ride.
         """
         p = self.params
-        chance, mean = self.ride_chances()
+        chance, legal, mean = self.ride_chances()
         group_km = p.walk_speed_km + mean * max(p.ride_speed_km - p.walk_speed_km, 0.0)
-        legal = -1.0 if p.legal_ride_chance is None else float(p.legal_ride_chance)
         return (self.walk_factor, self.ride_factor, chance, bool(p.overnight_at_places),
                 float(p.pace_cohesion), group_km, mean >= 0.5, float(p.breakaway_chance),
                 legal, self.free_movement)
