@@ -46,7 +46,6 @@ GENERAL: dict[str, tuple[float, float, bool]] = {
     "cohesion": (0.0, 1.0, False),
     "breakaway_chance": (0.001, 0.3, True),
     "legal_ride_chance": (0.0, 1.0, False),
-    "legal_ride_seats": (50.0, 20000.0, True),
     "attrition_home_share": (0.0, 1.0, False),
 }
 # the model the general values belong to: destinations among border cities, nights at places, a
