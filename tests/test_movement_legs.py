@@ -7,6 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_engine import build
 from tiny_fixture import write_scenario
 
 import corridor
@@ -305,3 +308,46 @@ backtrack_weight = 1.0
     share = w_bridge / (w_bridge + w_river)
     assert bridge == pytest.approx(4000 * share, abs=4 * math.sqrt(4000 * share * (1 - share)))
     assert _final(result, "x") == 4000
+
+
+@st.composite
+def _two_way_networks(draw):
+    """A random connected two-way network whose last place is the one border city."""
+    n = draw(st.integers(3, 8))
+    edges = []
+    for i in range(1, n):  # a random tree keeps every place reachable
+        edges.append((draw(st.integers(0, i - 1)), i, draw(st.floats(0.5, 300)), True))
+    for _ in range(draw(st.integers(0, 4))):  # and some cycles
+        a, b = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
+        if a != b and all({a, b} != {x, y} for x, y, _, _ in edges):
+            edges.append((a, b, draw(st.floats(0.5, 300)), True))
+    params = {"walk_speed_km": draw(st.floats(5, 200)), "ride_chance": draw(st.floats(0, 1)),
+              "destination_kinds": ["border_city"], "detour_km": draw(st.floats(1, 1000)),
+              "backtrack_weight": 1.0, "overnight_at_places": draw(st.booleans())}
+    return build(n, edges, [(0, 0, 500)], days=10, params=params,
+                 kinds={n - 1: "border_city"})
+
+
+def _km_to(scenario, target: str) -> dict[str, float]:
+    """Shortest km from every place to `target` (Bellman-Ford over the two-way routes)."""
+    dist = {p.id: math.inf for p in scenario.places}
+    dist[target] = 0.0
+    for _ in range(len(dist)):
+        for r in scenario.routes:
+            a, b, km = r.from_, r.to, r.distance_km
+            dist[a] = min(dist[a], km + dist[b])
+            dist[b] = min(dist[b], km + dist[a])
+    return dist
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=_two_way_networks())
+def test_every_hop_brings_travellers_closer_to_their_destination(engine, scenario):
+    """Whatever the network, speeds and spread, a traveller heading for a destination only
+    ever hops to a place nearer to it (both representations)."""
+    target = scenario.places[-1].id
+    dist = _km_to(scenario, target)
+    result = corridor.run(scenario, engine=engine, seed=3)
+    for r in result.flows.to_pylist():
+        assert dist[r["to_place"]] < dist[r["from_place"]], r
