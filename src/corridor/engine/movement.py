@@ -425,10 +425,11 @@ class CorridorModel(MovementModel):
                 enter = self.passable[net.link_to] | (net.link_to == dest)
                 ok = (gates.link_open & enter & np.isfinite(d[net.link_to])
                       & np.isfinite(d[net.link_from]))
-                ok &= np.where(ok, d[net.link_to], 0.0) < np.where(ok, d[net.link_from], 1.0)
-                detour = np.where(ok, self.link_cost + np.where(ok, d[net.link_to], 0.0)
-                                  - np.where(ok, d[net.link_from], 0.0), 0.0)
-                w = np.exp(-np.where(ok, detour, 0.0) / self.params.detour_km)
+                d_to = np.where(ok, d[net.link_to], 0.0)
+                d_from = np.where(ok, d[net.link_from], 0.0)
+                ok &= d_to < d_from  # efficient links only
+                detour = np.where(ok, self.link_cost + d_to - d_from, 0.0)
+                w = np.exp(-detour / self.params.detour_km)
                 rows.append(np.where(ok, w * capacity[net.link_to], 0.0))
         return np.ascontiguousarray(np.array(rows, dtype=np.float64))
 
