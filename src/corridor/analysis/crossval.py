@@ -47,14 +47,17 @@ GENERAL: dict[str, tuple[float, float, bool]] = {
     "breakaway_chance": (0.001, 0.3, True),
     "legal_ride_chance": (0.0, 1.0, False),
     "attrition_home_share": (0.0, 1.0, False),
+    "gather_km": (20.0, 2000.0, True),
 }
 # the model the general values belong to: destinations among border cities, nights at places, a
 # caravan that travels together (`pace_cohesion` 1) and thins as members break away, and goes
 # where it announced it would go (`heading_weight` 10: an announced destination outweighs any
 # difference in km still to go over the search's range of `destination_km`; only caravan-2018-10
-# announced one, so a fitted weight would be free in the fold that holds it out)
+# announced one, so a fitted weight would be free in the fold that holds it out); each caravan
+# (the `caravan` column of departures.csv) keeps one pace wherever its members are, and its head
+# waits for its tail (`gather_km`, fitted)
 STRUCTURE = ['destination_kinds=["border_city"]', "overnight_at_places=true", "pace_cohesion=1.0",
-             "heading_weight=10.0"]
+             "heading_weight=10.0", 'pace_by="caravan"']
 SHIPPED = "crossval.toml"
 WIDEN = 0.25
 LOSS_CAP = math.log(5.0)  # see `_log_distance`

@@ -203,9 +203,10 @@ def check(scenario: ScenarioArg, set_: SetOpt = None) -> None:
         typer.echo(f"  departures  {total:,} people in {len(sc.departures)} groups")
     typer.echo(f"  rules       {len(sc.rules)}")
     typer.echo(f"  observations {len(sc.observations)}")
+    from corridor.engine.movement import pace_warnings
     from corridor.rules.reach import reach_warnings, scope_warnings
 
-    for warning in scope_warnings(sc) + reach_warnings(sc, net):
+    for warning in scope_warnings(sc) + reach_warnings(sc, net) + pace_warnings(sc):
         typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
 
 

@@ -92,8 +92,10 @@ def set_off(r, key, legs, walk_km, ride_km, stack, top, n, place, link, travelle
         (the new top of the stack, rows in use).
     """
     st_row, st_budget, st_hop, st_decided, st_riding, st_group, st_full = stack
-    _, _, ride_chance, _, pace_cohesion, group_km, group_rides, _, legal_ride, free = legs
+    (_, _, ride_chance, _, pace_cohesion, group_km, group_rides, _, legal_ride, free,
+     pace_of_group) = legs
     pr = place[r]
+    pace = pace_of_group[group[r]]
     cr = np.int64(count[r])
     paced = 0  # those who travel with the group today (see `legs.with_group`)
     if pace_cohesion > 0.0 and (flags[r] & LEFT_GROUP) == 0:
@@ -106,9 +108,9 @@ def set_off(r, key, legs, walk_km, ride_km, stack, top, n, place, link, travelle
             n += 1
             copy_row(r, pg, paced, place, link, travelled, state, group, prev_place,
                      since, timer, flags, countries, kinds, count)
-        st_row[top], st_budget[top] = pg, group_km[pr]
-        st_hop[top], st_decided[top], st_riding[top] = 0, True, group_rides[pr]
-        st_group[top], st_full[top] = True, group_km[pr]
+        st_row[top], st_budget[top] = pg, group_km[pace, pr]
+        st_hop[top], st_decided[top], st_riding[top] = 0, True, group_rides[pace, pr]
+        st_group[top], st_full[top] = True, group_km[pace, pr]
         top += 1
         if paced == cr:
             return top, n
@@ -178,7 +180,7 @@ def move_rows(start, n_orig, n, cap, place, link, travelled, state, group, prev_
     out_ptr, out_links, link_to, link_km, place_country, place_kind = net
     n_links = max(link_to.shape[0], 1)
     stop_place, stop_link = gates
-    walk_factor, ride_factor, _, overnight, _, _, _, breakaway, _, _ = legs
+    walk_factor, ride_factor, _, overnight, _, _, _, breakaway, _, _, _ = legs
     step = 1  # rows a stack entry can make: 1 + the largest out-degree
     for p in range(out_ptr.shape[0] - 1):
         step = max(step, 1 + out_ptr[p + 1] - out_ptr[p])

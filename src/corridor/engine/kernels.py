@@ -47,7 +47,7 @@ def move_range(lo, hi, place, link, travelled, state, group, prev_place, countri
     out_ptr, out_links, link_to, link_km, place_country, place_kind = net
     stop_place, stop_link = gates
     (walk_factor, ride_factor, ride_chance, overnight, pace_cohesion, group_km, group_rides,
-     breakaway, legal_ride, free_movement) = legs
+     breakaway, legal_ride, free_movement, pace_of_group) = legs
     n_links = max(link_to.shape[0], 1)
     n_stopped = 0
     for i in range(lo, hi):
@@ -70,8 +70,8 @@ def move_range(lo, hi, place, link, travelled, state, group, prev_place, countri
             else:
                 grouped = with_group(key, i, pace_cohesion)
         if grouped:
-            riding = group_rides[place[i]]
-            full = group_km[place[i]]
+            riding = group_rides[pace_of_group[g], place[i]]
+            full = group_km[pace_of_group[g], place[i]]
         else:
             riding = uniform(key, i, 0) < ride_chance_of(flags[i], place[i], ride_chance,
                                                          legal_ride, free_movement)

@@ -11,9 +11,13 @@ Conventions shared by both kernels:
   `ride_km` with a ride). A leg of mode m costs `km × factor[m]` of that budget, where the
   factor is the day's speed over the mode's speed (1 on roads, so a road leg costs its km).
 - The `legs` tuple is (walk_factor, ride_factor per link; ride_chance per place;
-  overnight_at_places; pace_cohesion; group_km, group_rides per place; breakaway_chance;
-  legal_ride_chance per place, -1 when not set; free movement per place): see `sets_out`,
-  `with_group`, `leaves_group` and `ride_chance_of`.
+  overnight_at_places; pace_cohesion; group_km, group_rides per pace and place;
+  breakaway_chance; legal_ride_chance per place, -1 when not set; free movement per place;
+  the pace row of every group): see `sets_out`, `with_group`, `leaves_group` and
+  `ride_chance_of`. A group's travellers who go with it take the day's budget
+  `group_km[pace_of_group[g], p]`: with `pace_by` unset there is one pace row, the mean of
+  the travellers at each place; with it, one row per value of that group attribute (a
+  caravan), the same at every place.
 - A traveller who has left their group for good carries `Flag.LEFT_GROUP` (`engine/flags.py`)
   in the `flags` column of either representation.
 """
@@ -143,10 +147,12 @@ def sets_out(cost, budget, full, overnight_at_places):
 def with_group(key, i, pace_cohesion):
     """Whether traveller i, still in their group, travels with it today (chance `pace_cohesion`).
 
-    Those who do go at the group's pace: the day's budget `group_km[p]`, the group's mean
-    (walking, plus the share who find a ride at p times the extra km of a ride: the head of a
-    caravan waits for its tail), with a ride's leg costs when most of it rides
-    (`group_rides[p]`); and they take the group's way at every place (`group_link`).
+    Those who do go at the group's pace: the day's budget `group_km[k, p]` (k: the group's
+    pace row), the group's mean (walking, plus the share who find a ride times the extra km
+    of a ride, over the travellers at p, or with `pace_by` over the whole caravan wherever
+    they are: the head of a caravan waits for its tail), with a ride's leg costs when most of
+    it rides (`group_rides[k, p]`); and they take the group's way at every place
+    (`group_link`).
     """
     return pace_cohesion > 0.0 and (pace_cohesion >= 1.0
                                     or uniform(key, i, PACE_COUNTER) < pace_cohesion)

@@ -99,6 +99,18 @@ class CorridorParameters(BaseModel):
                                  "travels with their group: at the group's pace (its members' "
                                  "mean km a day) and by its way (one draw per cohort, place and "
                                  "day)")
+    pace_by: str = Field("", description="a group attribute (a departures.csv column, e.g. "
+                         "`caravan`) that names a caravan: the travellers who go with their "
+                         "group (`pace_cohesion`) share one pace with everyone of the same "
+                         "value still in their group, wherever they are; groups with an empty "
+                         "value, and all groups when this is empty, go at the pace of the "
+                         "travellers at their place")
+    gather_km: float | None = Field(None, gt=0, description="with `pace_by`: a caravan's "
+                                    "members still in their group who are more than "
+                                    "gather_km ahead of its middle (the weighted median of "
+                                    "the km still to go to the destination most of them head "
+                                    "for) wait where they are that day: the head waits for "
+                                    "the tail (empty: nobody waits)")
     legal_ride_chance: float | None = Field(None, ge=0, le=1, description="daily chance of a "
                                             "ride for a traveller who may travel legally where "
                                             "they are (a `free_movement_countries` country, or "
@@ -169,6 +181,21 @@ class CorridorParameters(BaseModel):
         return np.array([table.get(k, table["default"]) for k in PLACE_KINDS], dtype=np.float64)
 
 
+def pace_warnings(scenario: Scenario) -> list[str]:
+    """A `pace_by` that no row of departures.csv gives a value: nobody travels as a caravan.
+
+    Not an error (the general parameters name the `caravan` column for every caravan, and a
+    scenario without it runs with the pace of the travellers at each place), so `corridor
+    check` prints it as a warning.
+    """
+    by = getattr(scenario.parameters, "pace_by", "")
+    if not by or any(d.attributes.get(by, "").strip() for d in scenario.departures):
+        return []
+    return [f"scenario.toml: pace_by names '{by}', which no row of departures.csv gives a "
+            f"value: nobody travels as a caravan (add a '{by}' column naming each group's "
+            "caravan, empty for people travelling on their own)"]
+
+
 def capacity_factor(occupancy: np.ndarray, capacity: np.ndarray, buffer: float) -> np.ndarray:
     """Return 1 below buffer×capacity, falling linearly to 0 at capacity (inf = unlimited)."""
     factor = np.ones_like(occupancy, dtype=np.float64)
@@ -215,9 +242,12 @@ class CorridorModel(MovementModel):
     @classmethod
     def check(cls, scenario: Scenario, params: CorridorParameters,
               problems: list[Problem]) -> None:
-        """Require at least one departure."""
+        """Require at least one departure, and `pace_by` with `gather_km`."""
         if not scenario.departures:
             problems.append(Problem("departures.csv", None, None, "has no departures"))
+        if params.gather_km is not None and not params.pace_by:
+            problems.append(Problem("scenario.toml", None, "gather_km", "needs `pace_by` (the "
+                                    "column that says which caravan a group belongs to)"))
 
     def __init__(self, sim: Simulation):
         super().__init__(sim)
@@ -258,6 +288,8 @@ class CorridorModel(MovementModel):
         self._distances = np.zeros((len(self.destinations), net.n_places))
         self._goal_row = np.zeros(0, dtype=np.int32)
         self._goal_place = np.zeros(0, dtype=np.int32)
+        self._pace_of_group = np.zeros(0, dtype=np.int64)
+        self._pace_keys: dict[str, int] = {}
         self.schedule: dict[int, list[tuple[int, int, int]]] = {}
         for dep in sim.scenario.departures:
             day = sim.scenario.day_of(dep.date)
@@ -472,19 +504,111 @@ class CorridorModel(MovementModel):
                         / np.maximum(travellers, 1.0), chance)
         return chance, legal_chance, mean
 
-    def legs(self, day: int) -> tuple:
+    def legs(self, day: int, gates: Gates) -> tuple:
         """The kernels' `legs` tuple for today (see `engine/legs.py`).
 
-        A group's pace at a place is its members' mean: `walk_speed_km` plus the mean ride
-        chance of the travellers there (shared out over its seats) times the extra km of a
-        ride.
+        A group's pace is its members' mean: `walk_speed_km` plus their mean ride chance
+        (shared out over the seats where they are) times the extra km of a ride; the mean of
+        the travellers at each place, or with `pace_by` of a caravan's members still in their
+        group, wherever they are (`caravan_paces`); with `gather_km` a caravan's head waits
+        (a pace of 0 km where it is: `gathering`).
         """
         p = self.params
         chance, legal, mean = self.ride_chances()
+        pace_of_group = self.pace_of_group()
+        if p.pace_by:
+            mean = self.caravan_paces(mean, pace_of_group)
+        else:
+            mean = mean[None, :]
         group_km = p.walk_speed_km + mean * max(p.ride_speed_km - p.walk_speed_km, 0.0)
+        if p.pace_by and p.gather_km is not None:
+            group_km = np.where(self.gathering(pace_of_group, gates), 0.0, group_km)
         return (self.walk_factor, self.ride_factor, chance, bool(p.overnight_at_places),
-                float(p.pace_cohesion), group_km, mean >= 0.5, float(p.breakaway_chance),
-                legal, self.free_movement)
+                float(p.pace_cohesion), np.ascontiguousarray(group_km),
+                np.ascontiguousarray(mean >= 0.5), float(p.breakaway_chance), legal,
+                self.free_movement, pace_of_group)
+
+    def pace_of_group(self) -> np.ndarray:
+        """Per group, its pace row in the `legs` tuple (int64).
+
+        Row 0 is the pace of the travellers at each place: every group's without `pace_by`,
+        and that of groups with an empty value of it (people travelling on their own, such
+        as background flows). With `pace_by`, each of its values (a caravan) has a row of its
+        own, numbered from 1 as groups appear.
+        """
+        groups = self.sim.groups
+        if len(self._pace_of_group) != len(groups):
+            by = self.params.pace_by
+            keys = self._pace_keys
+            rows = [0 if not by or not g.get(by) else keys.setdefault(g.get(by), len(keys) + 1)
+                    for g in groups]
+            self._pace_of_group = np.array(rows, dtype=np.int64)
+        return self._pace_of_group
+
+    def caravan_paces(self, mean: np.ndarray, pace_of_group: np.ndarray) -> np.ndarray:
+        """Each caravan's mean ride chance, the same at every place (pace rows × places).
+
+        Row 0 is `mean`, the chance of the travellers at each place. A caravan's row is the
+        mean of the place chances over its members still in their group and at a place
+        today, weighted by their numbers; a caravan with none there keeps the chance of the
+        place (its row is then not read for a member who sets out elsewhere).
+        """
+        a = self.sim.agents
+        n_rows = len(self._pace_keys) + 1
+        here = ((a.state == State.IN_TRANSIT) & (a.link < 0)
+                & ((a.flags & Flag.LEFT_GROUP) == 0))
+        at = a.place[here]
+        key = pace_of_group[a.group[here]]
+        weights = a.count[here].astype(np.float64)
+        people = np.bincount(key, weights=weights, minlength=n_rows)
+        rides = np.bincount(key, weights=weights * mean[at], minlength=n_rows)
+        shared = rides / np.maximum(people, 1.0)
+        rows = np.where(people[:, None] > 0, shared[:, None], mean[None, :])
+        rows[0] = mean
+        return rows
+
+    def gathering(self, pace_of_group: np.ndarray, gates: Gates) -> np.ndarray:
+        """Where each caravan's head waits for its tail today (pace rows × places, bool).
+
+        A caravan's middle is the weighted median of the km still to go, for its members
+        still in their group (at a place, or on a road: from the place they left), to the
+        destination most of them head for; its members more than `gather_km` nearer to that
+        destination wait where they are (their pace is 0 km today). Without destinations
+        nobody waits.
+        """
+        net = self.sim.network
+        a = self.sim.agents
+        n_rows = len(self._pace_keys) + 1
+        waits = np.zeros((n_rows, net.n_places), dtype=np.bool_)
+        _, goal_place = self.goal_arrays()
+        if not len(self.destinations) or not len(goal_place):
+            return waits
+        here = (a.state == State.IN_TRANSIT) & ((a.flags & Flag.LEFT_GROUP) == 0)
+        groups = a.group[here]
+        key = pace_of_group[groups]
+        weights = a.count[here].astype(np.float64)
+        column = np.full(net.n_places, -1, dtype=np.int64)
+        column[self.destinations] = np.arange(len(self.destinations))
+        dest = column[np.maximum(goal_place[groups], 0)]
+        dest = np.where(goal_place[groups] >= 0, dest, -1)
+        distances = self.destination_distances(gates)
+        at = a.place[here]
+        for k in np.unique(key[key > 0]):
+            mine = (key == k) & (dest >= 0)
+            if not mine.any():
+                continue
+            heading = int(np.argmax(np.bincount(dest[mine], weights=weights[mine])))
+            to_go = distances[heading]
+            ahead = to_go[at[key == k]]
+            w = weights[key == k]
+            finite = np.isfinite(ahead)
+            if not finite.any():
+                continue
+            order = np.argsort(ahead[finite], kind="stable")
+            cum = np.cumsum(w[finite][order])
+            middle = ahead[finite][order][np.searchsorted(cum, 0.5 * cum[-1])]
+            waits[k] = to_go < middle - self.params.gather_km
+        return waits
 
     def move(self, day: int, gates: Gates) -> np.ndarray:
         """Advance everybody in transit by one day."""
@@ -502,7 +626,7 @@ class CorridorModel(MovementModel):
                 a.kinds, a.flags, self.movable, self.move_chance, self.link_weights(gates),
                 self.goals(gates), self.net_arrays(),
                 (gates.stop_place, gates.stop_link), p.backtrack_weight, p.walk_speed_km,
-                p.ride_speed_km, self.legs(day),
+                p.ride_speed_km, self.legs(day, gates),
                 sim.key_for(day, PURPOSE_MOVE), sim.recorder.day_flows.reshape(-1), stopped)
         threads = sim.threads
         if threads > 1 and a.n >= PARALLEL_MIN_AGENTS:
@@ -533,7 +657,7 @@ class CorridorModel(MovementModel):
         p = self.params
         weights = self.link_weights(gates)
         goals = self.goals(gates)
-        legs = self.legs(day)
+        legs = self.legs(day, gates)
         n_orig = a.n
         room = count_kernels.ROOM
         a.reserve(a.n + 2 * room)

@@ -43,7 +43,7 @@ STREAMS = [
     ("north", "XX", "hermosillo", 450, NORTH_START,
      NORTH_SOURCES),
 ]
-COLUMNS = ["date", "origin", "count", "nationality", "cohort", "stream", "sources"]
+COLUMNS = ["date", "origin", "count", "nationality", "cohort", "stream", "caravan", "sources"]
 
 
 def background_rows() -> list[dict[str, str]]:
@@ -55,7 +55,7 @@ def background_rows() -> list[dict[str, str]]:
             if day >= first:
                 rows.append({"date": day.isoformat(), "origin": origin, "count": str(per_day),
                              "nationality": nationality, "cohort": "background",
-                             "stream": stream, "sources": sources})
+                             "stream": stream, "caravan": "", "sources": sources})
         day += dt.timedelta(days=1)
     return rows
 
