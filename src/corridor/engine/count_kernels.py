@@ -108,12 +108,16 @@ def set_off(r, key, legs, walk_km, ride_km, stack, top, n, place, link, travelle
             n += 1
             copy_row(r, pg, paced, place, link, travelled, state, group, prev_place,
                      since, timer, flags, countries, kinds, count)
-        st_row[top], st_budget[top] = pg, group_km[pace, pr]
-        st_hop[top], st_decided[top], st_riding[top] = 0, True, group_rides[pace, pr]
-        st_group[top], st_full[top] = True, group_km[pace, pr]
-        top += 1
-        if paced == cr:
-            return top, n
+        if group_km[pace, pr] <= 0.0:  # the group waits today (`gather_km`): row pg stays
+            if paced == cr:
+                return top, n
+        else:
+            st_row[top], st_budget[top] = pg, group_km[pace, pr]
+            st_hop[top], st_decided[top], st_riding[top] = 0, True, group_rides[pace, pr]
+            st_group[top], st_full[top] = True, group_km[pace, pr]
+            top += 1
+            if paced == cr:
+                return top, n
     cr = np.int64(count[r])
     riders = binomial(key, r, 0, cr, ride_chance_of(flags[r], pr, ride_chance, legal_ride,
                                                     free))
