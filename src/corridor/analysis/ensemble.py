@@ -156,6 +156,9 @@ class Study:
         keep: Whether members keep their tables in the study folder.
         observations: Whether members measure the scenario's observations.
         engine: Representation of people of every member: agents, counts or auto.
+        paired: Point k runs member k only (`runs` points, one member each: an ensemble drawn
+            from a posterior, `posterior_members`), instead of every point running every
+            member.
     """
 
     kind: str
@@ -168,6 +171,7 @@ class Study:
     keep: bool = True
     observations: bool = False
     engine: str = "auto"
+    paired: bool = False
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder).resolve()  # workers may run elsewhere: no relative path
@@ -256,7 +260,7 @@ def run_study(study: Study, backend: Backend, progress: Progress | None = None) 
     scenarios = {p.index: point_scenario(study.scenario, p.settings) for p in study.points}
     seeds = np.random.SeedSequence(study.seed).spawn(study.runs)
     values = {p.index: _parameters(scenarios[p.index], p) for p in study.points}
-    total = len(study.points) * study.runs
+    total = study.runs if study.paired else len(study.points) * study.runs
     with RunCatalog(folder) as catalog:
         catalog.claim(study.fingerprint(), [(p.index, list(p.settings), p.values,
                                              scenarios[p.index].digest())
@@ -267,7 +271,7 @@ def run_study(study: Study, backend: Backend, progress: Progress | None = None) 
         tasks = []
         for p in study.points:
             for k in range(study.runs):
-                if (p.index, k) in done:
+                if (p.index, k) in done or (study.paired and k != p.index):
                     continue
                 out = study.member_folder(p.index, k)
                 tasks.append(MemberTask(p.index, k, scenarios[p.index], study.seed, seeds[k],
@@ -338,7 +342,8 @@ def ensemble_outputs(scenario: Scenario) -> tuple[str, ...]:
 
 def run_ensemble(scenario: Scenario, runs: int, folder: Path, seed: int | None = None,
                  backend: Backend | None = None, outputs: tuple[str, ...] | None = None,
-                 progress: Progress | None = None, engine: str = "auto") -> EnsembleResult:
+                 progress: Progress | None = None, engine: str = "auto",
+                 posterior: Path | None = None) -> EnsembleResult:
     """Run (or finish) an ensemble: members, catalog, quantile bands and score.
 
     Args:
@@ -351,6 +356,8 @@ def run_ensemble(scenario: Scenario, runs: int, folder: Path, seed: int | None =
         outputs: Metrics each member computes (default: `ensemble_outputs`).
         progress: Called with (done, failed, total) after each member.
         engine: Representation of people: agents, counts or auto.
+        posterior: A posterior file (`corridor calibrate --posterior`): member k runs with
+            the k-th of `runs` particles drawn by weight (`posterior_members`).
 
     Returns:
         The ensemble's result.
@@ -371,8 +378,14 @@ def run_ensemble(scenario: Scenario, runs: int, folder: Path, seed: int | None =
     seed = scenario.config.seed if seed is None else int(seed)
     outputs = tuple(outputs) if outputs else ensemble_outputs(scenario)
     check(outputs, scenario)
-    study = Study("ensemble", scenario, [Point(0)], runs, seed, Path(folder), outputs,
-                  keep=True, observations=bool(scenario.observations), engine=engine)
+    points, drawn = [Point(0)], None
+    if posterior is not None:
+        from corridor.analysis.posterior_members import draw_points
+
+        points, drawn = draw_points(posterior, runs, seed, scenario)
+    study = Study("ensemble", scenario, points, runs, seed, Path(folder), outputs,
+                  keep=True, observations=bool(scenario.observations), engine=engine,
+                  paired=posterior is not None)
     from corridor.analysis.backends import using
 
     with using(backend) as runner:
@@ -395,6 +408,7 @@ def run_ensemble(scenario: Scenario, runs: int, folder: Path, seed: int | None =
         "members_per_second": round((result.done - result.skipped) / result.wall_time_s, 4)
         if result.wall_time_s > 0 else None,
         "outputs": {name: metric_distribution(result.summaries, name) for name in outputs},
+        **({"posterior": drawn} if drawn is not None else {}),
         "corridor_version": corridor.__version__,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }

@@ -220,6 +220,11 @@ def ensemble_command(
     report: Annotated[bool, typer.Option(help="Write report.html with the bands.")] = True,
     quiet: QuietOpt = False, flee_validation: FleeValidationOpt = None,
     flee_settings: FleeSettingsOpt = None, engine: EngineOpt = "auto",
+    posterior: Annotated[Path | None, typer.Option(
+        help="A posterior (corridor calibrate --posterior): member k runs with the k-th of "
+             "--runs particles drawn by weight, its values as --set settings, so the bands "
+             "carry the parameters' uncertainty (a what-if: the same command with --without "
+             "or --set draws the same particles).")] = None,
 ) -> None:
     """Run N members of a scenario with spawned seeds; write quantile bands and the score.
 
@@ -239,7 +244,8 @@ def ensemble_command(
         with tracked(f"{sc.name} ensemble", "members", quiet,
                      "run the same command again to finish") as progress:
             result = run_ensemble(sc, runs, folder, seed=seed, backend=backend,
-                                  outputs=outputs, progress=progress, engine=chosen)
+                                  outputs=outputs, progress=progress, engine=chosen,
+                                  posterior=posterior)
     info, study = result.info, result.study
     ran = study.done - study.skipped
     rate = f" — {info['members_per_second']:.2f} members/s" if info["members_per_second"] else ""
@@ -249,6 +255,11 @@ def ensemble_command(
     shown = [m for m in outputs if not m.startswith("final:")] + [
         m for m in outputs if m.startswith("final:") and (info["outputs"].get(m) or {}).get(
             "max", 0) > 0]
+    if "posterior" in info:
+        drawn = info["posterior"]
+        typer.echo(f"parameters from {drawn['file']}: {drawn['distinct_drawn']} distinct of "
+                   f"{drawn['particles']} particles drawn by weight "
+                   f"({', '.join(drawn['parameters'])})")
     typer.echo("outputs, mean [5–95 %] over members:")
     for m in shown:
         typer.echo(f"  {m:<28} {_dist(info['outputs'].get(m))}")
